@@ -1,0 +1,39 @@
+export { Room } from './room/Room.js';
+export type { RoomOptions, JoinOptions, PublishOptions } from './room/Room.js';
+export type { RoomEvents, MetadataChange } from './room/events.js';
+export type { RoomState } from './room/RoomState.js';
+export { Participant } from './room/Participant.js';
+export { LocalStream } from './media/LocalStream.js';
+export { RemoteStream } from './media/RemoteStream.js';
+export type { MediaKind } from './media/mediaKinds.js';
+export type { PublishType, CaptureOptions } from './media/capture.js';
+export type { CreatePeerConnection, CreateMediaStream, MediaDevicesLike } from './media/browser.js';
+export { ApiClient } from './api/ApiClient.js';
+export type { ApiClientOptions, RequestOptions } from './api/ApiClient.js';
+export type { AuthOptions, ClientCredentialsAuth, StaticTokenAuth, TokenCallbackAuth } from './api/auth.js';
+export { ConferenceError } from './api/ConferenceError.js';
+export type { ConferenceErrorCode } from './api/ConferenceError.js';
+export type {
+  Conference,
+  ConferenceParticipant,
+  StreamType,
+  EndpointState,
+  Metadata,
+  ConferenceMetadataEntry,
+  IceCandidate,
+  ConferenceEvent,
+  KnownConferenceEvent,
+  ConferenceJoinedEvent,
+  ConferenceLeftEvent,
+  ConferenceEndedEvent,
+  ConferenceStreamPublishedEvent,
+  ConferenceStreamUnpublishedEvent,
+  ConferenceMetadataUpdatedEvent,
+  ConferenceParticipantMetadataUpdatedEvent,
+  ConferenceStreamMetadataUpdatedEvent,
+  ConferencePublishedStreamBitrateUpdatedEvent,
+  ConferenceEndpointStateChangedEvent,
+  CustomEventInput,
+} from './api/types.js';
+export type { BackoffOptions } from './util/backoff.js';
+export type { Logger } from './util/logger.js';

@@ -1,0 +1,78 @@
+import type { StreamType } from '../api/types.js';
+import type { MediaKind } from './mediaKinds.js';
+import type { Publisher } from './Publisher.js';
+
+/** A stream this room publishes, as returned by `room.publish()`. */
+export class LocalStream {
+  /** @internal */
+  constructor(
+    private readonly publisher: Publisher,
+    private readonly captureTrack: (kind: MediaKind, deviceId: string) => Promise<MediaStreamTrack>,
+  ) {}
+
+  /** The stream id (a UUID chosen by the library), as remote participants see it. */
+  get streamId(): string {
+    return this.publisher.streamId;
+  }
+
+  /** MIC, CAM, MIC_AND_CAM or SCREEN. */
+  get type(): StreamType {
+    return this.publisher.type;
+  }
+
+  /** The tracks being sent, e.g. for a local preview. */
+  get mediaStream(): MediaStream {
+    return this.publisher.mediaStream;
+  }
+
+  /** The video bitrate cap in bits per second, when one was set. */
+  get videoBitrate(): number | undefined {
+    return this.publisher.videoBitrate;
+  }
+
+  /** Whether the microphone is muted. */
+  get audioMuted(): boolean {
+    return this.publisher.isMuted('audio');
+  }
+
+  /** Whether the camera is turned off. */
+  get videoMuted(): boolean {
+    return this.publisher.isMuted('video');
+  }
+
+  /** False once unpublished, by `unpublish()`, `leave()`, the browser's "Stop sharing", or a failure. */
+  get published(): boolean {
+    return !this.publisher.closed;
+  }
+
+  /** Caps the video bitrate (bits per second) on the sender and on the server. */
+  setVideoBitrate(bitsPerSecond: number): Promise<void> {
+    return this.publisher.setVideoBitrate(bitsPerSecond);
+  }
+
+  /** Mutes or unmutes a kind of track; everyone sees it through the TRACK_MUTED conference metadata. */
+  setMuted(kind: MediaKind, muted: boolean): Promise<void> {
+    return this.publisher.setMuted(kind, muted);
+  }
+
+  /** Sends another track of the same kind without renegotiating; the track stays the caller's to stop. */
+  replaceTrack(track: MediaStreamTrack): Promise<void> {
+    return this.publisher.replaceTrack(track);
+  }
+
+  /** Captures the given camera or microphone and sends it instead of the current one (the old capture is stopped). */
+  async switchDevice(kind: MediaKind, deviceId: string): Promise<void> {
+    const track = await this.captureTrack(kind, deviceId);
+    try {
+      await this.publisher.replaceTrack(track, true);
+    } catch (error) {
+      track.stop();
+      throw error;
+    }
+  }
+
+  /** Stops sending and unpublishes; tracks the library captured are stopped. */
+  unpublish(): Promise<void> {
+    return this.publisher.unpublish();
+  }
+}

@@ -1,0 +1,197 @@
+import type { ApiClient } from '../api/ApiClient.js';
+import { ConferenceError } from '../api/ConferenceError.js';
+import type { BackoffOptions } from '../util/backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
+import type { Logger } from '../util/logger.js';
+import { SerialQueue } from '../util/SerialQueue.js';
+import { uuid } from '../util/uuid.js';
+import type { CreatePeerConnection } from './browser.js';
+import { IceCandidateBatcher } from './IceCandidateBatcher.js';
+import { kindsOf } from './mediaKinds.js';
+import type { RemoteStream } from './RemoteStream.js';
+import { acceptedKinds } from './sdp.js';
+
+/** What a Viewer needs. @internal */
+export interface ViewerOptions {
+  api: ApiClient;
+  conferenceId: string;
+  userEndpointId: string;
+  stream: RemoteStream;
+  createPeerConnection: CreatePeerConnection;
+  rtcConfiguration: RTCConfiguration;
+  logger: Logger;
+  /** Viewing failed in a way retrying cannot fix (e.g. 403). */
+  onError: (error: ConferenceError) => void;
+  backoff?: BackoffOptions;
+  random?: () => number;
+}
+
+/**
+ * Receives one remote stream over one recvonly RTCPeerConnection: offer → viewStream → answer, ICE
+ * trickled after the answer. Each step runs through its own queue, so events about the stream never
+ * race its negotiation; when the connection fails it views the stream again (new peer connection,
+ * new viewer id) with backoff, for as long as it is not closed. @internal
+ */
+export class Viewer {
+  private readonly controller = new AbortController();
+  private readonly queue = new SerialQueue();
+  private pc: RTCPeerConnection | undefined;
+  private batcher: IceCandidateBatcher | undefined;
+  /** The viewer id of the current attempt, once viewStream has been sent for it. */
+  private requestedViewerId: string | undefined;
+  /** The viewer id the open peer connection will use. */
+  private pendingViewerId: string | undefined;
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: ViewerOptions) {}
+
+  /** The stream this viewer receives. */
+  get stream(): RemoteStream {
+    return this.options.stream;
+  }
+
+  get closed(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /**
+   * Creates the peer connection now, so the stream's `mediaStream` holds its (still silent) tracks
+   * before anyone hears of it, and negotiates in the background. The promise settles after the
+   * first attempt and never rejects.
+   */
+  start(): Promise<void> {
+    const peerConnection = this.openPeerConnection();
+    return this.queue.push(() => this.negotiate(peerConnection));
+  }
+
+  /** Closes locally, then tells the server (a 404 means the stream or viewer is already gone). */
+  async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const viewerId = this.requestedViewerId;
+    this.close();
+    if (viewerId) await this.stopOnServer(viewerId, options.signal);
+  }
+
+  /** Views the stream again at once with a new peer connection (after the room rejoined). */
+  restart(): void {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.failures = 0;
+    void this.queue.push(() => this.viewAgain());
+  }
+
+  /** Closes the peer connection, timers and pending requests; idempotent, no network. */
+  close(): void {
+    if (this.closed) return;
+    this.controller.abort();
+    clearTimeout(this.retryTimer);
+    this.closePeerConnection();
+  }
+
+  private openPeerConnection(): RTCPeerConnection {
+    this.closePeerConnection();
+    const { stream, api, conferenceId, userEndpointId } = this.options;
+    const pc = this.options.createPeerConnection(this.options.rtcConfiguration);
+    const viewerId = uuid();
+    const transceivers = kindsOf(stream.type).map((kind) => pc.addTransceiver(kind, { direction: 'recvonly' }));
+    stream.setTracks(transceivers.map((t) => t.receiver.track));
+    this.batcher = new IceCandidateBatcher(
+      (iceCandidates) =>
+        api.addViewStreamIceCandidates(
+          { conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, iceCandidates },
+          { signal: this.controller.signal },
+        ),
+      (error) => this.options.logger.warn(`viewer ${stream.streamId}: sending ICE candidates failed`, error),
+    );
+    const batcher = this.batcher;
+    pc.onicecandidate = (event) => batcher.add(event.candidate);
+    pc.onconnectionstatechange = () => {
+      if (pc !== this.pc) return;
+      if (pc.connectionState === 'connected') this.failures = 0;
+      if (pc.connectionState === 'failed') {
+        this.options.logger.debug(`viewer ${stream.streamId}: connection failed`);
+        this.scheduleRetry();
+      }
+    };
+    this.pc = pc;
+    this.pendingViewerId = viewerId;
+    return pc;
+  }
+
+  private async negotiate(pc: RTCPeerConnection): Promise<void> {
+    const { api, conferenceId, userEndpointId, stream } = this.options;
+    if (this.closed || pc !== this.pc) return;
+    const viewerId = this.pendingViewerId!;
+    try {
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      if (this.closed || pc !== this.pc) return;
+      this.requestedViewerId = viewerId;
+      const answer = await api.viewStream(
+        { conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, sdpOffer: pc.localDescription?.sdp ?? offer.sdp ?? '' },
+        { signal: this.controller.signal },
+      );
+      if (this.closed || pc !== this.pc) return;
+      if (!answer.sdpAnswer) throw ConferenceError.negotiation(`viewStream answered no SDP for ${stream.streamId}`);
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdpAnswer });
+      if (this.closed || pc !== this.pc) return;
+      const kinds = acceptedKinds(answer.sdpAnswer);
+      stream.setTracks(pc.getTransceivers().flatMap((t) => (kinds.has(t.receiver.track.kind as 'audio' | 'video') ? [t.receiver.track] : [])));
+      this.batcher?.start();
+    } catch (caught) {
+      if (this.closed || pc !== this.pc) return;
+      const error = ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`viewing ${stream.streamId} failed`, cause));
+      if (error.code === 'api' && error.status === 404) {
+        // The stream went away while we asked for it; its unpublished event closes this viewer.
+        this.options.logger.debug(`viewer ${stream.streamId}: stream is gone`);
+        return;
+      }
+      if (error.isTransient || error.code === 'negotiation' || (error.code === 'api' && error.status === 409)) {
+        this.options.logger.debug(`viewer ${stream.streamId}: ${error.message}; retrying`);
+        this.scheduleRetry();
+        return;
+      }
+      this.options.onError(error);
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer !== undefined) return;
+    const delay = backoffDelay(this.failures++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.queue.push(() => this.viewAgain());
+    }, delay);
+  }
+
+  private async viewAgain(): Promise<void> {
+    if (this.closed) return;
+    const previous = this.requestedViewerId;
+    const pc = this.openPeerConnection();
+    this.requestedViewerId = undefined;
+    if (previous) await this.stopOnServer(previous, this.controller.signal);
+    await this.negotiate(pc);
+  }
+
+  private async stopOnServer(viewerId: string, signal?: AbortSignal): Promise<void> {
+    const { api, conferenceId, userEndpointId, stream } = this.options;
+    try {
+      await api.stopViewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId }, signal ? { signal } : {});
+    } catch (error) {
+      if (error instanceof ConferenceError && (error.status === 404 || error.code === 'aborted')) return;
+      this.options.logger.warn(`stopViewStream ${stream.streamId} failed`, error);
+    }
+  }
+
+  private closePeerConnection(): void {
+    this.batcher?.close();
+    this.batcher = undefined;
+    const pc = this.pc;
+    if (!pc) return;
+    this.pc = undefined;
+    pc.onicecandidate = null;
+    pc.onconnectionstatechange = null;
+    pc.close();
+  }
+}

@@ -1,0 +1,31 @@
+import adapter from 'webrtc-adapter';
+
+/** Creates a peer connection; tests pass a fake. */
+export type CreatePeerConnection = (configuration: RTCConfiguration) => RTCPeerConnection;
+
+/** Creates a MediaStream from tracks; tests pass a fake. */
+export type CreateMediaStream = (tracks: MediaStreamTrack[]) => MediaStream;
+
+/** The capture functions the library calls; tests pass fakes. */
+export type MediaDevicesLike = Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'>;
+
+/**
+ * The browser defaults of every injectable, resolved when a Room is created (never at import, so
+ * the package loads in Node). `webrtc-adapter` is imported here and only here: importing it shims
+ * the browser's WebRTC globals once, and naming `adapter.browserDetails` keeps bundlers from
+ * dropping the import as unused. @internal
+ */
+export function browserDefaults(): {
+  createPeerConnection: CreatePeerConnection;
+  createMediaStream: CreateMediaStream;
+  mediaDevices: MediaDevicesLike | undefined;
+  browser: string;
+} {
+  const { browser, version } = adapter.browserDetails;
+  return {
+    createPeerConnection: (configuration) => new RTCPeerConnection(configuration),
+    createMediaStream: (tracks) => new MediaStream(tracks),
+    mediaDevices: typeof navigator === 'undefined' ? undefined : navigator.mediaDevices,
+    browser: `${browser ?? 'unknown'} ${version ?? ''}`.trim(),
+  };
+}

@@ -1,0 +1,25 @@
+import type { EndpointState, Metadata } from '../api/types.js';
+import type { RemoteStream } from '../media/RemoteStream.js';
+
+/** Another endpoint in the conference (the local one is not listed). */
+export class Participant {
+  /** @internal */
+  readonly streamMap = new Map<string, RemoteStream>();
+
+  /** @internal */
+  constructor(
+    /** The endpoint id (one browser tab); a user may have several. */
+    readonly userEndpointId: string,
+    /** The user behind the endpoint, when the server names one. */
+    readonly userId: string | undefined,
+    /** The participant's own metadata, e.g. `{ name: 'Alice' }`. */
+    public metadata: Metadata,
+    /** HEALTHY, or SICK while its media connections are failing. */
+    public state: EndpointState,
+  ) {}
+
+  /** The streams this participant publishes. */
+  get streams(): RemoteStream[] {
+    return [...this.streamMap.values()];
+  }
+}
