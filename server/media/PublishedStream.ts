@@ -1,0 +1,199 @@
+import { RTCPeerConnection } from 'werift';
+import type { RTCRtpHeaderExtensionParameters, RTCRtpTransceiver, RtpPacket } from 'werift';
+import type { MediaKind, OfferedCodec } from './codecs.js';
+import { KeyframeThrottle } from './KeyframeThrottle.js';
+import type { IceCandidate, StreamRef, StreamType } from './MediaRouter.js';
+import type { NetworkConfig } from './NetworkConfig.js';
+import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
+import type { ResourceTracker } from './ResourceTracker.js';
+import { createPli, createRemb } from './rtcpFeedback.js';
+import type { SdpOffer } from './SdpOffer.js';
+import type { StreamViewer } from './StreamViewer.js';
+
+/** Receives each RTP packet of one kind; the packet is shared, a sink must clone before changing it. */
+export type RtpSink = (packet: RtpPacket) => void;
+
+/** Everything a published stream needs from the router. */
+export interface PublishedStreamInit {
+  ref: StreamRef;
+  userEndpointId: string;
+  streamType: StreamType;
+  offer: SdpOffer;
+  videoBitrate: number;
+  network: NetworkConfig;
+  tracker: ResourceTracker;
+  keyframeRequestIntervalMs: number;
+  noMediaTimeoutMs: number;
+  /** Called when the stream becomes sick (failed connection, no RTP) or well again. */
+  onHealthChange: (sick: boolean) => void;
+}
+
+/** REMB is repeated this often: Chromium treats an old REMB as stale and falls back to its own estimate. */
+const REMB_INTERVAL_MS = 1_000;
+
+/**
+ * One published stream: owns the publisher's recvonly RTCPeerConnection, fans its RTP out to the
+ * viewers' sinks, sends it REMB at the stream's cap and forwards keyframe requests (throttled).
+ * Owns its viewers: closing the stream closes them.
+ */
+export class PublishedStream {
+  /** The viewers of this stream by viewerId. */
+  readonly viewers = new Map<string, StreamViewer>();
+  /** Counters for tests and benchmarks. */
+  readonly stats = { packetsReceived: 0, rembsSent: 0 };
+  private readonly pc: RTCPeerConnection;
+  private readonly sinks: Record<MediaKind, Set<RtpSink>> = { audio: new Set(), video: new Set() };
+  private readonly keyframes: KeyframeThrottle;
+  private readonly unsubscribers: Array<() => void> = [];
+  private videoBitrate: number;
+  private negotiated: Map<MediaKind, OfferedCodec> | undefined;
+  private connectionState = 'new';
+  private progressCount = 0;
+  private lastProgressAt = performance.now();
+  private lastRembAt = Number.NEGATIVE_INFINITY;
+  private sick = false;
+  private closed = false;
+
+  constructor(private readonly init: PublishedStreamInit) {
+    this.videoBitrate = init.videoBitrate;
+    this.pc = new RTCPeerConnection(init.network.peerConfig());
+    init.tracker.addPeerConnection(this.pc);
+    init.tracker.countPublisher(1);
+    this.keyframes = new KeyframeThrottle(init.keyframeRequestIntervalMs, () => this.sendPli(), init.tracker);
+    const { unSubscribe } = this.pc.connectionStateChange.subscribe((state) => {
+      this.connectionState = state;
+      if (state === 'connected') this.sendRemb();
+      this.updateHealth(performance.now());
+    });
+    this.unsubscribers.push(unSubscribe);
+  }
+
+  /** The stream's identity. */
+  get ref(): StreamRef {
+    return this.init.ref;
+  }
+
+  /** The publishing endpoint. */
+  get userEndpointId(): string {
+    return this.init.userEndpointId;
+  }
+
+  /** Codecs the publisher sends, by kind; undefined until the offer is answered. */
+  get codecs(): ReadonlyMap<MediaKind, OfferedCodec> | undefined {
+    return this.negotiated;
+  }
+
+  /** Whether close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Keyframe requests received from viewers / forwarded to the publisher. */
+  get keyframeStats(): Readonly<{ requested: number; sent: number }> {
+    return this.keyframes.stats;
+  }
+
+  /** Applies the publisher's offer and answers recvonly, with all server candidates. */
+  async answer(): Promise<string> {
+    const sdp = await answerOffer(this.pc, this.init.offer.narrowed((c) => this.init.network.acceptsRemoteCandidate(c)), this.init.network, this.init.tracker, () => !this.closed);
+    for (const transceiver of this.pc.getTransceivers()) this.receive(transceiver);
+    this.negotiated = this.init.offer.codecs();
+    return sdp;
+  }
+
+  /** Adds the publisher's trickled candidates. */
+  addCandidates(candidates: readonly IceCandidate[]): Promise<void> {
+    return addRemoteCandidates(this.pc, candidates, this.init.network);
+  }
+
+  /** The header extensions negotiated with the publisher for a kind. */
+  headerExtensions(kind: MediaKind): RTCRtpHeaderExtensionParameters[] {
+    return this.pc.getTransceivers().find((t) => t.kind === kind)?.headerExtensions ?? [];
+  }
+
+  /** Registers a sink for the publisher's RTP of one kind; returns the unsubscribe function. */
+  subscribe(kind: MediaKind, sink: RtpSink): () => void {
+    this.sinks[kind].add(sink);
+    return () => this.sinks[kind].delete(sink);
+  }
+
+  /** A viewer lost a picture (PLI/FIR) or just connected: ask the publisher for a keyframe, throttled. */
+  requestKeyframe(): void {
+    if (!this.negotiated?.has('video')) return;
+    this.keyframes.request();
+  }
+
+  /** Changes the cap and tells the publisher at once. */
+  setVideoBitrate(bitrate: number): void {
+    this.videoBitrate = bitrate;
+    this.sendRemb();
+  }
+
+  /** Periodic work driven by the router: REMB refresh and the no-RTP health check. */
+  tick(now: number): void {
+    if (this.closed) return;
+    if (now - this.lastRembAt >= REMB_INTERVAL_MS) this.sendRemb();
+    this.updateHealth(now);
+  }
+
+  /** Closes the publisher's connection and every viewer of it. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const viewer of [...this.viewers.values()]) viewer.close();
+    this.viewers.clear();
+    this.keyframes.close();
+    for (const unsubscribe of this.unsubscribers) unsubscribe();
+    this.unsubscribers.length = 0;
+    this.sinks.audio.clear();
+    this.sinks.video.clear();
+    this.init.tracker.closePeerConnection(this.pc);
+    this.init.tracker.countPublisher(-1);
+  }
+
+  private receive(transceiver: RTCRtpTransceiver): void {
+    const kind = transceiver.kind as MediaKind;
+    const sinks = this.sinks[kind];
+    const { unSubscribe } = transceiver.receiver.track.onReceiveRtp.subscribe((packet) => {
+      this.stats.packetsReceived++;
+      // Padding-only packets (bandwidth probes) carry nothing a viewer can use.
+      if (packet.payload.length === 0) return;
+      for (const sink of sinks) sink(packet);
+    });
+    this.unsubscribers.push(unSubscribe);
+  }
+
+  private videoReceiver() {
+    return this.pc.getTransceivers().find((t) => t.kind === 'video')?.receiver;
+  }
+
+  private sendPli(): void {
+    const receiver = this.videoReceiver();
+    const ssrc = receiver?.track.ssrc;
+    if (!receiver || ssrc === undefined || this.connectionState !== 'connected') return;
+    receiver.dtlsTransport.sendRtcp([createPli(receiver.rtcpSsrc, ssrc)]).catch(() => undefined);
+  }
+
+  private sendRemb(): void {
+    const receiver = this.videoReceiver();
+    const ssrc = receiver?.track.ssrc;
+    if (!receiver || ssrc === undefined || this.connectionState !== 'connected') return;
+    this.lastRembAt = performance.now();
+    this.stats.rembsSent++;
+    receiver.dtlsTransport.sendRtcp([createRemb(receiver.rtcpSsrc, [ssrc], this.videoBitrate)]).catch(() => undefined);
+  }
+
+  private updateHealth(now: number): void {
+    if (this.closed) return;
+    if (this.stats.packetsReceived !== this.progressCount) {
+      this.progressCount = this.stats.packetsReceived;
+      this.lastProgressAt = now;
+    }
+    const failed = this.connectionState === 'failed' || this.connectionState === 'disconnected';
+    const silent = now - this.lastProgressAt > this.init.noMediaTimeoutMs;
+    const sick = failed || silent;
+    if (sick === this.sick) return;
+    this.sick = sick;
+    this.init.onHealthChange(sick);
+  }
+}

@@ -1,0 +1,178 @@
+import * as sdpTransform from 'sdp-transform';
+import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { choosePublishCodec, codecName, describeCodec, matchViewerCodec } from './codecs.js';
+import type { MediaKind, OfferedCodec } from './codecs.js';
+import { MediaRouterError } from './MediaRouter.js';
+import type { StreamType } from './MediaRouter.js';
+import type { VideoCodecName } from './MediaRouterOptions.js';
+import { parseCandidateLine } from './NetworkConfig.js';
+import type { CandidateAddress } from './NetworkConfig.js';
+
+/** The media kinds each stream type carries; UNKNOWN accepts one audio and/or one video m-line. */
+export const STREAM_TYPE_KINDS: Record<Exclude<StreamType, 'UNKNOWN'>, readonly MediaKind[]> = {
+  MIC: ['audio'],
+  CAM: ['video'],
+  SCREEN: ['video'],
+  MIC_AND_CAM: ['audio', 'video'],
+};
+
+/** One checked m-section of an offer and the single codec the router keeps in it. */
+export interface OfferedSection {
+  index: number;
+  kind: MediaKind;
+  codec: OfferedCodec;
+}
+
+const bad = (message: string) => new MediaRouterError('bad-request', message);
+
+const offeredCodecs = (media: MediaDescription): OfferedCodec[] =>
+  media.rtp.map((rtp) => ({
+    payloadType: rtp.payload,
+    mimeType: `${media.type}/${rtp.codec}`,
+    clockRate: rtp.rate ?? 0,
+    ...(rtp.encoding === undefined ? {} : { channels: Number(rtp.encoding) }),
+    ...(() => {
+      const fmtp = media.fmtp.find((f) => f.payload === rtp.payload)?.config;
+      return fmtp === undefined ? {} : { fmtp };
+    })(),
+  }));
+
+const label = (media: MediaDescription, index: number) => `m-line ${index} (${media.type})`;
+
+/**
+ * A client's SDP offer, checked and narrowed before werift sees it: werift negotiates every codec of
+ * the offer whose name it knows and routes RTP by SSRC only, so the router decides the codec itself
+ * and refuses offers it could not route, with a message that says why.
+ */
+export class SdpOffer {
+  private constructor(
+    private readonly session: SessionDescription,
+    /** The checked sections with the codec kept in each. */
+    readonly sections: readonly OfferedSection[],
+  ) {}
+
+  /** Checks a publisher's offer for a stream type and keeps, per m-section, the codec the router prefers. */
+  static forPublish(sdp: unknown, streamType: StreamType, videoPreference: readonly VideoCodecName[]): SdpOffer {
+    const session = parseOffer(sdp);
+    const kinds = session.media.map((m) => m.type);
+    for (const kind of ['audio', 'video'] as const) {
+      const count = kinds.filter((k) => k === kind).length;
+      if (streamType === 'UNKNOWN') {
+        if (count > 1) throw bad(`sdpOffer has ${count} ${kind} m-lines; a stream carries at most one ${kind} track`);
+        continue;
+      }
+      const expected = STREAM_TYPE_KINDS[streamType];
+      if (count !== (expected.includes(kind) ? 1 : 0)) {
+        const expectation = expected.map((k) => `one ${k}`).join(' and ');
+        throw bad(`sdpOffer has ${count} ${kind} m-line(s), but a ${streamType} stream carries ${expectation} m-line`);
+      }
+    }
+    const sections = session.media.map((media, index): OfferedSection => {
+      if (media.direction !== 'sendonly' && media.direction !== 'sendrecv') {
+        throw bad(`sdpOffer ${label(media, index)} is ${media.direction ?? 'sendrecv-less'}: a publisher's offer must send (sendonly)`);
+      }
+      if (media.simulcast || media.simulcast_03 || (media.rids?.length ?? 0) > 0) {
+        throw bad(`sdpOffer ${label(media, index)} uses simulcast, which this server does not route`);
+      }
+      if (!(media.ssrcs ?? []).length) {
+        throw bad(`sdpOffer ${label(media, index)} has no a=ssrc line; the server routes RTP by SSRC`);
+      }
+      const kind = media.type as MediaKind;
+      const offered = offeredCodecs(media);
+      const codec = choosePublishCodec(kind, offered, videoPreference);
+      if (!codec) {
+        const supported = kind === 'audio' ? 'opus' : videoPreference.join(', ');
+        const names = [...new Set(offered.map(codecName))].join(', ') || 'none';
+        throw bad(`sdpOffer ${label(media, index)} offers no codec the server can route (offered: ${names}; supported: ${supported})`);
+      }
+      return { index, kind, codec };
+    });
+    return new SdpOffer(session, sections);
+  }
+
+  /** Checks a viewer's offer against the codecs a publisher negotiated and keeps the matching codec. */
+  static forView(sdp: unknown, published: ReadonlyMap<MediaKind, OfferedCodec>): SdpOffer {
+    const session = parseOffer(sdp);
+    const seen = new Set<string>();
+    const sections = session.media.map((media, index): OfferedSection => {
+      const kind = media.type as MediaKind;
+      const source = published.get(kind);
+      if (!source) {
+        throw bad(`sdpOffer ${label(media, index)} asks for ${kind}, but the stream carries only ${[...published.keys()].join(' and ')}`);
+      }
+      if (seen.has(kind)) throw bad(`sdpOffer has more than one ${kind} m-line; a stream has one ${kind} track`);
+      seen.add(kind);
+      if (media.direction !== 'recvonly' && media.direction !== 'sendrecv') {
+        throw bad(`sdpOffer ${label(media, index)} is ${media.direction ?? 'sendrecv-less'}: a viewer's offer must receive (recvonly)`);
+      }
+      const codec = matchViewerCodec(source, offeredCodecs(media));
+      if (!codec) {
+        throw bad(`sdpOffer ${label(media, index)} offers no codec matching the stream's ${describeCodec(source)}`);
+      }
+      return { index, kind, codec };
+    });
+    return new SdpOffer(session, sections);
+  }
+
+  /** The codec kept for each kind. */
+  codecs(): Map<MediaKind, OfferedCodec> {
+    return new Map(this.sections.map((s) => [s.kind, s.codec]));
+  }
+
+  /**
+   * The offer for werift: each m-section reduced to its kept codec (no RTX, RED or FEC, so no
+   * second SSRC), without transport-cc feedback (bandwidth comes from REMB), and without the remote
+   * candidates `acceptsCandidate` refuses.
+   */
+  narrowed(acceptsCandidate: (candidate: CandidateAddress) => boolean): string {
+    const session: SessionDescription = structuredClone(this.session);
+    for (const section of this.sections) {
+      const media = session.media[section.index]!;
+      const pt = section.codec.payloadType;
+      media.rtp = media.rtp.filter((r) => r.payload === pt);
+      media.fmtp = media.fmtp.filter((f) => f.payload === pt);
+      media.rtcpFb = media.rtcpFb?.filter((fb) => Number(fb.payload) === pt && fb.type !== 'transport-cc');
+      media.payloads = String(pt);
+      const groups = media.ssrcGroups ?? [];
+      const secondary = new Set(groups.flatMap((g) => g.ssrcs.split(' ').slice(1).map(Number)));
+      delete media.ssrcGroups;
+      media.ssrcs = media.ssrcs?.filter((s) => !secondary.has(Number(s.id)));
+      media.candidates = media.candidates?.filter((c) => {
+        const parsed = parseCandidateLine(`candidate:${c.foundation} ${c.component} ${c.transport} ${c.priority} ${c.ip} ${c.port} typ ${c.type}`);
+        return parsed !== undefined && acceptsCandidate(parsed);
+      });
+    }
+    return sdpTransform.write(session);
+  }
+}
+
+/** Checks what every offer must be: SDP text, with audio/video m-sections, ICE and DTLS, an offer rather than an answer. */
+function parseOffer(sdp: unknown): SessionDescription {
+  if (typeof sdp !== 'string' || sdp.trim() === '') throw bad('sdpOffer is empty');
+  const text = sdp.trim();
+  if (!text.startsWith('v=0')) throw bad('sdpOffer is not SDP: it must start with "v=0"');
+  // sdp-transform splits on \r?\n; an SDP pasted with bare \n is accepted the same way.
+  const session = sdpTransform.parse(`${text}\r\n`);
+  if (session.media.length === 0) throw bad('sdpOffer has no media sections (m= lines)');
+  session.media.forEach((media, index) => {
+    if (media.type !== 'audio' && media.type !== 'video') {
+      throw bad(`sdpOffer ${label(media, index)} is not audio or video; only audio and video are routed`);
+    }
+    if (!/SAVPF/.test(media.protocol)) {
+      throw bad(`sdpOffer ${label(media, index)} uses ${media.protocol}; WebRTC media needs UDP/TLS/RTP/SAVPF`);
+    }
+    if (media.port === 0 && !media.bundleOnly) throw bad(`sdpOffer ${label(media, index)} is disabled (port 0)`);
+    const setup = media.setup ?? session.setup;
+    if (setup === 'active' || setup === 'passive') {
+      throw bad(`sdpOffer is an answer (a=setup:${setup}), not an offer: send the SDP of createOffer()`);
+    }
+    if (setup !== 'actpass') throw bad(`sdpOffer ${label(media, index)} has no a=setup:actpass`);
+    if (!(media.iceUfrag ?? session.iceUfrag) || !(media.icePwd ?? session.icePwd)) {
+      throw bad(`sdpOffer ${label(media, index)} has no ICE credentials (a=ice-ufrag, a=ice-pwd)`);
+    }
+    if (!(media.fingerprint ?? session.fingerprint)) throw bad(`sdpOffer ${label(media, index)} has no DTLS a=fingerprint`);
+    if (media.mid === undefined || String(media.mid) === '') throw bad(`sdpOffer ${label(media, index)} has no a=mid`);
+    if (media.rtp.length === 0) throw bad(`sdpOffer ${label(media, index)} lists no codec (a=rtpmap)`);
+  });
+  return session;
+}

@@ -1,0 +1,67 @@
+import type { RTCPeerConnection } from 'werift';
+import { MediaRouterError } from './MediaRouter.js';
+import type { IceCandidate } from './MediaRouter.js';
+import type { NetworkConfig } from './NetworkConfig.js';
+import { parseCandidateLine } from './NetworkConfig.js';
+import type { ResourceTracker } from './ResourceTracker.js';
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Applies an offer and returns the answer with every server candidate in it: werift gathers inside
+ * setLocalDescription, and clients of the API never receive server candidates any other way.
+ * `stillWanted` is asked after each step, so an owner closed meanwhile stops here (its close()
+ * has already released the peer connection).
+ */
+export async function answerOffer(
+  pc: RTCPeerConnection,
+  offerSdp: string,
+  network: NetworkConfig,
+  tracker: ResourceTracker,
+  stillWanted: () => boolean,
+): Promise<string> {
+  const gone = () => new MediaRouterError('not-found', 'closed while its offer was being answered');
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+  } catch (error) {
+    throw new MediaRouterError('bad-request', `sdpOffer was refused by the WebRTC stack: ${messageOf(error)}`);
+  }
+  if (!stillWanted()) throw gone();
+  try {
+    await pc.setLocalDescription(await pc.createAnswer());
+  } catch (error) {
+    throw new MediaRouterError('internal', `could not create the SDP answer: ${messageOf(error)}`);
+  }
+  if (!stillWanted()) throw gone();
+  tracker.adoptSockets(pc);
+  const sdp = pc.localDescription?.sdp;
+  if (!sdp) throw new MediaRouterError('internal', 'the WebRTC stack produced no local description');
+  if (!/^a=candidate:/m.test(sdp)) throw new MediaRouterError('internal', 'no ICE candidate could be gathered (check the media network options)');
+  return network.announce(sdp);
+}
+
+/**
+ * Adds trickled candidates after checking all of them (a bad one refuses the whole call, so none is
+ * half-applied). Candidates the network policy refuses (mDNS, TCP, non-loopback in loopback mode)
+ * are skipped silently: they are legitimate, just not usable here.
+ */
+export async function addRemoteCandidates(pc: RTCPeerConnection, candidates: readonly IceCandidate[], network: NetworkConfig): Promise<void> {
+  const usable: Array<[number, IceCandidate]> = [];
+  candidates.forEach((candidate, i) => {
+    if (typeof candidate?.candidate !== 'string') throw new MediaRouterError('bad-request', `candidates[${i}].candidate must be a string`);
+    if (candidate.candidate.trim() === '') return; // end-of-candidates: nothing to do for werift
+    const parsed = parseCandidateLine(candidate.candidate);
+    if (!parsed) throw new MediaRouterError('bad-request', `candidates[${i}].candidate is not an ICE candidate line: ${JSON.stringify(candidate.candidate.slice(0, 80))}`);
+    if (network.acceptsRemoteCandidate(parsed)) usable.push([i, candidate]);
+  });
+  for (const [i, candidate] of usable) {
+    const sdpMid = candidate.sdpMid ?? undefined;
+    // With BUNDLE every m-line shares one transport, so a candidate that names none goes to the first.
+    const sdpMLineIndex = candidate.sdpMLineIndex ?? (sdpMid === undefined ? 0 : undefined);
+    try {
+      await pc.addIceCandidate({ candidate: candidate.candidate.trim().replace(/^a=/, ''), sdpMid, sdpMLineIndex });
+    } catch (error) {
+      throw new MediaRouterError('bad-request', `candidates[${i}] was refused: ${messageOf(error)}`);
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import { createRequire } from 'node:module';
+import type * as Wrtc from '@roamhq/wrtc';
+
+/** @internal libwebrtc for Node; loaded with require because the package is CommonJS with named-only typings. */
+export const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as typeof Wrtc;
+
+/** @internal A trickled candidate in the API's shape. */
+export interface TrickledCandidate {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+}
+
+/** @internal Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** @internal Resolves once ICE gathering is complete, so localDescription carries every candidate. */
+export function gatheringComplete(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') resolve();
+    });
+  });
+}
+
+/**
+ * @internal A Node publisher: synthetic I420 video at `fps` (a moving bar, so the encoder has
+ * work) and a 440 Hz tone, sent on a sendonly connection.
+ */
+export class SyntheticPublisher {
+  readonly pc: RTCPeerConnection;
+  readonly candidates: TrickledCandidate[] = [];
+  framesSent = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly tracks: MediaStreamTrack[] = [];
+
+  constructor(
+    readonly kinds: { audio: boolean; video: boolean },
+    readonly video = { width: 640, height: 480, fps: 30 },
+  ) {
+    this.pc = new wrtc.RTCPeerConnection({ iceServers: [] }) as unknown as RTCPeerConnection;
+    this.pc.addEventListener('icecandidate', (e) => {
+      if (e.candidate) this.candidates.push({ candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
+    });
+    if (kinds.audio) this.startAudio();
+    if (kinds.video) this.startVideo();
+  }
+
+  /** The offer without candidates (they trickle into `candidates`). */
+  async createOffer(): Promise<string> {
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    return offer.sdp!;
+  }
+
+  /** The offer with every candidate in it. */
+  async createFullOffer(): Promise<string> {
+    await this.createOffer();
+    await gatheringComplete(this.pc);
+    return this.pc.localDescription!.sdp;
+  }
+
+  async setAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  /** Outbound RTP statistics of one kind. */
+  async outbound(kind: 'audio' | 'video'): Promise<{ packetsSent: number; bytesSent: number; framesEncoded?: number; keyFramesEncoded?: number } | undefined> {
+    const report = await this.pc.getStats();
+    let found: { packetsSent: number; bytesSent: number; framesEncoded?: number; keyFramesEncoded?: number } | undefined;
+    report.forEach((s: { type: string; kind?: string; mediaType?: string }) => {
+      if (s.type === 'outbound-rtp' && (s.kind ?? s.mediaType) === kind) found = s as never;
+    });
+    return found;
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    for (const t of this.tracks) t.stop();
+    this.pc.close();
+  }
+
+  private startVideo(): void {
+    const { width, height, fps } = this.video;
+    const source = new wrtc.nonstandard.RTCVideoSource();
+    const track = source.createTrack();
+    this.tracks.push(track as unknown as MediaStreamTrack);
+    this.pc.addTransceiver(track as unknown as MediaStreamTrack, { direction: 'sendonly' });
+    const data = new Uint8Array(width * height * 1.5);
+    let frame = 0;
+    this.timers.push(
+      setInterval(() => {
+        frame++;
+        data.fill(16, 0, width * height);
+        const bar = (frame * 8) % width;
+        for (let y = 0; y < height; y++) data.fill(235, y * width + bar, y * width + Math.min(width, bar + 32));
+        data.fill(128, width * height);
+        source.onFrame({ width, height, data });
+        this.framesSent++;
+      }, 1000 / fps),
+    );
+  }
+
+  private startAudio(): void {
+    const source = new wrtc.nonstandard.RTCAudioSource();
+    const track = source.createTrack();
+    this.tracks.push(track as unknown as MediaStreamTrack);
+    this.pc.addTransceiver(track as unknown as MediaStreamTrack, { direction: 'sendonly' });
+    const sampleRate = 48000;
+    const samples = new Int16Array(sampleRate / 100);
+    let t = 0;
+    this.timers.push(
+      setInterval(() => {
+        for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * t++) / sampleRate));
+        source.onData({ samples, sampleRate });
+      }, 10),
+    );
+  }
+}
+
+/** @internal A Node viewer: a recvonly connection that decodes video frames and counts audio data. */
+export class DecodingViewer {
+  readonly pc: RTCPeerConnection;
+  readonly candidates: TrickledCandidate[] = [];
+  framesDecoded = 0;
+  audioChunks = 0;
+  lastFrameSize: { width: number; height: number } | undefined;
+  private readonly sinks: Array<{ stop(): void }> = [];
+
+  constructor(readonly kinds: { audio: boolean; video: boolean }) {
+    this.pc = new wrtc.RTCPeerConnection({ iceServers: [] }) as unknown as RTCPeerConnection;
+    this.pc.addEventListener('icecandidate', (e) => {
+      if (e.candidate) this.candidates.push({ candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
+    });
+    if (kinds.audio) this.pc.addTransceiver('audio', { direction: 'recvonly' });
+    if (kinds.video) this.pc.addTransceiver('video', { direction: 'recvonly' });
+    this.pc.addEventListener('track', (e) => {
+      const track = e.track as unknown as Wrtc.MediaStreamTrack;
+      if (track.kind === 'video') {
+        const sink = new wrtc.nonstandard.RTCVideoSink(track);
+        sink.onframe = ({ frame }: { frame: { width: number; height: number } }) => {
+          this.framesDecoded++;
+          this.lastFrameSize = { width: frame.width, height: frame.height };
+        };
+        this.sinks.push(sink);
+      } else {
+        const sink = new wrtc.nonstandard.RTCAudioSink(track);
+        sink.ondata = () => this.audioChunks++;
+        this.sinks.push(sink);
+      }
+    });
+  }
+
+  async createOffer(): Promise<string> {
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    return offer.sdp!;
+  }
+
+  async createFullOffer(): Promise<string> {
+    await this.createOffer();
+    await gatheringComplete(this.pc);
+    return this.pc.localDescription!.sdp;
+  }
+
+  async setAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  /** Inbound RTP packets of one kind, from getStats. */
+  async packetsReceived(kind: 'audio' | 'video'): Promise<number> {
+    const report = await this.pc.getStats();
+    let packets = 0;
+    report.forEach((s: { type: string; kind?: string; mediaType?: string; packetsReceived?: number }) => {
+      if (s.type === 'inbound-rtp' && (s.kind ?? s.mediaType) === kind) packets += s.packetsReceived ?? 0;
+    });
+    return packets;
+  }
+
+  close(): void {
+    for (const s of this.sinks) s.stop();
+    this.pc.close();
+  }
+}
