@@ -1,0 +1,121 @@
+import { FakeTrack } from './media.js';
+import { fakeSdp } from './sdp.js';
+
+/** An RTCRtpSender stand-in recording setParameters and replaceTrack. */
+export class FakeSender {
+  parameters: RTCRtpSendParameters = { encodings: [{}], transactionId: 't', codecs: [], headerExtensions: [], rtcp: {} };
+  readonly setParametersCalls: RTCRtpSendParameters[] = [];
+
+  constructor(public track: MediaStreamTrack | null) {}
+
+  getParameters(): RTCRtpSendParameters {
+    return structuredClone(this.parameters);
+  }
+
+  async setParameters(parameters: RTCRtpSendParameters): Promise<void> {
+    this.setParametersCalls.push(parameters);
+    this.parameters = parameters;
+  }
+
+  async replaceTrack(track: MediaStreamTrack | null): Promise<void> {
+    this.track = track;
+  }
+}
+
+/** An RTCRtpTransceiver stand-in. */
+export class FakeTransceiver {
+  readonly receiver: { track: MediaStreamTrack };
+  readonly sender: FakeSender;
+
+  constructor(
+    readonly kind: 'audio' | 'video',
+    public direction: RTCRtpTransceiverDirection,
+    sendTrack: MediaStreamTrack | null,
+  ) {
+    this.receiver = { track: new FakeTrack(kind) as unknown as MediaStreamTrack };
+    this.sender = new FakeSender(sendTrack);
+  }
+}
+
+/** Every fake peer connection created by one factory, so tests can inspect and drive them. */
+export class FakePeerConnectionFactory {
+  readonly created: FakePeerConnection[] = [];
+
+  /** The `createPeerConnection` option. */
+  readonly create = (configuration: RTCConfiguration): RTCPeerConnection => {
+    const pc = new FakePeerConnection(configuration);
+    this.created.push(pc);
+    return pc as unknown as RTCPeerConnection;
+  };
+
+  get open(): FakePeerConnection[] {
+    return this.created.filter((pc) => !pc.closed);
+  }
+}
+
+/** An RTCPeerConnection stand-in: offers an SDP built from its transceivers, records what happens. */
+export class FakePeerConnection {
+  readonly transceivers: FakeTransceiver[] = [];
+  readonly log: string[] = [];
+  localDescription: RTCSessionDescriptionInit | null = null;
+  remoteDescription: RTCSessionDescriptionInit | null = null;
+  connectionState: RTCPeerConnectionState = 'new';
+  closed = false;
+  onicecandidate: ((event: { candidate: RTCIceCandidate | null }) => void) | null = null;
+  onconnectionstatechange: (() => void) | null = null;
+  /** Makes setRemoteDescription fail, to test negotiation errors. */
+  failRemoteDescription = false;
+
+  constructor(readonly configuration: RTCConfiguration) {}
+
+  addTransceiver(trackOrKind: MediaStreamTrack | 'audio' | 'video', init?: RTCRtpTransceiverInit): FakeTransceiver {
+    const track = typeof trackOrKind === 'string' ? null : trackOrKind;
+    const kind = (typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind) as 'audio' | 'video';
+    const transceiver = new FakeTransceiver(kind, init?.direction ?? 'sendrecv', track);
+    this.transceivers.push(transceiver);
+    this.log.push(`addTransceiver:${kind}:${transceiver.direction}`);
+    return transceiver;
+  }
+
+  getTransceivers(): FakeTransceiver[] {
+    return this.transceivers;
+  }
+
+  getSenders(): FakeSender[] {
+    return this.transceivers.map((t) => t.sender);
+  }
+
+  async createOffer(): Promise<RTCSessionDescriptionInit> {
+    this.log.push('createOffer');
+    return { type: 'offer', sdp: fakeSdp(this.transceivers.map((t) => ({ kind: t.kind, direction: t.direction }))) };
+  }
+
+  async setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    this.log.push('setLocalDescription');
+    this.localDescription = description;
+  }
+
+  async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    this.log.push('setRemoteDescription');
+    if (this.failRemoteDescription) throw new Error('InvalidAccessError: fake refusal');
+    this.remoteDescription = description;
+  }
+
+  close(): void {
+    this.log.push('close');
+    this.closed = true;
+    this.connectionState = 'closed';
+  }
+
+  /** Emits a local candidate as the browser would (null = end of gathering). */
+  emitCandidate(candidate: string | null, sdpMid = '0'): void {
+    const init = candidate === null ? null : ({ candidate, sdpMid, sdpMLineIndex: 0 } as RTCIceCandidate);
+    this.onicecandidate?.({ candidate: init });
+  }
+
+  /** Moves the connection state and fires the handler. */
+  setConnectionState(state: RTCPeerConnectionState): void {
+    this.connectionState = state;
+    this.onconnectionstatechange?.();
+  }
+}
