@@ -355,9 +355,9 @@ export interface components {
         Error: {
             /** @description The HTTP status code. */
             status: number;
-            /** @description The HTTP reason phrase */
+            /** @description The HTTP reason phrase, e.g. Not Found. */
             error: string;
-            /** @description What was wrong */
+            /** @description What was wrong, naming the field or id at fault. */
             message: string;
         };
         EventsGoneError: components["schemas"]["Error"] & {
@@ -515,7 +515,7 @@ export interface components {
             creatorEndpoint?: components["schemas"]["Id"];
             metadata?: components["schemas"]["StringMap"];
             mode?: components["schemas"]["ConferenceMode"];
-            /** @description organization id */
+            /** @description organization id, for internal use only */
             organizationId?: string;
         };
         JoinConferenceWebCommand: {
@@ -585,7 +585,7 @@ export interface components {
             key: string;
             operation: components["schemas"]["MetadataOperation"];
             userEndpointId: components["schemas"]["Id"];
-            /** @description The value */
+            /** @description The value, if the operation is SET. Ignored if operation is REMOVE */
             value?: string;
         };
         UpdateConferenceParticipantMetadataWebCommand: {
@@ -615,7 +615,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description What every event carries. Reference server: userId and userEndpointId name who caused it (absent for events the server itself causes, e.g. removing a ghost endpoint). */
+        /** @description What every event carries. Reference server: userId and userEndpointId name who caused it; for what the server itself does to an endpoint (a state change, removing a ghost) they name that endpoint. */
         ConferenceEvent: {
             /** @description the conference which this event belongs to */
             conferenceId: string;
@@ -624,7 +624,7 @@ export interface components {
              * @description the conference version this event was produced- can be used for ordering and or deduplication.
              */
             conferenceVersion: number;
-            /** @description event id */
+            /** @description event id, unique per event */
             id: string;
             /** @description the organizationId */
             organizationId: string;
