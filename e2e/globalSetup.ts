@@ -1,0 +1,25 @@
+import type { FullConfig } from '@playwright/test';
+import { startServer } from '../server/startServer.js';
+import { buildAndServePages } from './support/buildPages.js';
+
+/**
+ * Starts the reference conference server in this process (loopback media, free port) and serves
+ * the built demo and harness pages; their URLs reach the test workers through the environment
+ * (workers start after this and inherit it). Returns the teardown.
+ */
+export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
+  process.env.RTC_LOOPBACK ??= '1';
+  const server = await startServer({ host: '127.0.0.1', port: 0, media: { loopback: true } });
+  try {
+    const pages = await buildAndServePages(server.url);
+    process.env.CONFER_SERVER_URL = server.url;
+    process.env.CONFER_PAGES_URL = pages.url;
+    return async () => {
+      await pages.close();
+      await server.close();
+    };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+}

@@ -1,0 +1,34 @@
+import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, resolveChromium } from './e2e/support/chromium.js';
+
+const executablePath = resolveChromium();
+const onCi = Boolean(process.env.CI);
+
+/**
+ * Real calls in real Chromium against the in-process reference server (e2e/globalSetup.ts).
+ * Each test opens one browser context per participant, so one worker per core at most; the
+ * default is one, because a 4-party call already keeps both cores of the reference machine busy
+ * encoding, forwarding and decoding. E2E_WORKERS raises it on bigger machines.
+ */
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '**/*.spec.ts',
+  globalSetup: './e2e/globalSetup.ts',
+  timeout: 90_000,
+  expect: { timeout: 20_000 },
+  forbidOnly: onCi,
+  retries: 0,
+  workers: Number(process.env.E2E_WORKERS ?? 1),
+  fullyParallel: true,
+  reporter: onCi ? [['list'], ['html', { open: 'never' }]] : [['list']],
+  use: {
+    browserName: 'chromium',
+    headless: true,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    permissions: ['camera', 'microphone'],
+    actionTimeout: 15_000,
+    navigationTimeout: 15_000,
+    launchOptions: { args: CHROMIUM_ARGS, ...(executablePath ? { executablePath } : {}) },
+  },
+});
