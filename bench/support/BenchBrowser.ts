@@ -1,0 +1,90 @@
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { onCleanup } from './cleanup.js';
+
+/** Debian's Chromium, or CHROMIUM_PATH. */
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The flags of common.md, plus no throttling of timers or rendering in background pages. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-renderer-backgrounding',
+];
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The bench page, bundled with esbuild from the package entry and served on 127.0.0.1. */
+export interface BenchPages {
+  /** URL of the bench page. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Bundles bench/page/benchPage.ts (minified, as an application would ship it) and serves it. */
+export async function serveBenchPage(): Promise<BenchPages> {
+  const bundle = await build({
+    entryPoints: [`${root}bench/page/benchPage.ts`],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+    alias: { confer: `${root}src/index.ts` },
+    logLevel: 'warning',
+  });
+  const files: Record<string, { type: string; body: string | Uint8Array }> = {
+    '/': { type: 'text/html', body: readFileSync(`${root}bench/page/index.html`, 'utf8') },
+    '/benchPage.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.contents },
+  };
+  const server = createServer((request, response) => {
+    const file = files[new URL(request.url ?? '/', 'http://x').pathname];
+    if (!file) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  onCleanup('bench page server', close);
+  return { url: `http://127.0.0.1:${address.port}/`, close };
+}
+
+/** Launches Chromium with the bench flags; closed by the benchmark's cleanup. */
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  onCleanup('chromium', () => browser.close());
+  return browser;
+}
+
+/** Opens the bench page in a new context (one renderer per participant, like separate tabs of separate users). */
+export async function openBenchPage(browser: Browser, pages: BenchPages): Promise<Page> {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.warn('bench page error:', error.message));
+  await page.goto(pages.url);
+  await page.waitForFunction(() => window.bench !== undefined);
+  return page;
+}

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { onCleanup } from './cleanup.js';
+
+/** A reference server running in a child process, stopped by the benchmark's cleanup. */
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  close(): Promise<void>;
+}
+
+const entry = fileURLToPath(new URL('./serverMain.ts', import.meta.url));
+
+/**
+ * Starts the reference server in its own Node process (loopback media) and resolves once it
+ * listens. `options` are startServer options and must be JSON.
+ */
+export async function startServerProcess(options: Record<string, unknown> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, RTC_LOOPBACK: '1', CONFER_BENCH_SERVER_OPTIONS: JSON.stringify({ media: { loopback: true }, ...options }) },
+  });
+  const close = () => stopChild(child);
+  onCleanup('server process', close);
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error('the server process did not start within 30 s')), 30_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`the server process exited with ${code}`)));
+  });
+  return { url, pid: child.pid!, close };
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
