@@ -187,6 +187,8 @@ export class ApiClient {
         if (signal?.aborted) throw ConferenceError.aborted(operation);
         throw ConferenceError.network(operation, cause);
       }
+      // A fetch that ignores its signal (a polyfill, a test double) must not resurrect an aborted call.
+      if (signal?.aborted) throw ConferenceError.aborted(operation);
       const { status } = answer.response;
       if (answer.response.ok) return answer.data as D;
       if (status === 401 && token !== undefined && attempt === 0 && this.tokens.invalidate(token)) continue;

@@ -102,20 +102,21 @@ export class RoomModel {
   /** Replaces the model with an aggregate (at join, or to resync after a gap) and reports the difference. */
   applyAggregate(conference: Conference): ModelChange[] {
     const changes: ModelChange[] = [];
-    const seen = new Set<string>();
     let selfPresent = false;
     const newMetadata = new Map(Object.entries(conference.metadata ?? {}).map(([key, entry]) => [key, entry.value ?? '']));
     // Metadata first, so streams added below start with their TRACK_MUTED state.
     for (const key of this.metadata.keys()) if (!newMetadata.has(key)) this.setConferenceMetadata(key, undefined, changes);
     for (const [key, value] of newMetadata) if (this.metadata.get(key) !== value) this.setConferenceMetadata(key, value, changes);
 
+    const present = new Set((conference.participants ?? []).map((endpoint) => endpoint.id));
+    // Departures first, so a UI removes tiles before it adds new ones.
+    for (const id of [...this.participants.keys()]) if (!present.has(id)) this.removeParticipant(id, changes);
     for (const endpoint of conference.participants ?? []) {
       if (!endpoint.id) continue;
       if (endpoint.id === this.selfId) {
         selfPresent = true;
         continue;
       }
-      seen.add(endpoint.id);
       const participant = this.upsertParticipant(endpoint.id, endpoint.userId, endpoint.metadata ?? {}, endpoint.state, changes);
       const streams: StreamInfo[] = (endpoint.streams ?? [])
         .filter((s) => s.id?.id)
@@ -131,7 +132,6 @@ export class RoomModel {
         }
       }
     }
-    for (const id of [...this.participants.keys()]) if (!seen.has(id)) this.removeParticipant(id, changes);
     if (!selfPresent) changes.push({ type: 'selfRemoved' });
     return changes;
   }

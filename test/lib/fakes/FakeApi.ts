@@ -127,7 +127,13 @@ export class FakeApi {
         return json({ access_token: `token-${++this.tokenCount}`, token_type: 'bearer', expires_in: 3600 });
       case 'create':
         return json({ id: body.conferenceId, mode: 'ROUTER', version: 0 });
-      case 'join':
+      case 'join': {
+        // Like the reference server: the joiner is in the aggregate it gets back.
+        const participants = (this.conference.participants ?? []).filter((p) => p.id !== body.userEndpointId);
+        participants.push({ id: String(body.userEndpointId), userId: 'me', metadata: (body.metadata as Record<string, unknown>) ?? {}, state: 'HEALTHY', streams: [] });
+        this.conference = { ...this.conference, participants };
+        return json({ ...this.conference, version: this.events.length });
+      }
       case 'getConference':
         return json({ ...this.conference, version: this.events.length });
       case 'getEvents':

@@ -76,3 +76,21 @@ export function fakeMediaDevices() {
 
 /** The createMediaStream option for tests. */
 export const createFakeMediaStream = (tracks: MediaStreamTrack[]) => new FakeMediaStream(tracks) as unknown as MediaStream;
+
+/** A window stand-in that counts its live listeners (removed ones and those whose signal aborted do not count). */
+export class FakeWindow extends EventTarget {
+  private live = 0;
+
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+    super.addEventListener(type, listener, options);
+    const signal = typeof options === 'object' ? options.signal : undefined;
+    if (signal?.aborted) return;
+    this.live++;
+    signal?.addEventListener('abort', () => this.live--, { once: true });
+  }
+
+  /** How many listeners are still registered. */
+  get listenerCount(): number {
+    return this.live;
+  }
+}
