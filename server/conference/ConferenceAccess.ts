@@ -1,0 +1,71 @@
+import { isService, type Principal } from '../auth/Principal.js';
+import { ApiError } from '../http/ApiError.js';
+import type { Conference } from './Conference.js';
+import type { ConferenceRegistry } from './ConferenceRegistry.js';
+import type { Endpoint, StreamRecord, ViewerRecord } from './Endpoint.js';
+
+/**
+ * Finds what a request names and checks that the caller may act on it: 404 for unknown ids
+ * (conferences of other organizations are unknown), 403 for endpoints, streams and viewers of others.
+ * Every endpoint a caller successfully names counts as a sign of life for the ghost rule.
+ */
+export class ConferenceAccess {
+  constructor(private readonly registry: ConferenceRegistry) {}
+
+  /** The caller's organization's conference with that id; 404 otherwise. */
+  conference(principal: Principal, conferenceId: string): Conference {
+    const conference = this.registry.get(principal.organizationId, conferenceId);
+    if (!conference) throw ApiError.notFound(`conference ${conferenceId} not found`);
+    return conference;
+  }
+
+  /** A conference the caller may read: it has an endpoint in it, or the SERVICE role; 403 otherwise. */
+  readable(principal: Principal, conferenceId: string): Conference {
+    const conference = this.conference(principal, conferenceId);
+    const own = conference.endpointsOf(principal.userId);
+    if (own.length === 0 && !isService(principal)) {
+      throw ApiError.forbidden(`user ${principal.userId} has no endpoint in conference ${conferenceId} (join it first)`);
+    }
+    for (const endpoint of own) endpoint.liveness.touch();
+    return conference;
+  }
+
+  /** The caller's own endpoint in the conference: 404 when it has not joined, 403 when another user's. */
+  ownEndpoint(principal: Principal, conference: Conference, userEndpointId: string): Endpoint {
+    const endpoint = conference.endpoints.get(userEndpointId);
+    if (!endpoint) throw ApiError.notFound(`userEndpointId ${userEndpointId} has not joined conference ${conference.id}`);
+    if (endpoint.userId !== principal.userId) {
+      throw ApiError.forbidden(`userEndpointId ${userEndpointId} belongs to another user`);
+    }
+    endpoint.liveness.touch();
+    return endpoint;
+  }
+
+  /** A stream published by that endpoint: 404 when unknown, 403 when another endpoint's. */
+  ownStream(conference: Conference, endpoint: Endpoint, streamId: string): StreamRecord {
+    const stream = conference.streams.get(streamId);
+    if (!stream) throw ApiError.notFound(`streamId ${streamId} is not published in conference ${conference.id}`);
+    if (stream.userEndpointId !== endpoint.id) {
+      throw ApiError.forbidden(`streamId ${streamId} is published by another endpoint than ${endpoint.id}`);
+    }
+    return stream;
+  }
+
+  /** A stream anyone in the conference may view: 404 when unknown. */
+  publishedStream(conference: Conference, streamId: string): StreamRecord {
+    const stream = conference.streams.get(streamId);
+    if (!stream) throw ApiError.notFound(`streamId ${streamId} is not published in conference ${conference.id}`);
+    return stream;
+  }
+
+  /** A viewer owned by that endpoint, of that stream: 404 when unknown, 403 when another endpoint's. */
+  ownViewer(conference: Conference, endpoint: Endpoint, viewerId: string, streamId: string): ViewerRecord {
+    const viewer = conference.viewers.get(viewerId);
+    if (!viewer) throw ApiError.notFound(`viewerId ${viewerId} not found in conference ${conference.id}`);
+    if (viewer.userEndpointId !== endpoint.id) {
+      throw ApiError.forbidden(`viewerId ${viewerId} belongs to another endpoint than ${endpoint.id}`);
+    }
+    if (viewer.streamId !== streamId) throw ApiError.notFound(`viewerId ${viewerId} does not view streamId ${streamId}`);
+    return viewer;
+  }
+}

@@ -1,0 +1,108 @@
+import type { EndpointHealth } from '../media/MediaRouter.js';
+
+/** How long an endpoint may stay silent before it is SICK, and SICK before it is removed. */
+export interface GhostTimings {
+  /** No event poll by its user and no request naming it for this long: SICK. */
+  sickAfterMs: number;
+  /** Still silent this much longer: removed with a ConferenceLeftEvent. */
+  removeAfterMs: number;
+}
+
+/** What a liveness tracker reports to its conference. */
+export interface LivenessCallbacks {
+  /** The endpoint's state changed (never called with an unchanged state). */
+  onStateChange(state: EndpointHealth): void;
+  /** The endpoint is a ghost: remove it, giving `reason`. */
+  onGhost(reason: string): void;
+  /** Whether an event poll of the endpoint's user is waiting right now (a waiting poll is a sign of life). */
+  isPolling(): boolean;
+}
+
+/**
+ * The ghost rule for one endpoint. It is SICK while the media plane says SICK or while it has been
+ * silent (no event poll by its user, no request naming it) for `sickAfterMs`; HEALTHY when both are
+ * fine again. Silent for `sickAfterMs + removeAfterMs`, it is a ghost. A media failure alone never
+ * removes an endpoint whose user still polls: that client is alive and can publish again.
+ * One timer at most, re-armed on activity.
+ */
+export class EndpointLiveness {
+  private mediaSick = false;
+  private silent = false;
+  private state: EndpointHealth = 'HEALTHY';
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly timings: GhostTimings,
+    private readonly callbacks: LivenessCallbacks,
+  ) {
+    this.armSilenceTimer();
+  }
+
+  /** The endpoint or its user just did something: it is not silent. */
+  touch(): void {
+    if (this.closed) return;
+    if (this.silent) {
+      this.silent = false;
+      clearTimeout(this.timer);
+      this.armSilenceTimer();
+      this.evaluate();
+    } else {
+      this.timer?.refresh();
+    }
+  }
+
+  /** The media plane's verdict on the endpoint's connections. */
+  setMediaHealth(health: EndpointHealth): void {
+    if (this.closed) return;
+    this.mediaSick = health === 'SICK';
+    this.evaluate();
+  }
+
+  /** Stops the timer; the tracker does nothing afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private armSilenceTimer(): void {
+    this.timer = setTimeout(() => this.onSilence(), this.timings.sickAfterMs);
+    this.timer.unref();
+  }
+
+  private onSilence(): void {
+    if (this.callbacks.isPolling()) {
+      this.timer?.refresh();
+      return;
+    }
+    this.silent = true;
+    this.evaluate();
+    if (this.closed) return;
+    this.timer = setTimeout(() => this.onGhost(), this.timings.removeAfterMs);
+    this.timer.unref();
+  }
+
+  private onGhost(): void {
+    if (this.callbacks.isPolling()) {
+      this.touch();
+      return;
+    }
+    const silentMs = this.timings.sickAfterMs + this.timings.removeAfterMs;
+    const media = this.mediaSick ? ', media failed' : '';
+    this.close();
+    this.callbacks.onGhost(`ghost: no event poll and no request for ${formatSeconds(silentMs)}${media}`);
+  }
+
+  private evaluate(): void {
+    const next: EndpointHealth = this.mediaSick || this.silent ? 'SICK' : 'HEALTHY';
+    if (next === this.state) return;
+    this.state = next;
+    this.callbacks.onStateChange(next);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}

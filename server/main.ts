@@ -1,0 +1,22 @@
+import { serverOptionsFromEnv } from './ServerOptions.js';
+import { startServer } from './startServer.js';
+
+// `npm run server`: HOST and PORT (default 127.0.0.1:8080) and the CONFER_* variables of server/README.md.
+const server = await startServer({ port: 8080, logLevel: 'info', ...serverOptionsFromEnv(process.env) });
+console.log(`Confer reference server listening on ${server.url}`);
+
+let stopping = false;
+const stop = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping`);
+  server.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,133 @@
+import type { AddressInfo } from 'node:net';
+import { ClientRegistry } from './auth/ClientRegistry.js';
+import { TokenEndpoint } from './auth/TokenEndpoint.js';
+import { TokenService } from './auth/TokenService.js';
+import type { EventListener } from './conference/Conference.js';
+import { ConferenceAccess } from './conference/ConferenceAccess.js';
+import { ConferenceLifecycle } from './conference/ConferenceLifecycle.js';
+import { ConferenceQueries } from './conference/ConferenceQueries.js';
+import { ConferenceRegistry } from './conference/ConferenceRegistry.js';
+import { JsonPathMask } from './conference/JsonPathMask.js';
+import { MediaCommands } from './conference/MediaCommands.js';
+import { MediaTeardown } from './conference/MediaTeardown.js';
+import { MetadataCommands } from './conference/MetadataCommands.js';
+import { registerApiRoutes } from './http/apiRoutes.js';
+import { conferenceHandlers } from './http/conferenceHandlers.js';
+import { createHttpApp } from './http/createHttpApp.js';
+import { OpenApiDocument } from './http/OpenApiDocument.js';
+import { OpenApiValidator } from './http/OpenApiValidator.js';
+import { registerTokenRoute } from './http/tokenRoute.js';
+import type { MediaRouter, MediaRouterCallbacks } from './media/MediaRouter.js';
+import { resolveServerOptions, type ServerOptions } from './ServerOptions.js';
+
+export type { ServerOptions } from './ServerOptions.js';
+
+/** A running reference server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  url: string;
+  /** Answers waiting polls, stops timers, closes the HTTP server and the media router. Idempotent. */
+  close(): Promise<void>;
+  /** The media router behind the media operations (its counters show what is still open). */
+  media: MediaRouter;
+}
+
+/** What the server holds right now, so tests can prove that nothing outlives its owner. */
+export interface ServerStats {
+  conferences: number;
+  endpoints: number;
+  /** Event polls waiting for an event. */
+  waitingPolls: number;
+}
+
+/** The running server plus introspection for tests. */
+export interface ConferenceServer extends RunningServer {
+  stats(): ServerStats;
+}
+
+const INFO_ENABLED = new Set(['info', 'debug', 'trace']);
+
+/** The development clients' notice printed at start-up when no clients file is configured. */
+export const DEVELOPMENT_CLIENTS_NOTICE =
+  'No clients file configured (CONFER_CLIENTS_FILE): using the development clients demo/demo (role USER, may pass user_id) and service/service (role SERVICE).';
+
+/** Starts the reference conference server; `startServer({ port: 0 })` picks a free port. */
+export async function startServer(options: Partial<ServerOptions> = {}): Promise<ConferenceServer> {
+  const settings = resolveServerOptions(options);
+  const clients = settings.clientsFile ? ClientRegistry.fromFile(settings.clientsFile) : ClientRegistry.development();
+  const document = OpenApiDocument.load();
+  const validator = new OpenApiValidator(document);
+  const tokens = new TokenService({ secret: settings.tokenSecret, ttlSeconds: settings.tokenTtlSeconds });
+  const app = await createHttpApp(settings);
+
+  const registry = new ConferenceRegistry();
+  const access = new ConferenceAccess(registry);
+  const callbacks: MediaRouterCallbacks = {
+    // The router reports only after publish or view, by which time `lifecycle` exists.
+    onEndpointHealth: (conferenceId, userEndpointId, health) => lifecycle.onEndpointHealth(conferenceId, userEndpointId, health),
+  };
+  const media = settings.createMediaRouter ? settings.createMediaRouter(callbacks) : await createWeriftRouter(settings, callbacks);
+  const teardown = new MediaTeardown(media, app.log);
+  const logEvent: EventListener = (event, masks) => {
+    if (!INFO_ENABLED.has(app.log.level)) return;
+    const logged = structuredClone(event);
+    for (const path of masks) new JsonPathMask(path).applyTo(logged, true);
+    app.log.info({ event: logged }, 'conference event');
+  };
+  const lifecycle = new ConferenceLifecycle(registry, access, teardown, {
+    eventRetention: settings.eventRetention,
+    ghost: { sickAfterMs: settings.ghostSickAfterMs, removeAfterMs: settings.ghostRemoveAfterMs },
+    onEvent: logEvent,
+  });
+  const handlers = conferenceHandlers({
+    lifecycle,
+    metadata: new MetadataCommands(access),
+    media: new MediaCommands(access, media, teardown),
+    queries: new ConferenceQueries(access, settings.eventWaitMs),
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      registry.closeAll();
+      try {
+        await app.close();
+      } finally {
+        await media.close();
+      }
+    })());
+
+  try {
+    const tokenSpec = document.operations().find((s) => s.operationId === 'issueToken');
+    if (!tokenSpec) throw new Error('the contract has no issueToken operation');
+    await registerTokenRoute(app, tokenSpec, new TokenEndpoint(clients, tokens, validator.compile(document.schemaRef('TokenRequest'), 'body')));
+    await registerApiRoutes(app, { document, validator, tokens, handlers });
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  if (clients.isDevelopment) settings.announce(DEVELOPMENT_CLIENTS_NOTICE);
+
+  const { port } = app.server.address() as AddressInfo;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  return {
+    url: `http://${host}:${port}`,
+    media,
+    close,
+    stats: () => {
+      const conferences = registry.all();
+      return {
+        conferences: conferences.length,
+        endpoints: conferences.reduce((n, c) => n + c.endpoints.size, 0),
+        waitingPolls: conferences.reduce((n, c) => n + c.events.waiting, 0),
+      };
+    },
+  };
+}
+
+async function createWeriftRouter(settings: ServerOptions, callbacks: MediaRouterCallbacks): Promise<MediaRouter> {
+  // Loaded only when needed: a test that brings its own router does not load werift.
+  const { WeriftMediaRouter } = await import('./media/WeriftMediaRouter.js');
+  return new WeriftMediaRouter(settings.media, callbacks);
+}
