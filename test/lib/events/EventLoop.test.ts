@@ -81,7 +81,7 @@ describe('EventLoop', () => {
 
   it('backs off on network errors and 5xx, reports the outage, and resumes from the last version', async () => {
     const api = new FakeApi();
-    const script = [json([event(0)]), httpError(503), 'throw', httpError(500), json([event(1)])];
+    const script: (ReturnType<typeof json> | 'throw')[] = [json([event(0)]), httpError(503), 'throw', httpError(500), json([event(1)])];
     api.on('getEvents', () => {
       const next = script.shift();
       if (next === 'throw') throw new TypeError('connection reset');

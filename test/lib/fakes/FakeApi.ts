@@ -18,7 +18,7 @@ export interface FakeAnswer {
   body?: unknown;
 }
 
-type Handler = (call: RecordedCall) => FakeAnswer | Promise<FakeAnswer> | undefined;
+type Handler = (call: RecordedCall) => FakeAnswer | Promise<FakeAnswer | undefined> | undefined;
 
 /** Answers JSON. */
 export const json = (body: unknown, status = 200): FakeAnswer => ({ status, body });
