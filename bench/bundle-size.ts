@@ -1,0 +1,76 @@
+/**
+ * Size of the library as a browser application would ship it: `import { Room } from 'confer'` and
+ * the whole package, bundled with every dependency (webrtc-adapter included), minified, gzipped.
+ *
+ *   npx tsx bench/bundle-size.ts            print the sizes and the largest inputs
+ *   npx tsx bench/bundle-size.ts --check    also fail when `import { Room }` exceeds the budget
+ *   npx tsx bench/bundle-size.ts --report   also write bench/results/bundle-size.json
+ */
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { report } from './lib/report.js';
+
+/** The budget of `import { Room } from 'confer'`, min+gzip, from issue 4. */
+export const ROOM_BUDGET_BYTES = 30 * 1024;
+
+const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+
+/** One measured bundle: its minified and gzipped size, and the minified bytes each package contributes. */
+export interface BundleSize {
+  minified: number;
+  gzip: number;
+  byPackage: Record<string, number>;
+}
+
+/** Bundles `code` (which may import 'confer') for browsers, minified, and measures it. */
+export async function measureBundle(code: string): Promise<BundleSize> {
+  const result = await build({
+    stdin: { contents: code, resolveDir: fileURLToPath(new URL('..', import.meta.url)), loader: 'ts' },
+    alias: { confer: entry },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0]!.contents;
+  const byPackage: Record<string, number> = {};
+  for (const out of Object.values(result.metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(out.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? (path.startsWith('src/') ? 'confer (src/)' : path);
+      byPackage[name] = (byPackage[name] ?? 0) + bytesInOutput;
+    }
+  }
+  return { minified: output.byteLength, gzip: gzipSync(output, { level: 9 }).byteLength, byPackage };
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+async function main(): Promise<void> {
+  const check = process.argv.includes('--check');
+  const room = await measureBundle("export { Room } from 'confer';");
+  const whole = await measureBundle("export * from 'confer';");
+  const adapterAlone = await measureBundle("import adapter from 'webrtc-adapter'; export default adapter;");
+  console.log(`import { Room } from 'confer'   ${kb(room.minified)} min, ${kb(room.gzip)} min+gzip (budget ${kb(ROOM_BUDGET_BYTES)})`);
+  console.log(`import * from 'confer'          ${kb(whole.minified)} min, ${kb(whole.gzip)} min+gzip`);
+  console.log(`webrtc-adapter alone            ${kb(adapterAlone.minified)} min, ${kb(adapterAlone.gzip)} min+gzip`);
+  console.log('minified bytes by package (import { Room }):');
+  for (const [name, bytes] of Object.entries(room.byPackage).sort((a, b) => b[1] - a[1])) console.log(`  ${name.padEnd(20)} ${kb(bytes)}`);
+  if (process.argv.includes('--report')) {
+    report('bundle-size', [
+      { metric: "import { Room } from 'confer' (min+gzip)", unit: 'bytes', value: room.gzip, target: `<= ${ROOM_BUDGET_BYTES}` },
+      { metric: "import * from 'confer' (min+gzip)", unit: 'bytes', value: whole.gzip },
+      { metric: 'webrtc-adapter alone (min+gzip)', unit: 'bytes', value: adapterAlone.gzip },
+    ], { byPackage: room.byPackage });
+  }
+  if (check && room.gzip > ROOM_BUDGET_BYTES) {
+    console.error(`bundle-size: import { Room } is ${kb(room.gzip)} min+gzip, over the ${kb(ROOM_BUDGET_BYTES)} budget`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
