@@ -40,7 +40,7 @@ export class PublishedStream {
   /** The viewers of this stream by viewerId. */
   readonly viewers = new Map<string, StreamViewer>();
   /** Counters for tests and benchmarks. */
-  readonly stats = { packetsReceived: 0, rembsSent: 0 };
+  readonly stats = { packetsReceived: 0, mediaPacketsReceived: 0, rembsSent: 0 };
   private readonly pc: RTCPeerConnection;
   private readonly sinks: Record<MediaKind, Set<RtpSink>> = { audio: new Set(), video: new Set() };
   private readonly keyframes: KeyframeThrottle;
@@ -156,8 +156,9 @@ export class PublishedStream {
     const sinks = this.sinks[kind];
     const { unSubscribe } = transceiver.receiver.track.onReceiveRtp.subscribe((packet) => {
       this.stats.packetsReceived++;
-      // Padding-only packets (bandwidth probes) carry nothing a viewer can use.
+      // Padding-only packets (bandwidth probes) carry nothing a viewer can use, nor prove media flows.
       if (packet.payload.length === 0) return;
+      this.stats.mediaPacketsReceived++;
       for (const sink of sinks) sink(packet);
     });
     this.unsubscribers.push(unSubscribe);
@@ -185,8 +186,8 @@ export class PublishedStream {
 
   private updateHealth(now: number): void {
     if (this.closed) return;
-    if (this.stats.packetsReceived !== this.progressCount) {
-      this.progressCount = this.stats.packetsReceived;
+    if (this.stats.mediaPacketsReceived !== this.progressCount) {
+      this.progressCount = this.stats.mediaPacketsReceived;
       this.lastProgressAt = now;
     }
     const failed = this.connectionState === 'failed' || this.connectionState === 'disconnected';

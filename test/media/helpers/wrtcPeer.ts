@@ -38,6 +38,8 @@ export class SyntheticPublisher {
   readonly pc: RTCPeerConnection;
   readonly candidates: TrickledCandidate[] = [];
   framesSent = 0;
+  /** While true no frame or audio sample is produced, so no media RTP is sent. */
+  paused = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly tracks: MediaStreamTrack[] = [];
 
@@ -81,6 +83,16 @@ export class SyntheticPublisher {
     return found;
   }
 
+  /** The send-side bandwidth estimate (availableOutgoingBitrate of the selected pair), which REMB caps. */
+  async availableOutgoingBitrate(): Promise<number | undefined> {
+    const report = await this.pc.getStats();
+    let bitrate: number | undefined;
+    report.forEach((s: { type: string; nominated?: boolean; state?: string; availableOutgoingBitrate?: number }) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate !== undefined) bitrate = s.availableOutgoingBitrate;
+    });
+    return bitrate;
+  }
+
   close(): void {
     for (const t of this.timers) clearInterval(t);
     for (const t of this.tracks) t.stop();
@@ -97,6 +109,7 @@ export class SyntheticPublisher {
     let frame = 0;
     this.timers.push(
       setInterval(() => {
+        if (this.paused) return;
         frame++;
         data.fill(16, 0, width * height);
         const bar = (frame * 8) % width;
@@ -118,6 +131,7 @@ export class SyntheticPublisher {
     let t = 0;
     this.timers.push(
       setInterval(() => {
+        if (this.paused) return;
         for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * t++) / sampleRate));
         source.onData({ samples, sampleRate });
       }, 10),
