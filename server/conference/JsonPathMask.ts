@@ -35,7 +35,7 @@ export class JsonPathMask {
       } else if (lenient) {
         parent[key] = '*'.repeat(JSON.stringify(value)?.length ?? 1);
       } else {
-        throw new Error(`${this.path} points at a ${value === null ? 'null' : typeof value}, not a string`);
+        throw new Error(`${this.path} points at ${describe(value)}, not a string`);
       }
     }
   }
@@ -53,6 +53,12 @@ export class JsonPathMask {
     }
     return locations;
   }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' || typeof value === 'undefined' ? `an ${typeof value}` : `a ${typeof value}`;
 }
 
 function children(node: unknown, key: string | number): Location[] {
