@@ -100,16 +100,18 @@ export class NetworkConfig {
   announce(answerSdp: string): string {
     const announced = this.options.announcedAddresses;
     if (announced.length === 0) return answerSdp;
-    const lines = answerSdp.split('\r\n');
     const out: string[] = [];
-    for (const line of lines) {
+    let announcedPorts = new Set<number>();
+    for (const line of answerSdp.split('\r\n')) {
+      if (line.startsWith('m=')) announcedPorts = new Set();
       const parsed = line.startsWith('a=candidate:') ? parseCandidateLine(line) : undefined;
       if (!parsed) {
         out.push(line);
         continue;
       }
-      const seenPorts = new Set(out.filter((l) => l.startsWith('a=candidate:')).map((l) => parseCandidateLine(l)?.port));
-      if (seenPorts.has(parsed.port)) continue;
+      // Each socket (port) is announced once per m-section, whichever host address werift listed it under.
+      if (announcedPorts.has(parsed.port)) continue;
+      announcedPorts.add(parsed.port);
       announced.forEach((address, i) => {
         const fields = line.split(' ');
         fields[4] = address;

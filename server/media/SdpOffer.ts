@@ -90,27 +90,38 @@ export class SdpOffer {
     return new SdpOffer(session, sections);
   }
 
-  /** Checks a viewer's offer against the codecs a publisher negotiated and keeps the matching codec. */
+  /**
+   * Checks a viewer's offer against the codecs a publisher negotiated and keeps the matching codec.
+   * An m-line of a kind the stream does not carry (a viewer of a SCREEN stream offers audio too, for
+   * tab audio it cannot know about) is not routed: it gets no sendonly transceiver, so the answer
+   * marks it inactive (RFC 3264 §6) and the viewer drops it. An offer with nothing routable is 400.
+   */
   static forView(sdp: unknown, published: ReadonlyMap<MediaKind, OfferedCodec>): SdpOffer {
     const session = parseOffer(sdp);
     const seen = new Set<string>();
-    const sections = session.media.map((media, index): OfferedSection => {
+    const unrouted: string[] = [];
+    const sections: OfferedSection[] = [];
+    session.media.forEach((media, index) => {
       const kind = media.type as MediaKind;
-      const source = published.get(kind);
-      if (!source) {
-        throw bad(`sdpOffer ${label(media, index)} asks for ${kind}, but the stream carries only ${[...published.keys()].join(' and ')}`);
-      }
       if (seen.has(kind)) throw bad(`sdpOffer has more than one ${kind} m-line; a stream has one ${kind} track`);
       seen.add(kind);
       if (media.direction !== 'recvonly' && media.direction !== 'sendrecv') {
         throw bad(`sdpOffer ${label(media, index)} is ${media.direction ?? 'sendrecv-less'}: a viewer's offer must receive (recvonly)`);
       }
+      const source = published.get(kind);
+      if (!source) {
+        unrouted.push(`${label(media, index)} asks for ${kind}`);
+        return;
+      }
       const codec = matchViewerCodec(source, offeredCodecs(media));
       if (!codec) {
         throw bad(`sdpOffer ${label(media, index)} offers no codec matching the stream's ${describeCodec(source)}`);
       }
-      return { index, kind, codec };
+      sections.push({ index, kind, codec });
     });
+    if (sections.length === 0) {
+      throw bad(`sdpOffer ${unrouted.join(', ')}, but the stream carries only ${[...published.keys()].join(' and ')}`);
+    }
     return new SdpOffer(session, sections);
   }
 
@@ -137,6 +148,9 @@ export class SdpOffer {
       const secondary = new Set(groups.flatMap((g) => g.ssrcs.split(' ').slice(1).map(Number)));
       delete media.ssrcGroups;
       media.ssrcs = media.ssrcs?.filter((s) => !secondary.has(Number(s.id)));
+    }
+    // Candidates sit on the first m-line under BUNDLE, which may be one left unrouted: filter them all.
+    for (const media of session.media) {
       media.candidates = media.candidates?.filter((c) => {
         const parsed = parseCandidateLine(`candidate:${c.foundation} ${c.component} ${c.transport} ${c.priority} ${c.ip} ${c.port} typ ${c.type}`);
         return parsed !== undefined && acceptsCandidate(parsed);
