@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RtcpPacketConverter, RTP_EXTENSION_URI, RTCRtpHeaderExtensionParameters } from 'werift';
-import type { ReceiverEstimatedMaxBitrate , RtcpPayloadSpecificFeedback} from 'werift';
+import type { ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback } from 'werift';
 import { EndpointHealthMonitor } from '../../server/media/EndpointHealthMonitor.js';
 import { HeaderExtensionRewriter } from '../../server/media/HeaderExtensionRewriter.js';
 import { KeyframeThrottle } from '../../server/media/KeyframeThrottle.js';
