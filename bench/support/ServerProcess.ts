@@ -18,7 +18,9 @@ const entry = fileURLToPath(new URL('./serverMain.ts', import.meta.url));
  * listens. `options` are startServer options and must be JSON.
  */
 export async function startServerProcess(options: Record<string, unknown> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // BENCH_SERVER_PROFILE=<dir> writes a V8 CPU profile of the server there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROFILE] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, RTC_LOOPBACK: '1', CONFER_BENCH_SERVER_OPTIONS: JSON.stringify({ media: { loopback: true }, ...options }) },
   });

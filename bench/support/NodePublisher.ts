@@ -1,0 +1,71 @@
+import { createRequire } from 'node:module';
+import type * as Wrtc from '@roamhq/wrtc';
+import type { Room } from '../../src/index.js';
+import { onCleanup } from './cleanup.js';
+import type { loadLibrary } from './libraryInNode.js';
+
+/** libwebrtc for Node; required because the package is CommonJS with named-only typings. */
+const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as typeof Wrtc;
+
+/** Size and rate of the synthetic camera. */
+export interface SyntheticVideo {
+  width: number;
+  height: number;
+  fps: number;
+}
+
+/**
+ * A participant in Node publishing a synthetic camera through the library's own `Room` (libwebrtc
+ * from @roamhq/wrtc passed in as `createPeerConnection`): a moving bar on grey, so the VP8 encoder
+ * has real work and keyframes have a realistic size. It views nothing.
+ */
+export class NodePublisher {
+  private timer: NodeJS.Timeout | undefined;
+  private track: Wrtc.MediaStreamTrack | undefined;
+  readonly room: Room;
+
+  constructor(
+    library: Awaited<ReturnType<typeof loadLibrary>>,
+    baseUrl: string,
+    userId: string,
+    private readonly video: SyntheticVideo,
+  ) {
+    this.room = new library.Room({
+      baseUrl,
+      auth: { clientId: 'demo', clientSecret: 'demo', userId },
+      autoView: false,
+      window: null,
+      createPeerConnection: (configuration) => new wrtc.RTCPeerConnection(configuration) as unknown as RTCPeerConnection,
+      createMediaStream: (tracks) => new wrtc.MediaStream(tracks as unknown as Wrtc.MediaStreamTrack[]) as unknown as MediaStream,
+    });
+    onCleanup(`node publisher ${userId}`, () => this.close());
+  }
+
+  /** Joins (creating the conference if needed) and publishes the synthetic camera; answers the stream id. */
+  async joinAndPublish(conferenceId: string): Promise<string> {
+    await this.room.join(conferenceId, { create: true, metadata: { name: 'node publisher' } });
+    const source = new wrtc.nonstandard.RTCVideoSource();
+    this.track = source.createTrack();
+    const { width, height, fps } = this.video;
+    const data = new Uint8Array(width * height * 1.5);
+    data.fill(128, width * height);
+    let frame = 0;
+    this.timer = setInterval(() => {
+      frame++;
+      data.fill(90, 0, width * height);
+      const bar = (frame * 4) % width;
+      for (let y = 0; y < height; y++) data.fill(235, y * width + bar, y * width + Math.min(width, bar + 24));
+      source.onFrame({ width, height, data });
+    }, 1000 / fps);
+    const mediaStream = new wrtc.MediaStream([this.track]) as unknown as MediaStream;
+    const local = await this.room.publish({ type: 'CAM', mediaStream });
+    return local.streamId;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.room.leave();
+    this.track?.stop();
+  }
+}

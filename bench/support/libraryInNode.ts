@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { onCleanup } from './cleanup.js';
+
+type Library = typeof import('../../src/index.js');
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The package entry bundled by esbuild for Node, as an application's bundler would ship it. Node's
+ * own ESM loader cannot be used on src/ directly: it hands `webrtc-adapter` (CommonJS with an
+ * `__esModule` default) over as `{ default }`, so `new Room()` throws in plain Node; bundlers unwrap it.
+ */
+export async function loadLibrary(): Promise<Library> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'confer-bench-lib-'));
+  onCleanup('library bundle', () => rmSync(dir, { recursive: true, force: true }));
+  const result = await build({
+    entryPoints: [`${root}src/index.ts`],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    write: false,
+    logLevel: 'warning',
+  });
+  const file = path.join(dir, 'confer.mjs');
+  writeFileSync(file, result.outputFiles[0]!.contents);
+  return (await import(pathToFileURL(file).href)) as Library;
+}
