@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import type * as Confer from '../../src/index.js';
 import { onCleanup } from './cleanup.js';
 
-type Library = typeof import('../../src/index.js');
+type Library = typeof Confer;
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
