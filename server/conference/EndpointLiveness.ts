@@ -69,7 +69,6 @@ export class EndpointLiveness {
 
   private armSilenceTimer(): void {
     this.timer = setTimeout(() => this.onSilence(), this.timings.sickAfterMs);
-    this.timer.unref();
   }
 
   private onSilence(): void {
@@ -81,7 +80,6 @@ export class EndpointLiveness {
     this.evaluate();
     if (this.closed) return;
     this.timer = setTimeout(() => this.onGhost(), this.timings.removeAfterMs);
-    this.timer.unref();
   }
 
   private onGhost(): void {
