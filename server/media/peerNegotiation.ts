@@ -1,3 +1,4 @@
+import * as sdpTransform from 'sdp-transform';
 import type { RTCPeerConnection } from 'werift';
 import { MediaRouterError } from './MediaRouter.js';
 import type { IceCandidate } from './MediaRouter.js';
@@ -37,7 +38,23 @@ export async function answerOffer(
   const sdp = pc.localDescription?.sdp;
   if (!sdp) throw new MediaRouterError('internal', 'the WebRTC stack produced no local description');
   if (!/^a=candidate:/m.test(sdp)) throw new MediaRouterError('internal', 'no ICE candidate could be gathered (check the media network options)');
-  return network.announce(sdp);
+  return network.announce(keepInactiveBundled(sdp));
+}
+
+/**
+ * werift writes port 0 on every inactive m-line, which in an answer means "rejected", yet keeps it
+ * in the BUNDLE group; Chrome refuses such an answer (a rejected m-line may not stay bundled, RFC 8843
+ * §7.3.3). It happens to a viewer of a SCREEN stream, which offers audio for tab audio the stream
+ * lacks. The m-line is meant as accepted but inactive, so it gets the bundle's port back.
+ */
+export function keepInactiveBundled(answerSdp: string): string {
+  const session = sdpTransform.parse(answerSdp);
+  const bundled = new Set((session.groups ?? []).filter((group) => group.type === 'BUNDLE').flatMap((group) => String(group.mids).split(' ')));
+  const port = session.media.find((media) => media.port !== 0)?.port;
+  const inactive = session.media.filter((media) => media.port === 0 && bundled.has(String(media.mid)));
+  if (port === undefined || inactive.length === 0) return answerSdp;
+  for (const media of inactive) media.port = port;
+  return sdpTransform.write(session);
 }
 
 /**
