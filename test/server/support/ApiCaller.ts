@@ -21,7 +21,7 @@ export class ApiCaller {
 
   /** POST /security/oauth/token with a form; credentials by Basic unless given as form fields. */
   async tokenRequest(form: Record<string, string>, basic?: ClientCredentials, headers: Record<string, string> = {}): Promise<Answer> {
-    const auth = basic ? { authorization: `Basic ${Buffer.from(`${basic.id}:${basic.secret}`).toString('base64')}` } : {};
+    const auth: Record<string, string> = basic ? { authorization: `Basic ${Buffer.from(`${basic.id}:${basic.secret}`).toString('base64')}` } : {};
     return this.fetch('/security/oauth/token', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth, ...headers },
