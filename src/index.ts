@@ -1,5 +1,5 @@
 export { Room } from './room/Room.js';
-export type { RoomOptions, JoinOptions, PublishOptions } from './room/Room.js';
+export type { RoomOptions, JoinOptions, PublishOptions } from './room/RoomOptions.js';
 export type { RoomEvents, MetadataChange } from './room/events.js';
 export type { RoomState } from './room/RoomState.js';
 export { Participant } from './room/Participant.js';

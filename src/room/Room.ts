@@ -1,94 +1,34 @@
 import { createNanoEvents } from 'nanoevents';
 import type { Unsubscribe } from 'nanoevents';
 import { ApiClient } from '../api/ApiClient.js';
-import type { AuthOptions } from '../api/auth.js';
 import { ConferenceError } from '../api/ConferenceError.js';
 import type { Conference, ConferenceEvent, Metadata } from '../api/types.js';
 import { EventLoop } from '../events/EventLoop.js';
 import type { EventLoopStop } from '../events/EventLoop.js';
-import type { CreateMediaStream, CreatePeerConnection, MediaDevicesLike } from '../media/browser.js';
 import { browserDefaults } from '../media/browser.js';
-import type { CaptureOptions, PublishType } from '../media/capture.js';
 import { captureDevice, captureStream } from '../media/capture.js';
 import { LocalStream } from '../media/LocalStream.js';
 import { Publisher } from '../media/Publisher.js';
 import type { PublisherStopReason } from '../media/Publisher.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
 import { Viewer } from '../media/Viewer.js';
-import type { BackoffOptions } from '../util/backoff.js';
-import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../util/backoff.js';
-import type { Logger } from '../util/logger.js';
-import { silentLogger } from '../util/logger.js';
+import { backoffDelay, sleep } from '../util/backoff.js';
 import { safeEmit } from '../util/safeEmit.js';
 import { uuid } from '../util/uuid.js';
 import type { RoomEvents } from './events.js';
 import type { Participant } from './Participant.js';
 import type { ModelChange } from './RoomModel.js';
 import { RoomModel } from './RoomModel.js';
+import type { JoinOptions, PublishOptions, ResolvedRoomOptions, RoomOptions } from './RoomOptions.js';
+import { resolveRoomOptions } from './RoomOptions.js';
 import type { RoomState } from './RoomState.js';
 import { ALLOWED, isInConference } from './RoomState.js';
-
-/** How to reach the conference API, and (for tests or unusual pages) the browser pieces to use. */
-export interface RoomOptions {
-  /** The API origin: the reference server's URL, or the cloud service's origin. */
-  baseUrl: string;
-  /** Client credentials, a static `token`, or a `getToken` callback. */
-  auth: AuthOptions;
-  /** View every remote stream as it appears (default true); false leaves it to `room.view()`. */
-  autoView?: boolean;
-  /** This endpoint's id in the conference; a random UUID by default. */
-  userEndpointId?: string;
-  /** Passed to every RTCPeerConnection (e.g. `iceServers`); `bundlePolicy: 'max-bundle'` by default. */
-  rtcConfiguration?: RTCConfiguration;
-  /** Diagnostics (pass `console`); silent by default. */
-  logger?: Logger;
-  /** Retry delays of the event loop, viewers and publishers (default 500 ms doubling to 10 s, jittered). */
-  backoff?: BackoffOptions;
-  /** How long `leave()` waits for the server to acknowledge (default 5000 ms). */
-  leaveTimeoutMs?: number;
-  /** `globalThis.fetch` by default. */
-  fetch?: typeof fetch;
-  /** `(config) => new RTCPeerConnection(config)` by default. */
-  createPeerConnection?: CreatePeerConnection;
-  /** `(tracks) => new MediaStream(tracks)` by default. */
-  createMediaStream?: CreateMediaStream;
-  /** `navigator.mediaDevices` by default. */
-  mediaDevices?: MediaDevicesLike;
-  /** Where `pagehide` is listened for while joined: `window` by default, `null` for none. */
-  window?: Pick<EventTarget, 'addEventListener'> | null;
-}
-
-/** Options of `room.join()`. */
-export interface JoinOptions {
-  /** This participant's metadata, e.g. `{ name: 'Alice' }`. */
-  metadata?: Metadata;
-  /** Create the conference first when it does not exist (an existing one is joined as is). */
-  create?: boolean;
-}
-
-/** Options of `room.publish()`. */
-export interface PublishOptions extends CaptureOptions {
-  type: PublishType;
-  /** Tracks to send instead of capturing; they stay the caller's (the library does not stop them). */
-  mediaStream?: MediaStream;
-  /** Video bitrate cap in bits per second. */
-  videoBitrate?: number;
-  /** Stream metadata remote participants see. */
-  metadata?: Metadata;
-}
-
-type Resolved = Required<Pick<RoomOptions, 'autoView' | 'userEndpointId' | 'rtcConfiguration' | 'logger' | 'backoff' | 'leaveTimeoutMs'>> & {
-  createPeerConnection: CreatePeerConnection;
-  createMediaStream: CreateMediaStream;
-  mediaDevices: MediaDevicesLike | undefined;
-  window: Pick<EventTarget, 'addEventListener'> | undefined;
-};
 
 /** One endpoint in one conference: join, publish, view others, leave. */
 export class Room {
   private readonly emitter = createNanoEvents<RoomEvents>();
   private readonly api: ApiClient;
-  private readonly config: Resolved;
+  private readonly config: ResolvedRoomOptions;
   private currentState: RoomState = 'idle';
   private controller = new AbortController();
   private id: string | undefined;
@@ -102,19 +42,7 @@ export class Room {
   constructor(options: RoomOptions) {
     const defaults = browserDefaults();
     this.api = new ApiClient({ baseUrl: options.baseUrl, auth: options.auth, ...(options.fetch ? { fetch: options.fetch } : {}) });
-    const hasWindow = typeof window !== 'undefined';
-    this.config = {
-      autoView: options.autoView ?? true,
-      userEndpointId: options.userEndpointId ?? uuid(),
-      rtcConfiguration: { bundlePolicy: 'max-bundle', ...options.rtcConfiguration },
-      logger: options.logger ?? silentLogger,
-      backoff: options.backoff ?? DEFAULT_BACKOFF,
-      leaveTimeoutMs: options.leaveTimeoutMs ?? 5000,
-      createPeerConnection: options.createPeerConnection ?? defaults.createPeerConnection,
-      createMediaStream: options.createMediaStream ?? defaults.createMediaStream,
-      mediaDevices: options.mediaDevices ?? defaults.mediaDevices,
-      window: options.window === null ? undefined : (options.window ?? (hasWindow ? window : undefined)),
-    };
+    this.config = resolveRoomOptions(options, defaults);
     this.config.logger.debug(`confer: ${defaults.browser}, endpoint ${this.config.userEndpointId}`);
   }
 

@@ -1,0 +1,83 @@
+import type { AuthOptions } from '../api/auth.js';
+import type { Metadata } from '../api/types.js';
+import type { browserDefaults, CreateMediaStream, CreatePeerConnection, MediaDevicesLike } from '../media/browser.js';
+import type { CaptureOptions, PublishType } from '../media/capture.js';
+import type { BackoffOptions } from '../util/backoff.js';
+import { DEFAULT_BACKOFF } from '../util/backoff.js';
+import type { Logger } from '../util/logger.js';
+import { silentLogger } from '../util/logger.js';
+import { uuid } from '../util/uuid.js';
+
+/** How to reach the conference API, and (for tests or unusual pages) the browser pieces to use. */
+export interface RoomOptions {
+  /** The API origin: the reference server's URL, or the cloud service's origin. */
+  baseUrl: string;
+  /** Client credentials, a static `token`, or a `getToken` callback. */
+  auth: AuthOptions;
+  /** View every remote stream as it appears (default true); false leaves it to `room.view()`. */
+  autoView?: boolean;
+  /** This endpoint's id in the conference; a random UUID by default. */
+  userEndpointId?: string;
+  /** Passed to every RTCPeerConnection (e.g. `iceServers`); `bundlePolicy: 'max-bundle'` by default. */
+  rtcConfiguration?: RTCConfiguration;
+  /** Diagnostics (pass `console`); silent by default. */
+  logger?: Logger;
+  /** Retry delays of the event loop, viewers and publishers (default 500 ms doubling to 10 s, jittered). */
+  backoff?: BackoffOptions;
+  /** How long `leave()` waits for the server to acknowledge (default 5000 ms). */
+  leaveTimeoutMs?: number;
+  /** `globalThis.fetch` by default. */
+  fetch?: typeof fetch;
+  /** `(config) => new RTCPeerConnection(config)` by default. */
+  createPeerConnection?: CreatePeerConnection;
+  /** `(tracks) => new MediaStream(tracks)` by default. */
+  createMediaStream?: CreateMediaStream;
+  /** `navigator.mediaDevices` by default. */
+  mediaDevices?: MediaDevicesLike;
+  /** Where `pagehide` is listened for while joined: `window` by default, `null` for none. */
+  window?: Pick<EventTarget, 'addEventListener'> | null;
+}
+
+/** Options of `room.join()`. */
+export interface JoinOptions {
+  /** This participant's metadata, e.g. `{ name: 'Alice' }`. */
+  metadata?: Metadata;
+  /** Create the conference first when it does not exist (an existing one is joined as is). */
+  create?: boolean;
+}
+
+/** Options of `room.publish()`. */
+export interface PublishOptions extends CaptureOptions {
+  type: PublishType;
+  /** Tracks to send instead of capturing; they stay the caller's (the library does not stop them). */
+  mediaStream?: MediaStream;
+  /** Video bitrate cap in bits per second. */
+  videoBitrate?: number;
+  /** Stream metadata remote participants see. */
+  metadata?: Metadata;
+}
+
+/** RoomOptions with every default filled in. @internal */
+export type ResolvedRoomOptions = Required<Pick<RoomOptions, 'autoView' | 'userEndpointId' | 'rtcConfiguration' | 'logger' | 'backoff' | 'leaveTimeoutMs'>> & {
+  createPeerConnection: CreatePeerConnection;
+  createMediaStream: CreateMediaStream;
+  mediaDevices: MediaDevicesLike | undefined;
+  window: Pick<EventTarget, 'addEventListener'> | undefined;
+};
+
+/** Fills in the defaults of every option. @internal */
+export function resolveRoomOptions(options: RoomOptions, defaults: ReturnType<typeof browserDefaults>): ResolvedRoomOptions {
+  const pageWindow = typeof window === 'undefined' ? undefined : window;
+  return {
+    autoView: options.autoView ?? true,
+    userEndpointId: options.userEndpointId ?? uuid(),
+    rtcConfiguration: { bundlePolicy: 'max-bundle', ...options.rtcConfiguration },
+    logger: options.logger ?? silentLogger,
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+    leaveTimeoutMs: options.leaveTimeoutMs ?? 5000,
+    createPeerConnection: options.createPeerConnection ?? defaults.createPeerConnection,
+    createMediaStream: options.createMediaStream ?? defaults.createMediaStream,
+    mediaDevices: options.mediaDevices ?? defaults.mediaDevices,
+    window: options.window === null ? undefined : (options.window ?? pageWindow),
+  };
+}
