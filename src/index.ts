@@ -1,3 +1,4 @@
+/** The `confer` package: `Room` for multi-party calls over the Conference REST API, and the typed `ApiClient` beneath it. */
 export { Room } from './room/Room.js';
 export type { RoomOptions, JoinOptions, PublishOptions } from './room/RoomOptions.js';
 export type { RoomEvents, MetadataChange } from './room/events.js';
