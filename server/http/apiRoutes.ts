@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { operations } from '../../src/api/schema.js';
 import type { Principal } from '../auth/Principal.js';
 import type { TokenService } from '../auth/TokenService.js';
-import { ApiError } from './ApiError.js';
 import { bearerAuth, principalOf } from './bearerAuth.js';
 import type { OpenApiDocument, OperationId } from './OpenApiDocument.js';
 import type { HttpPart, OpenApiValidator } from './OpenApiValidator.js';
@@ -36,10 +35,6 @@ export interface ApiRoutesInit {
   handlers: OperationHandlers;
 }
 
-// JSON nested deeper than this is refused before validation: deep enough for any metadata, and far
-// from the depth at which serializing it again would overflow the stack.
-const MAX_BODY_DEPTH = 64;
-
 /**
  * Registers every operation of the contract except the token endpoint, each validated against the
  * contract's own schemas and behind the bearer token check. Fails at start-up when the document
@@ -49,9 +44,6 @@ export async function registerApiRoutes(app: FastifyInstance, init: ApiRoutesIni
   await app.register(async (api) => {
     api.decorateRequest('principal', null);
     api.addHook('onRequest', bearerAuth(init.tokens));
-    api.addHook('preValidation', async (request: FastifyRequest) => {
-      if (depthExceeds(request.body, MAX_BODY_DEPTH)) throw ApiError.badRequest(`body is nested more than ${MAX_BODY_DEPTH} levels deep`);
-    });
     api.setValidatorCompiler(({ schema, httpPart }) => init.validator.compile(schema, (httpPart ?? 'body') as HttpPart));
     for (const spec of init.document.operations()) {
       if (spec.operationId === 'issueToken') continue;
@@ -79,10 +71,4 @@ export async function registerApiRoutes(app: FastifyInstance, init: ApiRoutesIni
       });
     }
   });
-}
-
-function depthExceeds(value: unknown, limit: number): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (limit === 0) return true;
-  return Object.values(value).some((child) => depthExceeds(child, limit - 1));
 }

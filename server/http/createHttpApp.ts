@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerOptions } from '../ServerOptions.js';
 import { installErrorHandling } from './errorHandling.js';
+import { frameworkErrorBody, installJsonBodyParser } from './jsonBody.js';
 
 // Path ids are at most 128 characters, up to three times longer percent-encoded; a longer path segment
 // is then refused by validation (400) rather than by the router.
@@ -15,7 +16,12 @@ export async function createHttpApp(options: ServerOptions): Promise<FastifyInst
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Waiting event polls are answered before close; idle keep-alive sockets must not hold it up.
     forceCloseConnections: true,
+    frameworkErrors: (error, _request, reply) => {
+      const body = frameworkErrorBody(error);
+      void reply.code(body.status).send(body);
+    },
   });
+  installJsonBodyParser(app);
   await app.register(cors, {
     origin: options.corsOrigins === '*' ? '*' : options.corsOrigins,
     methods: ['GET', 'POST'],

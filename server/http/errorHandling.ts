@@ -40,16 +40,12 @@ function toApiError(error: FastifyError, request: FastifyRequest, bodyLimitBytes
 
 function clientErrorMessage(error: FastifyError, request: FastifyRequest, bodyLimitBytes: number): string {
   switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'body is not valid JSON';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'body is empty but content-type is application/json';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return `body is larger than ${bodyLimitBytes} bytes`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return `content-type ${request.headers['content-type'] ?? '(none)'} is not accepted here`;
     default:
-      return error instanceof SyntaxError ? `body is not valid JSON: ${error.message}` : `body: ${error.message}`;
+      return error.message;
   }
 }
 
