@@ -1,10 +1,11 @@
 import { test as base, type Browser } from '@playwright/test';
+import { DemoPage } from './DemoPage.js';
 import { Participant } from './Participant.js';
 
 /** Opens participants for one test and closes their contexts after it, whatever happened. */
 export class Call {
   readonly conferenceId: string;
-  private readonly opened: Participant[] = [];
+  private readonly opened: Array<{ close(): Promise<void> }> = [];
 
   constructor(
     private readonly browser: Browser,
@@ -21,19 +22,26 @@ export class Call {
     return participant;
   }
 
+  /** Opens the demo page for `name` in a fresh context (query: e.g. a shared link's `room`). */
+  async openDemo(name: string, query: Record<string, string> = {}): Promise<DemoPage> {
+    const demo = await DemoPage.open(this.browser, name, query);
+    this.opened.push(demo);
+    return demo;
+  }
+
   /** Opens and joins each named participant in turn (the first creates the conference). */
-  async join(...names: string[]): Promise<Participant[]> {
+  async join<const Names extends readonly string[]>(...names: Names): Promise<{ [K in keyof Names]: Participant }> {
     const joined: Participant[] = [];
     for (const name of names) {
       const participant = await this.open(name);
       await participant.join(this.conferenceId);
       joined.push(participant);
     }
-    return joined;
+    return joined as { [K in keyof Names]: Participant };
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.opened.map((participant) => participant.close()));
+    await Promise.allSettled(this.opened.map((opened) => opened.close()));
   }
 }
 
