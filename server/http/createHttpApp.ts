@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ServerOptions } from '../ServerOptions.js';
 import { installErrorHandling } from './errorHandling.js';
 import { frameworkErrorBody, installJsonBodyParser } from './jsonBody.js';
@@ -18,7 +18,8 @@ export async function createHttpApp(options: ServerOptions): Promise<FastifyInst
     forceCloseConnections: true,
     frameworkErrors: (error, _request, reply) => {
       const body = frameworkErrorBody(error);
-      void reply.code(body.status).send(body);
+      // fastify types this reply with route generics it cannot know here.
+      void (reply as unknown as FastifyReply).code(body.status).send(body);
     },
   });
   installJsonBodyParser(app);
