@@ -256,7 +256,10 @@ export class Room {
   }
 
   private onEventLoopStop(stop: EventLoopStop): void {
-    if (stop.kind === 'failed') {
+    // The server answers 403 to the polls of an endpoint it removed (e.g. during a long outage): join again.
+    if (stop.kind === 'failed' && stop.error.status === 403) {
+      void this.rejoin();
+    } else if (stop.kind === 'failed') {
       this.emitError(stop.error);
       this.close('left');
     } else {

@@ -108,3 +108,48 @@ describe('Room against the reference server (no media)', () => {
     await waitFor(() => bob.participants.length === 0, 'the server to see alice leave');
   });
 });
+
+describe('Room through a network outage (reference server ghost rule)', () => {
+  let ghostServer: ConferenceServer;
+
+  beforeAll(async () => {
+    ghostServer = await startServer({
+      port: 0,
+      logLevel: 'silent',
+      announce: () => undefined,
+      eventWaitMs: 100,
+      ghostSickAfterMs: 400,
+      ghostRemoveAfterMs: 400,
+    });
+  });
+
+  afterAll(async () => {
+    await ghostServer?.close();
+  });
+
+  it('joins again under the same endpoint id after the server removed it as a ghost', async () => {
+    let offline = false;
+    const flakyFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+      offline ? Promise.reject(new TypeError('network is down')) : fetch(input, init)) as typeof fetch;
+    const conferenceId = uuid();
+    const alice = room('alice', { baseUrl: ghostServer.url, fetch: flakyFetch, backoff: { initialMs: 20, maxMs: 50 } });
+    const bob = room('bob', { baseUrl: ghostServer.url });
+    const aliceStates: string[] = [];
+    alice.on('stateChanged', (state) => aliceStates.push(state));
+    const bobSaw: string[] = [];
+    bob.on('participantJoined', (p) => bobSaw.push(`joined ${p.userEndpointId}`));
+    bob.on('participantLeft', (p) => bobSaw.push(`left ${p.userEndpointId}`));
+
+    await alice.join(conferenceId, { metadata: { name: 'Alice' }, create: true });
+    await bob.join(conferenceId);
+    bobSaw.length = 0;
+    offline = true;
+    await waitFor(() => bobSaw.includes(`left ${alice.userEndpointId}`), 'the server to remove alice', 10_000);
+    expect(alice.state).toBe('reconnecting');
+    offline = false;
+    await waitFor(() => alice.state === 'joined' && bobSaw.length === 2, 'alice to be back', 10_000);
+    expect(bobSaw).toEqual([`left ${alice.userEndpointId}`, `joined ${alice.userEndpointId}`]);
+    expect(bob.participants.map((p) => [p.userEndpointId, p.metadata])).toEqual([[alice.userEndpointId, { name: 'Alice' }]]);
+    expect(aliceStates).toEqual(['joining', 'joined', 'reconnecting', 'joined']);
+  });
+});

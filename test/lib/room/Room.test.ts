@@ -228,6 +228,27 @@ describe('Room: events', () => {
   });
 });
 
+describe('Room: polls refused with 403', () => {
+  it('joins again: the server refuses the polls of an endpoint it removed', async () => {
+    const { api, room, logOf } = roomHarness();
+    await room.join('c1');
+    api.on('getEvents', () => httpError(403, 'user me has no endpoint'), { once: true });
+    await waitFor(() => api.callsOf('join').length === 2 && room.state === 'joined', 'the rejoin');
+    expect(logOf('stateChanged').slice(-2)).toEqual(['stateChanged:reconnecting', 'stateChanged:joined']);
+    expect(logOf('error')).toEqual([]);
+    await room.leave();
+  });
+
+  it('gives up with an error when joining again is refused too', async () => {
+    const { api, room, logOf } = roomHarness();
+    await room.join('c1');
+    api.on('getEvents', () => httpError(403, 'banned'));
+    api.on('join', () => httpError(403, 'banned'));
+    await waitFor(() => room.state === 'left', 'the room to close');
+    expect(logOf('error')).toEqual(['error:api:403']);
+  });
+});
+
 describe('Room: publishing', () => {
   it('captures what the type needs and publishes it', async () => {
     const { api, room, devices } = roomHarness();
