@@ -93,8 +93,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 /**
  * The options `npm run server` reads from the environment: HOST, PORT, LOG_LEVEL, CONFER_CLIENTS_FILE,
- * CONFER_TOKEN_SECRET, CONFER_CORS_ORIGINS (comma-separated, or *) and the CONFER_* numbers above.
- * The media router reads its own (RTC_LOOPBACK=1).
+ * CONFER_TOKEN_SECRET, CONFER_CORS_ORIGINS (comma-separated, or *), the CONFER_* numbers above and the
+ * CONFER_MEDIA_* settings of the media router (which reads RTC_LOOPBACK=1 itself).
  */
 export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOptions> {
   const options: Partial<ServerOptions> = {};
@@ -111,9 +111,31 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOpti
   }
   if (env.CONFER_CLIENTS_FILE) options.clientsFile = env.CONFER_CLIENTS_FILE;
   if (env.CONFER_TOKEN_SECRET) options.tokenSecret = env.CONFER_TOKEN_SECRET;
+  const media = mediaOptionsFromEnv(env);
+  if (Object.keys(media).length > 0) options.media = media;
   if (env.CONFER_CORS_ORIGINS) {
     const origins = env.CONFER_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
     options.corsOrigins = origins.includes('*') ? '*' : origins;
   }
   return options;
+}
+
+/** The media router settings a deployment sets from the environment (checked by the router at start). */
+function mediaOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<MediaRouterOptions> {
+  const media: Partial<MediaRouterOptions> = {};
+  if (env.CONFER_MEDIA_BIND_ADDRESS) media.bindAddress = env.CONFER_MEDIA_BIND_ADDRESS;
+  if (env.CONFER_MEDIA_ANNOUNCED_ADDRESSES) {
+    media.announcedAddresses = env.CONFER_MEDIA_ANNOUNCED_ADDRESSES.split(',').map((a) => a.trim()).filter(Boolean);
+  }
+  if (env.CONFER_MEDIA_PORT_RANGE) {
+    const match = /^(\d+)-(\d+)$/.exec(env.CONFER_MEDIA_PORT_RANGE.trim());
+    if (!match) throw new TypeError(`CONFER_MEDIA_PORT_RANGE must be min-max, e.g. 40000-40100, got ${JSON.stringify(env.CONFER_MEDIA_PORT_RANGE)}`);
+    media.portRange = [Number(match[1]), Number(match[2])];
+  }
+  if (env.CONFER_MEDIA_DEFAULT_VIDEO_BITRATE) {
+    const text = env.CONFER_MEDIA_DEFAULT_VIDEO_BITRATE;
+    if (!/^\d+$/.test(text)) throw new TypeError(`CONFER_MEDIA_DEFAULT_VIDEO_BITRATE must be a whole number of bits per second, got ${JSON.stringify(text)}`);
+    media.defaultVideoBitrate = Number(text);
+  }
+  return media;
 }

@@ -1,8 +1,14 @@
 import { serverOptionsFromEnv } from './ServerOptions.js';
-import { startServer } from './startServer.js';
+import { startServer, type ConferenceServer } from './startServer.js';
 
 // `npm run server`: HOST and PORT (default 127.0.0.1:8080) and the CONFER_* variables of server/README.md.
-const server = await startServer({ port: 8080, logLevel: 'info', ...serverOptionsFromEnv(process.env) });
+let server: ConferenceServer;
+try {
+  server = await startServer({ port: 8080, logLevel: 'info', ...serverOptionsFromEnv(process.env) });
+} catch (error) {
+  console.error(`Confer reference server did not start: ${(error as Error).message}`);
+  process.exit(1);
+}
 console.log(`Confer reference server listening on ${server.url}`);
 
 let stopping = false;
