@@ -22,6 +22,7 @@ export interface SyntheticVideo {
 export class NodePublisher {
   private timer: NodeJS.Timeout | undefined;
   private track: Wrtc.MediaStreamTrack | undefined;
+  private readonly peerConnections: RTCPeerConnection[] = [];
   readonly room: Room;
 
   constructor(
@@ -35,7 +36,11 @@ export class NodePublisher {
       auth: { clientId: 'demo', clientSecret: 'demo', userId },
       autoView: false,
       window: null,
-      createPeerConnection: (configuration) => new wrtc.RTCPeerConnection(configuration) as unknown as RTCPeerConnection,
+      createPeerConnection: (configuration) => {
+        const pc = new wrtc.RTCPeerConnection(configuration) as unknown as RTCPeerConnection;
+        this.peerConnections.push(pc);
+        return pc;
+      },
       createMediaStream: (tracks) => new wrtc.MediaStream(tracks as unknown as Wrtc.MediaStreamTrack[]) as unknown as MediaStream,
     });
     onCleanup(`node publisher ${userId}`, () => this.close());
@@ -60,6 +65,18 @@ export class NodePublisher {
     const mediaStream = new wrtc.MediaStream([this.track]) as unknown as MediaStream;
     const local = await this.room.publish({ type: 'CAM', mediaStream });
     return local.streamId;
+  }
+
+  /** Video frames the encoder has produced so far (the encoder may skip frames under CPU pressure). */
+  async framesEncoded(): Promise<number> {
+    let frames = 0;
+    for (const pc of this.peerConnections) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((stat: { type: string; kind?: string; framesEncoded?: number }) => {
+        if (stat.type === 'outbound-rtp' && stat.kind === 'video') frames += stat.framesEncoded ?? 0;
+      });
+    }
+    return frames;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,105 @@
+/**
+ * Benchmark 8: one tab viewing 8, then 16 remote streams (Node publishers: libwebrtc through the
+ * library's own Room, synthetic 320×240 at 15 fps, VP8). Over a 10 s window at each size: the
+ * renderer's CPU and memory (from /proc, the process found through CDP SystemInfo), the whole
+ * browser's CPU, JS heap, and each stream's decoded frames per second from getStats.
+ */
+import type { Browser, Page } from '@playwright/test';
+import type { BenchRow } from './lib/report.js';
+import { report } from './lib/report.js';
+import { summarize } from './lib/stats.js';
+import { launchChromium, openBenchPage, serveBenchPage } from './support/BenchBrowser.js';
+import { runBenchmark, sleep } from './support/cleanup.js';
+import { loadLibrary } from './support/libraryInNode.js';
+import { NodePublisher } from './support/NodePublisher.js';
+import { measureCpu, rssMiB } from './support/procStats.js';
+import { startServerProcess } from './support/ServerProcess.js';
+
+const SIZES = [8, 16];
+const VIDEO = { width: 320, height: 240, fps: 15 };
+const WINDOW_MS = 10_000;
+
+/** Chromium's processes by type, as CDP SystemInfo reports them. */
+async function browserProcesses(browser: Browser): Promise<{ type: string; id: number }[]> {
+  const session = await browser.newBrowserCDPSession();
+  const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+  await session.detach();
+  return processInfo;
+}
+
+async function measureWindow(browser: Browser, page: Page, publishers: NodePublisher[], serverPid: number): Promise<BenchRow[]> {
+  const count = publishers.length;
+  const processes = await browserProcesses(browser);
+  const renderers = processes.filter((p) => p.type === 'renderer').map((p) => p.id);
+  const all = processes.map((p) => p.id);
+  const before = await page.evaluate(() => window.bench.inboundVideo('viewer'));
+  const encodedBefore = await Promise.all(publishers.map((p) => p.framesEncoded()));
+  const sentFrom = performance.now();
+  const rendererCpu = measureCpu(renderers);
+  const browserCpu = measureCpu(all);
+  const serverCpu = measureCpu([serverPid]);
+  const publishersCpu = measureCpu([process.pid]);
+  await sleep(WINDOW_MS);
+  const cpu = { renderer: rendererCpu.stop(), browser: browserCpu.stop(), server: serverCpu.stop(), publishers: publishersCpu.stop() };
+  const after = await page.evaluate(() => window.bench.inboundVideo('viewer'));
+  const encodedAfter = await Promise.all(publishers.map((p) => p.framesEncoded()));
+  const sentSeconds = (performance.now() - sentFrom) / 1000;
+  const sentFps = encodedAfter.map((frames, i) => (frames - encodedBefore[i]!) / sentSeconds);
+  const heapMiB = await page.evaluate(() => ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0) / 2 ** 20);
+  const rendererRss = renderers.reduce((sum, pid) => sum + rssMiB(pid), 0);
+  const browserRss = all.reduce((sum, pid) => sum + rssMiB(pid), 0);
+
+  const fps: number[] = [];
+  const decodeMs: number[] = [];
+  let dropped = 0;
+  for (const end of after) {
+    const start = before.find((s) => s.streamId === end.streamId);
+    if (!start) continue;
+    const frames = end.framesDecoded - start.framesDecoded;
+    fps.push((frames * 1000) / (end.at - start.at));
+    if (frames > 0) decodeMs.push(((end.totalDecodeTime - start.totalDecodeTime) * 1000) / frames);
+    dropped += end.framesDropped - start.framesDropped;
+  }
+  const label = `${count} streams`;
+  return [
+    { metric: `${label}: encoded fps per publisher`, unit: 'fps', summary: summarize(sentFps), note: `${VIDEO.fps} fps captured` },
+    { metric: `${label}: decoded fps per stream`, unit: 'fps', summary: summarize(fps), target: '= encoded' },
+    { metric: `${label}: decode time per frame`, unit: 'ms', summary: summarize(decodeMs) },
+    { metric: `${label}: frames dropped (all streams)`, unit: 'frames', value: dropped },
+    { metric: `${label}: renderer CPU`, unit: '% of a core', value: cpu.renderer },
+    { metric: `${label}: all Chromium processes CPU`, unit: '% of a core', value: cpu.browser },
+    { metric: `${label}: renderer RSS`, unit: 'MiB', value: rendererRss },
+    { metric: `${label}: all Chromium processes RSS`, unit: 'MiB', value: browserRss },
+    { metric: `${label}: JS heap used`, unit: 'MiB', value: heapMiB },
+    { metric: `${label}: server CPU (SFU)`, unit: '% of a core', value: cpu.server },
+    { metric: `${label}: Node publishers CPU (encoders)`, unit: '% of a core', value: cpu.publishers },
+  ];
+}
+
+runBenchmark('crowded-room', 180_000, async () => {
+  const library = await loadLibrary();
+  const server = await startServerProcess();
+  const pages = await serveBenchPage();
+  const browser = await launchChromium();
+  const conferenceId = `bench-crowd-${Date.now()}`;
+
+  const page = await openBenchPage(browser, pages);
+  await page.evaluate(([url]) => window.bench.create('viewer', url!, 'viewer'), [server.url]);
+  await page.evaluate(([id]) => window.bench.join('viewer', id!), [conferenceId]);
+
+  const rows: BenchRow[] = [];
+  const publishers: NodePublisher[] = [];
+  for (const size of SIZES) {
+    while (publishers.length < size) {
+      const publisher = new NodePublisher(library, server.url, `publisher-${publishers.length}`, VIDEO);
+      publishers.push(publisher);
+      await publisher.joinAndPublish(conferenceId);
+    }
+    await page.evaluate(([n]) => window.bench.waitForStreams('viewer', n!, 30_000), [size]);
+    // Let bandwidth estimation and the jitter buffers settle before measuring.
+    await sleep(3_000);
+    rows.push(...(await measureWindow(browser, page, publishers, server.pid)));
+  }
+  await page.evaluate(() => window.bench.leaveAll());
+  report('crowded-room', rows, { video: VIDEO, windowMs: WINDOW_MS, publishers: 'Node @roamhq/wrtc through the library Room, in the benchmark process' });
+});
