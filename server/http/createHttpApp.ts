@@ -14,8 +14,8 @@ export async function createHttpApp(options: ServerOptions): Promise<FastifyInst
     logger: { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    // Waiting event polls are answered before close; idle keep-alive sockets must not hold it up.
-    forceCloseConnections: true,
+    // close() answers waiting event polls first, so in-flight answers finish; idle keep-alive sockets must not hold it up.
+    forceCloseConnections: 'idle',
     frameworkErrors: (error, _request, reply) => {
       const body = frameworkErrorBody(error);
       // fastify types this reply with route generics it cannot know here.
