@@ -58,7 +58,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const document = OpenApiDocument.load();
   const validator = new OpenApiValidator(document);
   const tokens = new TokenService({ secret: settings.tokenSecret, ttlSeconds: settings.tokenTtlSeconds });
-  const app = await createHttpApp(settings);
+  let closing: Promise<void> | undefined;
+  const app = await createHttpApp(settings, () => closing !== undefined);
 
   const registry = new ConferenceRegistry();
   const access = new ConferenceAccess(registry);
@@ -86,7 +87,6 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     queries: new ConferenceQueries(access, settings.eventWaitMs),
   });
 
-  let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       registry.closeAll();
