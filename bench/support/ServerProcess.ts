@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -22,16 +23,24 @@ export async function startServerProcess(options: Record<string, unknown> = {}):
   const profile = process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROFILE] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, RTC_LOOPBACK: '1', CONFER_BENCH_SERVER_OPTIONS: JSON.stringify({ media: { loopback: true }, ...options }) },
+    env: {
+      ...process.env,
+      RTC_LOOPBACK: '1',
+      // BENCH_SERVER_LOG=<file> with BENCH_SERVER_LOG_LEVEL=info keeps the server's request log (response times) for diagnosis.
+      CONFER_BENCH_SERVER_OPTIONS: JSON.stringify({ media: { loopback: true }, ...(process.env.BENCH_SERVER_LOG_LEVEL ? { logLevel: process.env.BENCH_SERVER_LOG_LEVEL } : {}), ...options }),
+    },
   });
   const close = () => stopChild(child);
   onCleanup('server process', close);
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error('the server process did not start within 30 s')), 30_000);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
+    const log = process.env.BENCH_SERVER_LOG;
+    lines.on('line', (line) => {
+      if (line.startsWith('{"url":')) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string }).url);
+      } else if (log) appendFileSync(log, `${line}\n`);
     });
     child.once('exit', (code) => reject(new Error(`the server process exited with ${code}`)));
   });
