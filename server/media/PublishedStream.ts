@@ -8,10 +8,14 @@ import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { createPli, createRemb } from './rtcpFeedback.js';
 import type { SdpOffer } from './SdpOffer.js';
+import { SequenceCompactor } from './SequenceCompactor.js';
 import type { StreamViewer } from './StreamViewer.js';
 
-/** Receives each RTP packet of one kind; the packet is shared, a sink must clone before changing it. */
-export type RtpSink = (packet: RtpPacket) => void;
+/**
+ * Receives each forwarded RTP packet of one kind with the sequence number viewers must see (dropped
+ * packets leave no gap). The packet is shared: a sink clones it before changing anything.
+ */
+export type RtpSink = (packet: RtpPacket, sequenceNumber: number) => void;
 
 /** Everything a published stream needs from the router. */
 export interface PublishedStreamInit {
@@ -154,12 +158,18 @@ export class PublishedStream {
   private receive(transceiver: RTCRtpTransceiver): void {
     const kind = transceiver.kind as MediaKind;
     const sinks = this.sinks[kind];
+    const sequence = new SequenceCompactor();
     const { unSubscribe } = transceiver.receiver.track.onReceiveRtp.subscribe((packet) => {
       this.stats.packetsReceived++;
-      // Padding-only packets (bandwidth probes) carry nothing a viewer can use, nor prove media flows.
-      if (packet.payload.length === 0) return;
+      // Padding-only packets (the publisher's bandwidth probes; without RTX they come on the media
+      // SSRC) carry nothing a viewer can use, nor prove that media flows.
+      if (packet.payload.length === 0) {
+        sequence.drop(packet.header.sequenceNumber);
+        return;
+      }
       this.stats.mediaPacketsReceived++;
-      for (const sink of sinks) sink(packet);
+      const sequenceNumber = sequence.map(packet.header.sequenceNumber);
+      for (const sink of sinks) sink(packet, sequenceNumber);
     });
     this.unsubscribers.push(unSubscribe);
   }

@@ -68,6 +68,11 @@ export class StreamViewer {
     return this.init.viewerId;
   }
 
+  /** The state of the viewer's connection, for diagnostics. */
+  get connectionState(): string {
+    return this.pc.connectionState;
+  }
+
   /** The viewing endpoint. */
   get userEndpointId(): string {
     return this.init.userEndpointId;
@@ -106,11 +111,12 @@ export class StreamViewer {
     const track = transceiver.sender.track;
     if (!track) return;
     const rewriter = new HeaderExtensionRewriter(source.headerExtensions(kind), transceiver.headerExtensions);
-    const unsubscribe = source.subscribe(kind, (packet: RtpPacket) => {
+    const unsubscribe = source.subscribe(kind, (packet: RtpPacket, sequenceNumber: number) => {
       // Each viewer gets its own header: werift's sender rewrites SSRC, payload type and sequence
       // numbers in place and keeps the object for retransmission.
       const copy = packet.clone();
       const { header } = copy;
+      header.sequenceNumber = sequenceNumber;
       header.extensions = rewriter.rewrite(packet.header.extensions);
       header.extension = header.extensions.length > 0;
       header.extensionProfile = ONE_BYTE_PROFILE;

@@ -138,6 +138,11 @@ export class WeriftMediaRouter implements MediaRouter {
     return this.streams.get(streamKey(ref));
   }
 
+  /** Every live published stream, for benchmarks. */
+  publishedStreams(): PublishedStream[] {
+    return [...this.streams.values()];
+  }
+
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;

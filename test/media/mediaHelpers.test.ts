@@ -7,6 +7,7 @@ import { KeyframeThrottle } from '../../server/media/KeyframeThrottle.js';
 import { onlyLoopbackInterfaces, resolveMediaRouterOptions } from '../../server/media/MediaRouterOptions.js';
 import { NetworkConfig, parseCandidateLine } from '../../server/media/NetworkConfig.js';
 import { ResourceTracker } from '../../server/media/ResourceTracker.js';
+import { SequenceCompactor } from '../../server/media/SequenceCompactor.js';
 import { createPli, createRemb, isKeyframeRequest } from '../../server/media/rtcpFeedback.js';
 
 const loopbackOnly = { lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }] } as const;
@@ -167,5 +168,36 @@ describe('EndpointHealthMonitor', () => {
     expect(() => monitor.set('c', 'e', 's', true)).not.toThrow();
     expect(errors).toHaveBeenCalledOnce();
     errors.mockRestore();
+  });
+});
+
+describe('SequenceCompactor', () => {
+  it('closes the gaps left by dropped packets, across reordering and the 16-bit wrap', () => {
+    const seq = new SequenceCompactor();
+    expect(seq.map(65533)).toBe(65533);
+    seq.drop(65534);
+    seq.drop(65535);
+    expect(seq.map(0)).toBe(65534);
+    expect(seq.map(1)).toBe(65535);
+    seq.drop(2);
+    expect(seq.map(3)).toBe(0);
+    // A late retransmission of a packet sent before the drops keeps its original number.
+    expect(seq.map(65533)).toBe(65533);
+    expect(seq.map(1)).toBe(65535);
+    seq.drop(2);
+    expect(seq.map(4)).toBe(1);
+  });
+
+  it('keeps the mapping consistent after old drops leave the window', () => {
+    const seq = new SequenceCompactor();
+    let out: number | undefined;
+    for (let i = 0; i < 20_000; i++) {
+      if (i % 10 === 5) seq.drop(i & 0xffff);
+      else {
+        const mapped = seq.map(i & 0xffff);
+        if (out !== undefined) expect(mapped).toBe((out + 1) & 0xffff);
+        out = mapped;
+      }
+    }
   });
 });
