@@ -11,6 +11,7 @@ test.describe('calls', () => {
   });
 
   test('four participants each see three remote videos', async ({ call }) => {
+    test.slow(); // 4 encoders and 12 decoders in one headless browser on 2 cores
     const people = await call.join('Alice', 'Bob', 'Carol', 'Dave');
     await Promise.all(people.map((person) => person.publish('CAM')));
 

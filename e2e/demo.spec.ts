@@ -27,6 +27,7 @@ test.describe('demo page', () => {
   });
 
   test('mute, camera and screen share show on the other side; end closes the call for both', async ({ call }) => {
+    test.slow(); // a 1280×720 screen share on top of two camera calls
     const room = call.conferenceId;
     const alice = await call.openDemo('Alice');
     await alice.joinAndPublish(room);
@@ -63,6 +64,7 @@ test.describe('demo page', () => {
   });
 
   test('a three-party call (screenshot attached); a leaver disappears from the others', async ({ call }, testInfo) => {
+    test.slow(); // three 640×480 captures (the demo's defaults), each decoded twice, rendered in large tiles
     const room = call.conferenceId;
     const people = [await call.openDemo('Alice'), await call.openDemo('Bob', { room }), await call.openDemo('Carol', { room })];
     for (const person of people) await person.joinAndPublish(person.name === 'Alice' ? room : undefined);

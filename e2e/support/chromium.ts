@@ -31,15 +31,15 @@ export const CHROMIUM_ARGS = [
  * Playwright has its own browser. When there is none, prints how to get one and exits: a missing
  * browser is a setup step, not a test failure worth a stack trace.
  */
-export function resolveChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function resolveChromium(env: NodeJS.ProcessEnv = process.env, debianChromium = DEBIAN_CHROMIUM): string | undefined {
   const explicit = env.CHROMIUM_PATH;
   if (explicit) {
     if (existsSync(explicit)) return explicit;
     return exitWithHint(`CHROMIUM_PATH=${explicit} does not exist.`);
   }
-  if (existsSync(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
+  if (existsSync(debianChromium)) return debianChromium;
   if (existsSync(chromium.executablePath())) return undefined;
-  return exitWithHint(`No Chromium found at ${DEBIAN_CHROMIUM}, and Playwright has no browser of its own.`);
+  return exitWithHint(`No Chromium found at ${debianChromium}, and Playwright has no browser of its own.`);
 }
 
 function exitWithHint(problem: string): never {

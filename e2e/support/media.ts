@@ -86,16 +86,19 @@ export function countFlowing(now: MediaSnapshot, since?: MediaSnapshot): MediaCo
   return { video, audio };
 }
 
+/** How long media may take to start: a new viewer waits for ICE, DTLS and a keyframe, on a loaded 2-core machine. */
+const MEDIA_TIMEOUT_MS = 30_000;
+
 /**
  * Waits until `page` plays exactly `expected` remote videos and audios, then until every one of
  * them keeps flowing (frames decoded and audio packets received grow between two readings).
  */
 export async function expectMediaFlowing(page: Page, expected: MediaCounts, who = 'participant'): Promise<void> {
   await expect
-    .poll(async () => countFlowing(await snapshotMedia(page)), { message: `${who} plays ${JSON.stringify(expected)}` })
+    .poll(async () => countFlowing(await snapshotMedia(page)), { message: `${who} plays ${JSON.stringify(expected)}`, timeout: MEDIA_TIMEOUT_MS })
     .toEqual(expected);
   const first = await snapshotMedia(page);
   await expect
-    .poll(async () => countFlowing(await snapshotMedia(page), first), { message: `${who}'s media keeps flowing` })
+    .poll(async () => countFlowing(await snapshotMedia(page), first), { message: `${who}'s media keeps flowing`, timeout: MEDIA_TIMEOUT_MS })
     .toEqual(expected);
 }
