@@ -21,7 +21,10 @@ export function browserDefaults(): {
   mediaDevices: MediaDevicesLike | undefined;
   browser: string;
 } {
-  const { browser, version } = adapter.browserDetails;
+  // Bundlers load webrtc-adapter's ES module; Node's ESM loader gets its CommonJS build, whose
+  // default export is wrapped once more ({ default: adapter }).
+  const details = adapter.browserDetails ?? (adapter as unknown as { default?: typeof adapter }).default?.browserDetails;
+  const { browser, version } = details ?? { browser: undefined, version: undefined };
   return {
     createPeerConnection: (configuration) => new RTCPeerConnection(configuration),
     createMediaStream: (tracks) => new MediaStream(tracks),

@@ -11,7 +11,7 @@ import { LocalStream } from '../media/LocalStream.js';
 import { Publisher } from '../media/Publisher.js';
 import type { PublisherStopReason } from '../media/Publisher.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
-import { Viewer } from '../media/Viewer.js';
+import { ViewerSet } from '../media/ViewerSet.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import { safeEmit } from '../util/safeEmit.js';
 import { uuid } from '../util/uuid.js';
@@ -37,7 +37,7 @@ export class Room {
   private eventLoop: EventLoop | undefined;
   private rejoining = false;
   private readonly publishers = new Map<string, { publisher: Publisher; local: LocalStream; announced: boolean }>();
-  private readonly viewers = new Map<string, Viewer>();
+  private readonly viewers = new ViewerSet(() => ({ ...this.mediaOptions(), onError: (error) => this.emitError(error) }));
 
   constructor(options: RoomOptions) {
     const defaults = browserDefaults();
@@ -154,14 +154,14 @@ export class Room {
     this.assertInConference('view');
     const stream = this.model?.streams.get(streamId);
     if (!stream) throw ConferenceError.invalidState(`no remote stream ${streamId}`);
-    if (!this.viewers.has(streamId)) await this.startViewer(stream);
+    if (!this.viewers.has(streamId)) await this.viewers.start(stream);
     return stream;
   }
 
   /** Stops viewing a remote stream; it stays in `remoteStreams`. */
   async stopView(streamId: string): Promise<void> {
     this.assertInConference('stopView');
-    await this.stopViewer(streamId);
+    await this.viewers.stop(streamId, this.controller.signal);
   }
 
   /** Replaces this participant's metadata (others get `metadataChanged`). */
@@ -192,9 +192,8 @@ export class Room {
     // unpublish() and stop() close locally before their first await, so all media stops right here.
     const requests = [
       ...[...this.publishers.values()].map(({ publisher }) => publisher.unpublish({ signal })),
-      ...[...this.viewers.values()].map((viewer) => viewer.stop({ signal })),
+      this.viewers.stopAll(signal),
     ];
-    this.viewers.clear();
     this.close('left');
     try {
       await Promise.all(requests);
@@ -273,11 +272,11 @@ export class Room {
       if (!isInConference(this.currentState)) return;
       switch (change.type) {
         case 'streamAdded':
-          if (this.config.autoView) void this.startViewer(change.stream);
+          if (this.config.autoView) void this.viewers.start(change.stream);
           safeEmit(this.emitter, this.config.logger, 'streamAdded', change.stream);
           break;
         case 'streamRemoved':
-          void this.stopViewer(change.stream.streamId);
+          void this.viewers.stop(change.stream.streamId, this.controller.signal);
           safeEmit(this.emitter, this.config.logger, 'streamRemoved', change.stream);
           break;
         case 'streamMuteChanged':
@@ -313,7 +312,7 @@ export class Room {
         this.rejoining = false;
         this.startEventLoop(conference.version ?? 0);
         this.setState('joined');
-        for (const viewer of this.viewers.values()) viewer.restart();
+        this.viewers.restartAll();
         for (const { publisher } of this.publishers.values()) publisher.restart();
         this.apply(changes);
         return;
@@ -328,23 +327,6 @@ export class Room {
         await sleep(backoffDelay(attempt, this.config.backoff), signal);
       }
     }
-  }
-
-  private startViewer(stream: RemoteStream): Promise<void> {
-    const viewer = new Viewer({
-      ...this.mediaOptions(),
-      stream,
-      onError: (error) => this.emitError(error),
-    });
-    this.viewers.set(stream.streamId, viewer);
-    return viewer.start();
-  }
-
-  private async stopViewer(streamId: string): Promise<void> {
-    const viewer = this.viewers.get(streamId);
-    if (!viewer) return;
-    this.viewers.delete(streamId);
-    await viewer.stop({ signal: this.controller.signal });
   }
 
   private onPublisherStopped(streamId: string, reason: PublisherStopReason, error: ConferenceError | undefined): void {
@@ -369,8 +351,7 @@ export class Room {
     if (this.currentState === 'left' || this.currentState === 'ended') return;
     this.controller.abort();
     this.eventLoop?.close();
-    for (const viewer of this.viewers.values()) viewer.close();
-    this.viewers.clear();
+    this.viewers.closeAll();
     for (const { publisher } of [...this.publishers.values()]) publisher.close();
     this.publishers.clear();
     this.setState(next);

@@ -1,0 +1,48 @@
+import type { RemoteStream } from './RemoteStream.js';
+import { Viewer } from './Viewer.js';
+import type { ViewerOptions } from './Viewer.js';
+
+/** The viewers of one room, at most one per remote stream; each negotiates on its own, all concurrently. @internal */
+export class ViewerSet {
+  private readonly viewers = new Map<string, Viewer>();
+
+  constructor(private readonly options: () => Omit<ViewerOptions, 'stream'>) {}
+
+  has(streamId: string): boolean {
+    return this.viewers.has(streamId);
+  }
+
+  /** Starts viewing `stream` (tracks are in its mediaStream at once); settles after the first attempt. */
+  start(stream: RemoteStream): Promise<void> {
+    this.viewers.get(stream.streamId)?.close();
+    const viewer = new Viewer({ ...this.options(), stream });
+    this.viewers.set(stream.streamId, viewer);
+    return viewer.start();
+  }
+
+  /** Stops viewing one stream: closed at once, the server told afterwards. */
+  async stop(streamId: string, signal: AbortSignal): Promise<void> {
+    const viewer = this.viewers.get(streamId);
+    if (!viewer) return;
+    this.viewers.delete(streamId);
+    await viewer.stop({ signal });
+  }
+
+  /** Stops every view (all closed before this returns); the promise settles when the server was told. */
+  stopAll(signal: AbortSignal): Promise<void> {
+    const stopping = [...this.viewers.values()].map((viewer) => viewer.stop({ signal }));
+    this.viewers.clear();
+    return Promise.all(stopping).then(() => undefined);
+  }
+
+  /** Views everything again with new peer connections (after the room joined again). */
+  restartAll(): void {
+    for (const viewer of this.viewers.values()) viewer.restart();
+  }
+
+  /** Closes every viewer without telling the server. */
+  closeAll(): void {
+    for (const viewer of this.viewers.values()) viewer.close();
+    this.viewers.clear();
+  }
+}
