@@ -36,7 +36,22 @@ export function parseCandidateLine(line: string): CandidateAddress | undefined {
  * which remote candidates are used, and the addresses written into answers.
  */
 export class NetworkConfig {
+  private portAllocation: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly options: MediaRouterOptions) {}
+
+  /**
+   * Runs a step that opens sockets (werift gathers inside setLocalDescription). With a port range
+   * the steps run one at a time: werift picks a port by binding a probe socket, closing it and
+   * binding again, so two connections gathering at once can pick the same port, and the losing
+   * bind fails with an 'error' event nobody listens to, which would end the process.
+   */
+  openSockets<T>(step: () => Promise<T>): Promise<T> {
+    if (!this.options.portRange) return step();
+    const run = this.portAllocation.then(step, step);
+    this.portAllocation = run.catch(() => undefined);
+    return run;
+  }
 
   /** Whether the router offers and accepts loopback addresses only. */
   get loopback(): boolean {

@@ -29,7 +29,8 @@ export async function answerOffer(
   }
   if (!stillWanted()) throw gone();
   try {
-    await pc.setLocalDescription(await pc.createAnswer());
+    const answer = await pc.createAnswer();
+    await network.openSockets(() => pc.setLocalDescription(answer));
   } catch (error) {
     throw new MediaRouterError('internal', `could not create the SDP answer: ${messageOf(error)}`);
   }

@@ -258,3 +258,24 @@ describe('WeriftMediaRouter refuses what it cannot route, leaving nothing behind
     await waitFor(() => router.counters().peerConnections === 0, 'publisher released');
   });
 });
+
+describe('WeriftMediaRouter network options', () => {
+  it('binds every socket inside the port range, also when answers are gathered concurrently', async () => {
+    const router = new WeriftMediaRouter({ loopback: true, portRange: [42000, 42100] }, { onEndpointHealth: () => undefined });
+    const offers = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const pc = new wrtc.RTCPeerConnection({ iceServers: [] }) as unknown as RTCPeerConnection;
+        pc.addTransceiver('video', { direction: 'sendonly' });
+        const { sdp } = await pc.createOffer();
+        pc.close();
+        return sdp!;
+      }),
+    );
+    const answers = await Promise.all(offers.map((sdpOffer, i) => router.publish({ conferenceId, streamId: `p${i}`, userEndpointId: 'e', streamType: 'CAM', sdpOffer })));
+    const ports = answers.map(({ sdpAnswer }) => Number(/^a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 (\d+) typ host/m.exec(sdpAnswer)?.[1]));
+    expect(new Set(ports).size).toBe(6);
+    for (const port of ports) expect(port >= 42000 && port <= 42100).toBe(true);
+    await router.close();
+    expect(router.counters()).toEqual(ZERO);
+  });
+});
