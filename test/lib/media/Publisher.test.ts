@@ -87,6 +87,15 @@ describe('Publisher', () => {
     await expect(publisher.setVideoBitrate(-1)).rejects.toMatchObject({ code: 'invalid-state' });
   });
 
+  it('gives the sender an encoding when the browser reports none (Firefox before negotiation)', async () => {
+    const { pc, publisher } = setup();
+    await publisher.publish();
+    const video = pc().getSenders()[1]!;
+    video.parameters = { ...video.parameters, encodings: [] };
+    await publisher.setVideoBitrate(250_000);
+    expect(video.setParametersCalls.at(-1)?.encodings).toEqual([{ maxBitrate: 250_000 }]);
+  });
+
   it('setMuted disables the track and sets TRACK_MUTED metadata', async () => {
     const { api, publisher, tracks } = setup();
     await publisher.publish();

@@ -228,6 +228,22 @@ describe('Room: events', () => {
   });
 });
 
+describe('Room: metadata', () => {
+  it('sets participant metadata and conference metadata keys', async () => {
+    const { api, room } = roomHarness();
+    await room.join('c1', { metadata: { name: 'Me' } });
+    await room.setMetadata({ name: 'Me Too' });
+    await room.setConferenceMetadata('topic', 'planning');
+    await room.setConferenceMetadata('topic', undefined);
+    expect(api.callsOf('updateParticipantMetadata')[0]?.body).toEqual({ conferenceId: 'c1', userEndpointId: 'me', newMetadata: { name: 'Me Too' } });
+    expect(api.callsOf('updateMetadata').map((c) => c.body)).toEqual([
+      { conferenceId: 'c1', userEndpointId: 'me', key: 'topic', operation: 'SET', value: 'planning' },
+      { conferenceId: 'c1', userEndpointId: 'me', key: 'topic', operation: 'REMOVE' },
+    ]);
+    await room.leave();
+  });
+});
+
 describe('Room: polls refused with 403', () => {
   it('joins again: the server refuses the polls of an endpoint it removed', async () => {
     const { api, room, logOf } = roomHarness();
