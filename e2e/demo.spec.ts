@@ -87,6 +87,24 @@ test.describe('demo page', () => {
     }
   });
 
+  test('a participant whose media stops is marked SICK on the other side', async ({ call }) => {
+    test.slow(); // the server waits for its no-media timeout (10 s) before calling an endpoint SICK
+    const room = call.conferenceId;
+    const alice = await call.openDemo('Alice');
+    await alice.joinAndPublish(room);
+    const bob = await call.openDemo('Bob', { room });
+    await bob.joinAndPublish();
+    await bob.expectMediaFlowing({ video: 1, audio: 1 });
+    await expect(bob.remoteTile('Alice').locator('[data-badge="sick"]')).toBeHidden();
+
+    // A crashed tab sends no leave and no more media: only the media plane can tell.
+    const devtools = await alice.context.newCDPSession(alice.page);
+    void devtools.send('Page.crash').catch(() => undefined);
+
+    await expect(bob.remoteTile('Alice').locator('[data-badge="sick"]')).toBeVisible({ timeout: 45_000 });
+    await expect(bob.page.locator('#participants li', { hasText: 'Alice' })).toContainText('SICK');
+  });
+
   test('failures read as sentences: server unreachable, token rejected, camera denied', async ({ call }) => {
     const room = call.conferenceId;
     const demo = await call.openDemo('Alice', { server: 'http://127.0.0.1:9' });
