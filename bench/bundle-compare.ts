@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { measureBundle, ROOM_BUDGET_BYTES } from './bundle-size.js';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
-import { runBenchmark } from './support/cleanup.js';
+import { runBenchmark, runConditions } from './support/cleanup.js';
 
 const benchModules = fileURLToPath(new URL('./node_modules/', import.meta.url));
 
@@ -42,6 +42,8 @@ runBenchmark('bundle-size-comparison', 60_000, async () => {
     const size = await measureBundle(`export { ${symbol} } from '${dir}';`);
     rows.push({ metric: `${name} ${versions[name]}: import { ${symbol} }`, unit: 'bytes', value: size.gzip, note: `${size.minified} min` });
   }
-  report('bundle-size-comparison', rows, { versions, measuredWith: 'esbuild bundle, minify, format esm, platform browser, es2022; gzip level 9', confer: { room, whole } });
+  report('bundle-size-comparison', rows, {
+    ...runConditions(),
+    versions, measuredWith: 'esbuild bundle, minify, format esm, platform browser, es2022; gzip level 9', confer: { room, whole } });
   for (const row of rows) if (typeof row.value === 'number') console.log(`${row.metric.padEnd(40)} ${kb(row.value)} min+gzip (${row.note})`);
 });

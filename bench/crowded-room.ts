@@ -9,7 +9,7 @@ import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 import { launchChromium, openBenchPage, serveBenchPage } from './support/BenchBrowser.js';
-import { runBenchmark, sleep } from './support/cleanup.js';
+import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import { loadLibrary } from './support/libraryInNode.js';
 import { NodePublisher } from './support/NodePublisher.js';
 import { measureCpu, rssMiB } from './support/procStats.js';
@@ -101,5 +101,7 @@ runBenchmark('crowded-room', 180_000, async () => {
     rows.push(...(await measureWindow(browser, page, publishers, server.pid)));
   }
   await page.evaluate(() => window.bench.leaveAll());
-  report('crowded-room', rows, { video: VIDEO, windowMs: WINDOW_MS, publishers: 'Node @roamhq/wrtc through the library Room, in the benchmark process' });
+  report('crowded-room', rows, {
+    ...runConditions(),
+    video: VIDEO, windowMs: WINDOW_MS, publishers: 'Node @roamhq/wrtc through the library Room, in the benchmark process' });
 });

@@ -9,7 +9,7 @@ import type { Room } from '../src/index.js';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
-import { runBenchmark, sleep } from './support/cleanup.js';
+import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import { onCleanup } from './support/cleanup.js';
 import { loadLibrary } from './support/libraryInNode.js';
 import { measureCpu } from './support/procStats.js';
@@ -89,5 +89,7 @@ runBenchmark('event-latency', 180_000, async () => {
     await Promise.all(rooms.splice(0).map((room) => room.leave()));
     await sender.leave({ conferenceId, userEndpointId: senderEndpoint });
   }
-  report('event-latency', rows, { details, note: 'emit time is the server timestamp (millisecond resolution); clients are library Rooms in one Node process' });
+  report('event-latency', rows, {
+    ...runConditions(),
+    details, note: 'emit time is the server timestamp (millisecond resolution); clients are library Rooms in one Node process' });
 });

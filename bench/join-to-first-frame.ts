@@ -6,7 +6,7 @@
  */
 import { report } from './lib/report.js';
 import { launchChromium, openBenchPage, serveBenchPage } from './support/BenchBrowser.js';
-import { runBenchmark, sleep } from './support/cleanup.js';
+import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import type { Timeline } from './support/phases.js';
 import { phaseRows } from './support/phases.js';
 import { startServerProcess } from './support/ServerProcess.js';
@@ -54,6 +54,7 @@ runBenchmark('join-to-first-frame', 150_000, async () => {
   const rows = phaseRows(runs, '< 300 ms');
   if (cold) rows.push({ metric: 'first run (cold server)', unit: 'ms', value: cold[cold.length - 1]![1] - cold[0]![1] });
   report('join-to-first-frame', rows, {
+    ...runConditions(),
     setup: { publishedVideo: PUBLISHED_VIDEO, runs: RUNS, serverProcess: true, freshBrowserContextPerRun: true },
     coldRun: cold,
   });

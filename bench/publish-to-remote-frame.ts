@@ -6,7 +6,7 @@
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 import { launchChromium, openBenchPage, serveBenchPage } from './support/BenchBrowser.js';
-import { runBenchmark, sleep } from './support/cleanup.js';
+import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import type { Timeline } from './support/phases.js';
 import { phaseRows } from './support/phases.js';
 import { startServerProcess } from './support/ServerProcess.js';
@@ -57,5 +57,7 @@ runBenchmark('publish-to-remote-frame', 150_000, async () => {
   const rows = phaseRows(runs, '< 400 ms');
   rows.push({ metric: 'A publisher connected (since publish)', unit: 'ms', summary: summarize(publisherConnected) });
   if (cold) rows.push({ metric: 'first run (cold server)', unit: 'ms', value: cold[cold.length - 1]![1] - cold[0]![1] });
-  report('publish-to-remote-frame', rows, { setup: { publishedVideo: PUBLISHED_VIDEO, runs: RUNS, serverProcess: true }, coldRun: cold });
+  report('publish-to-remote-frame', rows, {
+    ...runConditions(),
+    setup: { publishedVideo: PUBLISHED_VIDEO, runs: RUNS, serverProcess: true }, coldRun: cold });
 });

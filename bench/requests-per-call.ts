@@ -7,7 +7,7 @@ import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 import { launchChromium, openBenchPage, serveBenchPage } from './support/BenchBrowser.js';
-import { runBenchmark, sleep } from './support/cleanup.js';
+import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import type { ProxiedExchange } from './support/CountingProxy.js';
 import { startCountingProxy } from './support/CountingProxy.js';
 import { loadLibrary } from './support/libraryInNode.js';
@@ -107,5 +107,7 @@ runBenchmark('requests-per-call', 150_000, async () => {
     row(`idle call: requests per ${IDLE_MS / 1000} s`, 'requests', (c) => c.idleRequests),
     row(`  of which preflights`, 'requests', (c) => c.idlePreflights),
   ];
-  report('requests-per-call', rows, { byOperation: counts.map((c) => c.byOp), sdpOps: [...SDP_OPS] });
+  report('requests-per-call', rows, {
+    ...runConditions(),
+    byOperation: counts.map((c) => c.byOp), sdpOps: [...SDP_OPS] });
 });

@@ -9,7 +9,7 @@ import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
-import { runBenchmark, sleep } from './support/cleanup.js';
+import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import { onCleanup } from './support/cleanup.js';
 import { measureCpu, rssMiB } from './support/procStats.js';
 import { startServerProcess } from './support/ServerProcess.js';
@@ -163,5 +163,7 @@ runBenchmark('server-control-plane', 120_000, async () => {
   await cycles.close();
   const idle = await startServerProcess();
   rows.push(...(await idleLongPolls(idle.url, idle.pid)));
-  report('server-control-plane', rows, { connections: CONNECTIONS, durationS: DURATION_S, idlePolls: IDLE_POLLS, idleConferences: IDLE_CONFERENCES });
+  report('server-control-plane', rows, {
+    ...runConditions(),
+    connections: CONNECTIONS, durationS: DURATION_S, idlePolls: IDLE_POLLS, idleConferences: IDLE_CONFERENCES });
 });

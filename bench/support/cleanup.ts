@@ -3,7 +3,19 @@
  * normal end, an exception, a deadline or a SIGTERM from `run-all.ts` all stop the same things in
  * reverse order. A benchmark that leaves a Chromium or a server behind would skew the next one.
  */
+import os from 'node:os';
+
 type Closer = () => unknown;
+
+const loadAverageAtStart = os.loadavg();
+
+/**
+ * The 1/5/15-minute load averages when the benchmark started and now: on a shared 2-core machine
+ * other work moves latency numbers a lot, so every result says how busy the machine was.
+ */
+export function runConditions(): { loadAverageAtStart: number[]; loadAverageAtEnd: number[] } {
+  return { loadAverageAtStart, loadAverageAtEnd: os.loadavg() };
+}
 
 const closers: { name: string; close: Closer }[] = [];
 let closing: Promise<void> | undefined;
