@@ -6,7 +6,7 @@ export type HealthListener = (conferenceId: string, userEndpointId: string, heal
 /**
  * Derives each endpoint's health from its media objects: SICK while at least one of them (a
  * publisher, a viewer) reports trouble, HEALTHY once none does, including after the troubled one
- * was closed. Only changes are reported; an endpoint starts HEALTHY without a report.
+ * was closed. Only changes are reported, asynchronously; an endpoint starts HEALTHY without a report.
  */
 export class EndpointHealthMonitor {
   /** endpoint key -> ids of its sick sources. */
@@ -25,12 +25,17 @@ export class EndpointHealthMonitor {
     else this.sickSources.delete(key);
     const isSick = sources.size > 0;
     if (isSick === wasSick) return;
-    try {
-      this.listener(conferenceId, userEndpointId, isSick ? 'SICK' : 'HEALTHY');
-    } catch (error) {
-      // The control plane's bug must not break media forwarding; report it and carry on.
-      console.error('onEndpointHealth listener threw', error);
-    }
+    const health = isSick ? 'SICK' : 'HEALTHY';
+    // Delivered on a microtask: a change caused by the control plane's own call (unpublish, stopView)
+    // must not re-enter it halfway through that call. Order is kept.
+    queueMicrotask(() => {
+      try {
+        this.listener(conferenceId, userEndpointId, health);
+      } catch (error) {
+        // The control plane's bug must not break media forwarding; report it and carry on.
+        console.error('onEndpointHealth listener threw', error);
+      }
+    });
   }
 
   /** Forgets a closed source; may turn its endpoint HEALTHY. */

@@ -44,7 +44,10 @@ export interface MediaCounters {
 
 /** Callbacks from the media plane to the control plane. */
 export interface MediaRouterCallbacks {
-  /** An endpoint's connections failed or its media stopped (SICK), or recovered (HEALTHY). */
+  /**
+   * An endpoint's connections failed or its media stopped (SICK), or recovered (HEALTHY). Called on
+   * a later microtask, never from inside a router call; only changes are reported.
+   */
   onEndpointHealth(conferenceId: string, userEndpointId: string, health: EndpointHealth): void;
 }
 

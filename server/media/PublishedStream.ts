@@ -2,12 +2,13 @@ import { RTCPeerConnection } from 'werift';
 import type { RTCRtpHeaderExtensionParameters, RTCRtpTransceiver, RtpPacket } from 'werift';
 import type { MediaKind, OfferedCodec } from './codecs.js';
 import { KeyframeThrottle } from './KeyframeThrottle.js';
-import type { IceCandidate, StreamRef, StreamType } from './MediaRouter.js';
+import type { IceCandidate, StreamRef } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
 import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { createPli, createRemb } from './rtcpFeedback.js';
 import type { SdpOffer } from './SdpOffer.js';
+import { TaskQueue } from './TaskQueue.js';
 import { SequenceCompactor } from './SequenceCompactor.js';
 import type { StreamViewer } from './StreamViewer.js';
 
@@ -21,7 +22,6 @@ export type RtpSink = (packet: RtpPacket, sequenceNumber: number) => void;
 export interface PublishedStreamInit {
   ref: StreamRef;
   userEndpointId: string;
-  streamType: StreamType;
   offer: SdpOffer;
   videoBitrate: number;
   network: NetworkConfig;
@@ -46,6 +46,7 @@ export class PublishedStream {
   /** Counters for tests and benchmarks. */
   readonly stats = { packetsReceived: 0, mediaPacketsReceived: 0, rembsSent: 0 };
   private readonly pc: RTCPeerConnection;
+  private readonly negotiation = new TaskQueue();
   private readonly sinks: Record<MediaKind, Set<RtpSink>> = { audio: new Set(), video: new Set() };
   private readonly keyframes: KeyframeThrottle;
   private readonly unsubscribers: Array<() => void> = [];
@@ -87,27 +88,25 @@ export class PublishedStream {
     return this.negotiated;
   }
 
-  /** Whether close() was called. */
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** Keyframe requests received from viewers / forwarded to the publisher. */
   get keyframeStats(): Readonly<{ requested: number; sent: number }> {
     return this.keyframes.stats;
   }
 
   /** Applies the publisher's offer and answers recvonly, with all server candidates. */
-  async answer(): Promise<string> {
-    const sdp = await answerOffer(this.pc, this.init.offer.narrowed((c) => this.init.network.acceptsRemoteCandidate(c)), this.init.network, this.init.tracker, () => !this.closed);
-    for (const transceiver of this.pc.getTransceivers()) this.receive(transceiver);
-    this.negotiated = this.init.offer.codecs();
-    return sdp;
+  answer(): Promise<string> {
+    const { offer, network, tracker } = this.init;
+    return this.negotiation.push(async () => {
+      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c)), network, tracker, () => !this.closed);
+      for (const transceiver of this.pc.getTransceivers()) this.receive(transceiver);
+      this.negotiated = offer.codecs();
+      return sdp;
+    });
   }
 
-  /** Adds the publisher's trickled candidates. */
+  /** Adds the publisher's trickled candidates (after the answer, if it is still being made). */
   addCandidates(candidates: readonly IceCandidate[]): Promise<void> {
-    return addRemoteCandidates(this.pc, candidates, this.init.network);
+    return this.negotiation.push(() => addRemoteCandidates(this.pc, candidates, this.init.network));
   }
 
   /** The header extensions negotiated with the publisher for a kind. */

@@ -9,6 +9,7 @@ import type { PublishedStream } from './PublishedStream.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { isKeyframeRequest } from './rtcpFeedback.js';
 import type { SdpOffer } from './SdpOffer.js';
+import { TaskQueue } from './TaskQueue.js';
 
 /** Everything a viewer needs from the router. */
 export interface StreamViewerInit {
@@ -36,6 +37,7 @@ export class StreamViewer {
   /** Counters for tests and benchmarks. */
   readonly stats = { packetsForwarded: 0 };
   private readonly pc: RTCPeerConnection;
+  private readonly negotiation = new TaskQueue();
   private readonly unsubscribers: Array<() => void> = [];
   private readonly tracks: MediaStreamTrack[] = [];
   private sick = false;
@@ -79,19 +81,21 @@ export class StreamViewer {
   }
 
   /** Applies the viewer's offer, starts forwarding and answers sendonly, with all server candidates. */
-  async answer(): Promise<string> {
+  answer(): Promise<string> {
     const { source, network, tracker, offer } = this.init;
-    const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c)), network, tracker, () => !this.closed);
-    // Wired once the offer is applied, when the viewer's extension ids are known; the client cannot
-    // connect before it has the answer, so no packet or PLI is missed.
-    for (const transceiver of this.pc.getTransceivers()) this.forward(transceiver, source);
-    this.watchKeyframeRequests();
-    return sdp;
+    return this.negotiation.push(async () => {
+      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c)), network, tracker, () => !this.closed);
+      // Wired once the offer is applied, when the viewer's extension ids are known; the client cannot
+      // connect before it has the answer, so no packet or PLI is missed.
+      for (const transceiver of this.pc.getTransceivers()) this.forward(transceiver, source);
+      this.watchKeyframeRequests();
+      return sdp;
+    });
   }
 
-  /** Adds the viewer's trickled candidates. */
+  /** Adds the viewer's trickled candidates (after the answer, if it is still being made). */
   addCandidates(candidates: readonly IceCandidate[]): Promise<void> {
-    return addRemoteCandidates(this.pc, candidates, this.init.network);
+    return this.negotiation.push(() => addRemoteCandidates(this.pc, candidates, this.init.network));
   }
 
   /** Stops forwarding and closes the viewer's connection. */

@@ -55,7 +55,6 @@ export class WeriftMediaRouter implements MediaRouter {
     const stream = new PublishedStream({
       ref: { conferenceId, streamId },
       userEndpointId,
-      streamType: request.streamType,
       offer,
       videoBitrate: request.videoBitrate ?? this.options.defaultVideoBitrate,
       network: this.network,

@@ -148,7 +148,7 @@ describe('KeyframeThrottle', () => {
 });
 
 describe('EndpointHealthMonitor', () => {
-  it('reports SICK while any source is sick and HEALTHY once none is, changes only', () => {
+  it('reports SICK while any source is sick and HEALTHY once none is, changes only, after the call', async () => {
     const reports: string[] = [];
     const monitor = new EndpointHealthMonitor((c, e, h) => reports.push(`${c}/${e}:${h}`));
     monitor.set('c', 'e', 'publisher:1', false);
@@ -157,15 +157,18 @@ describe('EndpointHealthMonitor', () => {
     monitor.set('c', 'e', 'publisher:1', false);
     monitor.forget('c', 'e', 'viewer:2');
     monitor.set('c', 'other', 'viewer:3', true);
+    expect(reports).toEqual([]);
+    await Promise.resolve();
     expect(reports).toEqual(['c/e:SICK', 'c/e:HEALTHY', 'c/other:SICK']);
   });
 
-  it('survives a throwing listener', () => {
+  it('survives a throwing listener', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const monitor = new EndpointHealthMonitor(() => {
       throw new Error('control plane bug');
     });
     expect(() => monitor.set('c', 'e', 's', true)).not.toThrow();
+    await Promise.resolve();
     expect(errors).toHaveBeenCalledOnce();
     errors.mockRestore();
   });

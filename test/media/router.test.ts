@@ -150,6 +150,8 @@ describe('WeriftMediaRouter with Node peers', () => {
     await waitFor(() => health.length === 1, 'SICK reported');
     expect(health).toEqual([['ghost', 'SICK']]);
     router.unpublish(ref);
+    expect(health).toEqual([['ghost', 'SICK']]);
+    await Promise.resolve();
     expect(health).toEqual([['ghost', 'SICK'], ['ghost', 'HEALTHY']]);
   });
 
