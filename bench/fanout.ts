@@ -7,7 +7,8 @@
  *
  * Run inside a loopback-only namespace: `unshare -n sh -c 'ip link set lo up && npx tsx bench/fanout.ts'`.
  * BENCH_FANOUT_WINDOW_S (default 8) sets the measured window per N, BENCH_FANOUT_MAX (default 64) the
- * largest N tried after 32.
+ * largest N tried after 32, BENCH_FANOUT_BITRATE (default 800000) the publisher's video cap,
+ * BENCH_FANOUT_STEPS (default 1,4,16,32) the fan-outs always measured.
  */
 import { fork } from 'node:child_process';
 import os from 'node:os';
@@ -25,6 +26,8 @@ import { measureCpu } from './support/procStats.js';
 
 const WINDOW_S = Number(process.env.BENCH_FANOUT_WINDOW_S ?? 8);
 const MAX_N = Number(process.env.BENCH_FANOUT_MAX ?? 64);
+/** The publisher's cap (REMB); the noisy picture makes the encoder use all of it, like a real camera would. */
+const VIDEO_BITRATE = Number(process.env.BENCH_FANOUT_BITRATE ?? 800_000);
 const REQUIRED_STEPS = (process.env.BENCH_FANOUT_STEPS ?? '1,4,16,32').split(',').map(Number);
 const EXTRA_STEPS = [48, 64, 96, 128].filter((n) => n <= MAX_N);
 /** A viewer keeps up when it gets at least this share of the publisher's frames and loses under 1% of packets. */
@@ -132,37 +135,45 @@ async function main(): Promise<void> {
     conferenceId,
     userEndpointId: 'publisher',
     conferenceStreamType: 'MIC_AND_CAM',
+    videoBitrate: VIDEO_BITRATE,
     sdpOffer: await camera.offer(),
   });
   await camera.accept(published.sdpAnswer);
   await waitUntil(() => camera.pc.connectionState === 'connected', 'publisher connected', 10_000);
   await sleep(3_000); // let the encoder settle at its bitrate
 
+  // Each source is read with its own clock: under load a getStats() or an IPC answer can take a
+  // second, and rates computed over one shared window would be skewed by that.
   const measure = async (viewers: CountingViewer[]): Promise<StepResult> => {
-    const before = { viewers: viewers.map((v) => v.snapshot()), publisher: await camera.snapshot(), server: await server.stats(), client: process.cpuUsage() };
+    const before = { server: await server.stats(), publisher: await camera.snapshot(), client: process.cpuUsage() };
     const serverCpu = measureCpu([server.child.pid!]);
+    const viewersBefore = viewers.map((v) => v.snapshot());
     const started = performance.now();
     await sleep(WINDOW_S * 1_000);
+    const viewersAfter = viewers.map((v) => v.snapshot());
     const seconds = (performance.now() - started) / 1_000;
     const cpu = serverCpu.stop();
     const client = process.cpuUsage(before.client);
-    const after = { viewers: viewers.map((v) => v.snapshot()), publisher: await camera.snapshot(), server: await server.stats() };
+    const after = { publisher: await camera.snapshot(), server: await server.stats() };
+    const publisherSeconds = (after.publisher.at - before.publisher.at) / 1_000;
+    const serverSeconds = (after.server.at - before.server.at) / 1_000;
     const delta = (a: ViewerCounts, b: ViewerCounts) => ({ packets: b.packets - a.packets, frames: b.videoFrames - a.videoFrames, lost: b.lostPackets - a.lostPackets });
-    const perViewer = viewers.map((_, i) => delta(before.viewers[i]!, after.viewers[i]!));
-    const publisherFps = (after.publisher.framesEncoded - before.publisher.framesEncoded) / seconds;
+    const perViewer = viewers.map((_, i) => delta(viewersBefore[i]!, viewersAfter[i]!));
+    const publisherFps = (after.publisher.framesEncoded - before.publisher.framesEncoded) / publisherSeconds;
     const viewerFps = perViewer.map((d) => d.frames / seconds);
     const received = perViewer.reduce((sum, d) => sum + d.packets, 0);
     const lost = perViewer.reduce((sum, d) => sum + d.lost, 0);
-    const lossRatio = received + lost === 0 ? 0 : lost / (received + lost);
+    // Retransmissions may fill holes counted before the window: never report a negative loss.
+    const lossRatio = received + lost <= 0 ? 0 : Math.max(0, lost) / (received + Math.max(0, lost));
     return {
       viewers: viewers.length,
       publisherFps,
-      publisherPacketsPerS: (after.publisher.videoPackets + after.publisher.audioPackets - before.publisher.videoPackets - before.publisher.audioPackets) / seconds,
-      publisherKbps: ((after.publisher.videoBytes - before.publisher.videoBytes) * 8) / seconds / 1_000,
+      publisherPacketsPerS: (after.publisher.videoPackets + after.publisher.audioPackets - before.publisher.videoPackets - before.publisher.audioPackets) / publisherSeconds,
+      publisherKbps: ((after.publisher.videoBytes - before.publisher.videoBytes) * 8) / publisherSeconds / 1_000,
       viewerFps,
       lossRatio,
       forwardedPacketsPerS: received / seconds,
-      serverForwardedPacketsPerS: (after.server.packetsForwarded - before.server.packetsForwarded) / seconds,
+      serverForwardedPacketsPerS: (after.server.packetsForwarded - before.server.packetsForwarded) / serverSeconds,
       serverCpu: cpu,
       clientCpu: ((client.user + client.system) / 1_000 / (seconds * 1_000)) * 100,
       serverRssMiB: after.server.rssMiB,
@@ -243,7 +254,7 @@ async function main(): Promise<void> {
   rows.push({ metric: 'viewers reconnected after a failed DTLS handshake', unit: 'viewers', value: retriedViewers });
   // The machine is shared: the load average says how much else competed for its cores meanwhile.
   rows.push({ metric: 'machine load average (1 min) at the end', unit: 'runnable tasks', value: os.loadavg()[0]! });
-  report('fanout', rows, { windowSeconds: WINDOW_S, baseline, steps: results });
+  report('fanout', rows, { windowSeconds: WINDOW_S, videoBitrate: VIDEO_BITRATE, baseline, steps: results });
 }
 
 runBenchmark('fanout', 5 * 60_000, main);

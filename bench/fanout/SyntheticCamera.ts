@@ -10,6 +10,8 @@ export interface PublisherCounts {
   videoPackets: number;
   audioPackets: number;
   videoBytes: number;
+  /** When libwebrtc took these counts (ms), so rates use the publisher's own clock. */
+  at: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export class SyntheticCamera {
     for (const track of this.tracks) this.pc.addTransceiver(track as unknown as MediaStreamTrack, { direction: 'sendonly' });
     const frame = new Uint8Array(width * height * 1.5);
     frame.fill(128, width * height);
-    const bandRows = Math.floor(height / 8);
+    const bandRows = 24;
     const noise = randomBytes(width * bandRows * 2);
     let n = 0;
     this.timers.push(
@@ -72,10 +74,11 @@ export class SyntheticCamera {
   }
 
   async snapshot(): Promise<PublisherCounts> {
-    const counts: PublisherCounts = { framesEncoded: 0, videoPackets: 0, audioPackets: 0, videoBytes: 0 };
-    (await this.pc.getStats()).forEach((s: { type: string; kind?: string; framesEncoded?: number; packetsSent?: number; bytesSent?: number }) => {
+    const counts: PublisherCounts = { framesEncoded: 0, videoPackets: 0, audioPackets: 0, videoBytes: 0, at: performance.now() };
+    (await this.pc.getStats()).forEach((s: { type: string; kind?: string; framesEncoded?: number; packetsSent?: number; bytesSent?: number; timestamp?: number }) => {
       if (s.type !== 'outbound-rtp') return;
       if (s.kind === 'video') {
+        counts.at = s.timestamp ?? counts.at;
         counts.framesEncoded = s.framesEncoded ?? 0;
         counts.videoPackets = s.packetsSent ?? 0;
         counts.videoBytes = s.bytesSent ?? 0;

@@ -19,6 +19,8 @@ export interface ServerChildStats {
   loopDelay: { p50: number; p99: number; max: number };
   rssMiB: number;
   heapUsedMiB: number;
+  /** When the child took these counts (its own clock, ms). */
+  at: number;
   /** Per viewer: id, connection state, packets forwarded. */
   viewers: Array<[string, string, number]>;
 }
@@ -50,6 +52,7 @@ process.on('message', (message: { type: string }) => {
       loopDelay: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
       rssMiB: memory.rss / 2 ** 20,
       heapUsedMiB: memory.heapUsed / 2 ** 20,
+      at: performance.now(),
       viewers,
     };
     delay.reset();
