@@ -29,8 +29,38 @@ export class OpenApiValidator {
 
   /** Compiles a schema for one part of a request (the fastify validator compiler). */
   compile(schema: object, part: HttpPart): ValidateFunction {
-    return (part === 'body' ? this.strict : this.coercing).compile(schema);
+    if (part === 'body') return this.strict.compile(schema);
+    return withDecimalIntegers(this.coercing.compile(schema), integerProperties(schema));
   }
+}
+
+/**
+ * ajv coerces any text JavaScript reads as a number (" " is 0, "0x10" is 16, and "-Infinity" even
+ * passes `minimum`), so integer path and query values must be plain decimal text before it coerces them.
+ */
+function withDecimalIntegers(validate: ValidateFunction, names: string[]): ValidateFunction {
+  if (names.length === 0) return validate;
+  const checked = ((data: unknown) => {
+    for (const name of names) {
+      const value = (data as Record<string, unknown> | null)?.[name];
+      if (typeof value === 'string' && !/^-?\d+$/.test(value)) {
+        checked.errors = [{ instancePath: `/${name}`, schemaPath: `#/properties/${name}/type`, keyword: 'type', params: { type: 'integer' }, message: 'must be integer' }];
+        return false;
+      }
+    }
+    const valid = validate(data);
+    checked.errors = validate.errors;
+    return valid;
+  }) as ValidateFunction;
+  return checked;
+}
+
+/** The properties of an object schema declared (inline) as integers. */
+function integerProperties(schema: object): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return Object.entries(properties)
+    .filter(([, property]) => property.type === 'integer')
+    .map(([name]) => name);
 }
 
 function createAjv(coerce: boolean): Ajv2020 {

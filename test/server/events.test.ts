@@ -144,6 +144,10 @@ describe('long-poll with a long wait', () => {
     ['?v=-1', 'query.v must be >= 0'],
     ['?v=1&v=2', 'query.v must be an integer'],
     ['?v=99999999999999999999', 'query.v must be an integer no larger than 2^53 - 1'],
+    ['?v=%20', 'query.v must be an integer'],
+    ['?v=-Infinity', 'query.v must be an integer'],
+    ['?v=0x10', 'query.v must be an integer'],
+    ['?v=1e3', 'query.v must be an integer'],
   ])('400 for events%s', async (query, message) => {
     const conferenceId = await ctx.room();
     const answer = await ctx.alice.get(`${conferenceId}/events${query}`);
