@@ -17,6 +17,8 @@ import { startServerProcess } from './support/ServerProcess.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const OTHERS = 3;
 const IDLE_MS = 10_000;
+/** Conference metadata changes made by another participant after the idle window, one every 300 ms. */
+const EVENTS = 5;
 const SDP_OPS = new Set(['publishStream', 'viewStream']);
 const ICE_OPS = new Set(['addPublishStreamIceCandidates', 'addViewStreamIceCandidates']);
 
@@ -32,6 +34,8 @@ interface CallCount {
   peerConnections: number;
   idleRequests: number;
   idlePreflights: number;
+  perEventRequests: number;
+  perEventPreflights: number;
 }
 
 function count(exchanges: ProxiedExchange[]): Pick<CallCount, 'byOp' | 'requests' | 'preflights' | 'apiRequests' | 'iceRequests' | 'eventPolls' | 'bytesSent' | 'bytesReceived'> {
@@ -80,7 +84,20 @@ runBenchmark('requests-per-call', 150_000, async () => {
     const idleFrom = proxy.exchanges.length;
     await sleep(IDLE_MS);
     const idle = count(proxy.exchanges.slice(idleFrom));
-    counts.push({ ...setup, peerConnections, idleRequests: idle.requests, idlePreflights: idle.preflights });
+    const eventsFrom = proxy.exchanges.length;
+    for (let i = 0; i < EVENTS; i++) {
+      await others[0]!.room.setConferenceMetadata('bench/tick', String(i));
+      await sleep(300);
+    }
+    const busy = count(proxy.exchanges.slice(eventsFrom));
+    counts.push({
+      ...setup,
+      peerConnections,
+      idleRequests: idle.requests,
+      idlePreflights: idle.preflights,
+      perEventRequests: busy.requests / EVENTS,
+      perEventPreflights: busy.preflights / EVENTS,
+    });
 
     await page.evaluate(() => window.bench.leaveAll());
     await page.context().close();
@@ -106,6 +123,8 @@ runBenchmark('requests-per-call', 150_000, async () => {
     row('bytes received (headers + bodies)', 'bytes', (c) => c.bytesReceived),
     row(`idle call: requests per ${IDLE_MS / 1000} s`, 'requests', (c) => c.idleRequests),
     row(`  of which preflights`, 'requests', (c) => c.idlePreflights),
+    row('per event while in the call: requests', 'requests', (c) => c.perEventRequests),
+    row('  of which preflights (each new ?v= is a new URL)', 'requests', (c) => c.perEventPreflights),
   ];
   report('requests-per-call', rows, {
     ...runConditions(),
