@@ -106,10 +106,13 @@ export class FakeApi {
     return full;
   }
 
-  /** Resolves when the long poll is waiting (the loop caught up). */
+  /** Resolves when a long poll is waiting (the loop caught up); a loop backing off gets up to 3 s. */
   async polling(): Promise<void> {
-    for (let i = 0; i < 1000 && this.waiters.size === 0; i++) await new Promise((resolve) => setImmediate(resolve));
-    if (this.waiters.size === 0) throw new Error('nobody is polling');
+    const deadline = Date.now() + 3000;
+    while (this.waiters.size === 0) {
+      if (Date.now() > deadline) throw new Error('nobody is polling');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   private async runHandlers(call: RecordedCall): Promise<FakeAnswer | undefined> {
