@@ -43,7 +43,9 @@ class ServerChild {
 
   static async start(): Promise<ServerChild> {
     const entry = fileURLToPath(new URL('./fanout/serverChild.ts', import.meta.url));
-    const child = fork(entry, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, RTC_LOOPBACK: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_FANOUT_PROFILE=<dir> writes a V8 CPU profile of the server there (open it in Chrome DevTools).
+    const profile = process.env.BENCH_FANOUT_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_FANOUT_PROFILE] : [];
+    const child = fork(entry, [], { execArgv: [...profile, '--import', 'tsx'], env: { ...process.env, RTC_LOOPBACK: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     onCleanup('fan-out server', () => {
       if (child.connected) child.disconnect();
       return new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
