@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { ApiClient, Room } from 'confer';
-import type { ConferenceErrorCode, ConferenceEvent, MediaKind, MetadataChange, RoomEvents, RoomState, StreamType , ConferenceError, LocalStream, Participant, RemoteStream} from 'confer';
+import type { ConferenceError, ConferenceErrorCode, ConferenceEvent, LocalStream, MediaKind, MetadataChange, Participant, RemoteStream, RoomEvents, RoomState, StreamType } from 'confer';
 
 declare const room: Room;
 
