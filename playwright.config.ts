@@ -15,6 +15,8 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   globalSetup: './e2e/globalSetup.ts',
   timeout: 90_000,
+  // The whole run, setup included, must leave room in the 30-minute CI budget for the other tests.
+  globalTimeout: 20 * 60_000,
   expect: { timeout: 20_000 },
   forbidOnly: onCi,
   retries: 0,
