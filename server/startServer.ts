@@ -13,6 +13,7 @@ import { MediaTeardown } from './conference/MediaTeardown.js';
 import { MetadataCommands } from './conference/MetadataCommands.js';
 import { registerApiRoutes } from './http/apiRoutes.js';
 import { conferenceHandlers } from './http/conferenceHandlers.js';
+import { ConnectionTracker } from './http/ConnectionTracker.js';
 import { createHttpApp } from './http/createHttpApp.js';
 import { OpenApiDocument } from './http/OpenApiDocument.js';
 import { OpenApiValidator } from './http/OpenApiValidator.js';
@@ -58,8 +59,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const document = OpenApiDocument.load();
   const validator = new OpenApiValidator(document);
   const tokens = new TokenService({ secret: settings.tokenSecret, ttlSeconds: settings.tokenTtlSeconds });
-  let closing: Promise<void> | undefined;
-  const app = await createHttpApp(settings, () => closing !== undefined);
+  const connections = new ConnectionTracker();
+  const app = await createHttpApp(settings, connections);
 
   const registry = new ConferenceRegistry();
   const access = new ConferenceAccess(registry);
@@ -87,9 +88,11 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     queries: new ConferenceQueries(access, settings.eventWaitMs),
   });
 
+  let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       registry.closeAll();
+      connections.closeIdle();
       try {
         await app.close();
       } finally {

@@ -113,6 +113,22 @@ describe('long-poll with a long wait', () => {
     await own.close();
   });
 
+  it('close() does not wait for the connection of a poll the client abandoned', async () => {
+    // Node keeps such a connection open until its keep-alive timeout (72 s) unless the server ends it.
+    const own = await startTestServer({ eventWaitMs: LONG_WAIT_MS });
+    const { alice, room } = await setup(own);
+    const conferenceId = await room();
+    const controller = new AbortController();
+    const poll = alice.events(conferenceId, 1, controller.signal).catch(() => 'aborted');
+    await waitFor(() => own.stats().waitingPolls === 1, 'the poll to wait');
+    controller.abort();
+    await poll;
+    await alice.post('leave', { conferenceId, userEndpointId: 'a1' });
+    // Bounded by the test timeout (20 s): without ending that connection, close() takes over a minute.
+    await own.close();
+    expect(own.stats()).toEqual({ conferences: 0, endpoints: 0, waitingPolls: 0 });
+  });
+
   it('keeps versions gap-free and ordered under concurrent writers, one event per change', async () => {
     const conferenceId = await ctx.room();
     await ctx.bob.post('join', { conferenceId, userEndpointId: 'b1' });
