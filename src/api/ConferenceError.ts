@@ -1,3 +1,5 @@
+import type { Logger } from '../util/logger.js';
+
 /** What went wrong, as a string code callers can switch on. */
 export type ConferenceErrorCode =
   /** A method was called in a state that does not allow it (e.g. publish before join). */
@@ -105,4 +107,14 @@ function messageOf(body: unknown): string | undefined {
     if (typeof description === 'string') return description;
   }
   return undefined;
+}
+
+/** Awaits a best-effort request: a 404 (already gone) or an abort is fine, anything else is logged. @internal */
+export async function ignoreGone(request: Promise<void>, logger: Pick<Logger, 'warn'>): Promise<void> {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof ConferenceError && (error.status === 404 || error.code === 'aborted')) return;
+    logger.warn('cleanup request failed', error);
+  }
 }

@@ -1,9 +1,10 @@
 import type { ApiClient } from '../api/ApiClient.js';
-import { ConferenceError } from '../api/ConferenceError.js';
+import { ConferenceError, ignoreGone } from '../api/ConferenceError.js';
 import type { Metadata, StreamType } from '../api/types.js';
 import type { BackoffOptions } from '../util/backoff.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
+import { DEFAULT_BACKOFF } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
+import { RetrySchedule } from '../util/RetrySchedule.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import type { CreatePeerConnection } from './browser.js';
 import { IceCandidateBatcher } from './IceCandidateBatcher.js';
@@ -49,10 +50,10 @@ export class Publisher {
   private pc: RTCPeerConnection | undefined;
   private batcher: IceCandidateBatcher | undefined;
   private bitrate: number | undefined;
-  private failures = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly retries: RetrySchedule;
 
   constructor(private readonly options: PublisherOptions) {
+    this.retries = new RetrySchedule(options.backoff ?? DEFAULT_BACKOFF, options.random);
     this.owned = new Set(options.ownedTracks);
     this.bitrate = options.videoBitrate;
   }
@@ -149,9 +150,7 @@ export class Publisher {
   /** Publishes again at once with a new peer connection (after the room rejoined). */
   restart(): void {
     if (this.closed) return;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.failures = 0;
+    this.retries.cancel();
     void this.queue.push(() => this.republish());
   }
 
@@ -159,7 +158,7 @@ export class Publisher {
   close(reason: PublisherStopReason = 'closed', error?: ConferenceError): void {
     if (this.closed) return;
     this.controller.abort();
-    clearTimeout(this.retryTimer);
+    this.retries.cancel();
     this.closePeerConnection();
     for (const track of this.owned) track.stop();
     this.owned.clear();
@@ -191,7 +190,7 @@ export class Publisher {
     pc.onicecandidate = (event) => batcher.add(event.candidate);
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
-      if (pc.connectionState === 'connected') this.failures = 0;
+      if (pc.connectionState === 'connected') this.retries.succeeded();
       if (pc.connectionState === 'failed') {
         this.options.logger.debug(`publisher ${streamId}: connection failed, publishing again`);
         this.scheduleRepublish();
@@ -246,12 +245,8 @@ export class Publisher {
   }
 
   private scheduleRepublish(): void {
-    if (this.closed || this.retryTimer !== undefined) return;
-    const delay = backoffDelay(this.failures++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.queue.push(() => this.republish());
-    }, delay);
+    if (this.closed) return;
+    this.retries.schedule(() => void this.queue.push(() => this.republish()));
   }
 
   /** Unpublishes the failed connection (the server may still hold it) and publishes again under the same id. */
@@ -292,15 +287,5 @@ export class Publisher {
     pc.onicecandidate = null;
     pc.onconnectionstatechange = null;
     pc.close();
-  }
-}
-
-/** Awaits a best-effort request: a 404 (already gone) or an abort is fine, anything else is logged. */
-async function ignoreGone(request: Promise<void>, logger: Logger): Promise<void> {
-  try {
-    await request;
-  } catch (error) {
-    if (error instanceof ConferenceError && (error.status === 404 || error.code === 'aborted')) return;
-    logger.warn('cleanup request failed', error);
   }
 }

@@ -1,8 +1,9 @@
 import type { ApiClient } from '../api/ApiClient.js';
-import { ConferenceError } from '../api/ConferenceError.js';
+import { ConferenceError, ignoreGone } from '../api/ConferenceError.js';
 import type { BackoffOptions } from '../util/backoff.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
+import { DEFAULT_BACKOFF } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
+import { RetrySchedule } from '../util/RetrySchedule.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import { uuid } from '../util/uuid.js';
 import type { CreatePeerConnection } from './browser.js';
@@ -41,10 +42,11 @@ export class Viewer {
   private requestedViewerId: string | undefined;
   /** The viewer id the open peer connection will use. */
   private pendingViewerId: string | undefined;
-  private failures = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly retries: RetrySchedule;
 
-  constructor(private readonly options: ViewerOptions) {}
+  constructor(private readonly options: ViewerOptions) {
+    this.retries = new RetrySchedule(options.backoff ?? DEFAULT_BACKOFF, options.random);
+  }
 
   /** The stream this viewer receives. */
   get stream(): RemoteStream {
@@ -75,9 +77,7 @@ export class Viewer {
   /** Views the stream again at once with a new peer connection (after the room rejoined). */
   restart(): void {
     if (this.closed) return;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.failures = 0;
+    this.retries.cancel();
     void this.queue.push(() => this.viewAgain());
   }
 
@@ -85,7 +85,7 @@ export class Viewer {
   close(): void {
     if (this.closed) return;
     this.controller.abort();
-    clearTimeout(this.retryTimer);
+    this.retries.cancel();
     this.closePeerConnection();
   }
 
@@ -108,7 +108,7 @@ export class Viewer {
     pc.onicecandidate = (event) => batcher.add(event.candidate);
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
-      if (pc.connectionState === 'connected') this.failures = 0;
+      if (pc.connectionState === 'connected') this.retries.succeeded();
       if (pc.connectionState === 'failed') {
         this.options.logger.debug(`viewer ${stream.streamId}: connection failed`);
         this.scheduleRetry();
@@ -157,12 +157,8 @@ export class Viewer {
   }
 
   private scheduleRetry(): void {
-    if (this.closed || this.retryTimer !== undefined) return;
-    const delay = backoffDelay(this.failures++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.queue.push(() => this.viewAgain());
-    }, delay);
+    if (this.closed) return;
+    this.retries.schedule(() => void this.queue.push(() => this.viewAgain()));
   }
 
   private async viewAgain(): Promise<void> {
@@ -176,12 +172,7 @@ export class Viewer {
 
   private async stopOnServer(viewerId: string, signal?: AbortSignal): Promise<void> {
     const { api, conferenceId, userEndpointId, stream } = this.options;
-    try {
-      await api.stopViewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId }, signal ? { signal } : {});
-    } catch (error) {
-      if (error instanceof ConferenceError && (error.status === 404 || error.code === 'aborted')) return;
-      this.options.logger.warn(`stopViewStream ${stream.streamId} failed`, error);
-    }
+    await ignoreGone(api.stopViewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId }, signal ? { signal } : {}), this.options.logger);
   }
 
   private closePeerConnection(): void {
