@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { chromium } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
 import { onCleanup } from './cleanup.js';
@@ -38,6 +38,8 @@ export interface BenchPages {
 
 /** Bundles bench/page/benchPage.ts (minified, as an application would ship it) and serves it. */
 export async function serveBenchPage(): Promise<BenchPages> {
+  // esbuild keeps a service process alive after a build; stop it with the benchmark.
+  onCleanup('esbuild service', () => stop());
   const bundle = await build({
     entryPoints: [`${root}bench/page/benchPage.ts`],
     bundle: true,

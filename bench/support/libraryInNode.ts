@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import type * as Confer from '../../src/index.js';
 import { onCleanup } from './cleanup.js';
 
@@ -18,6 +18,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export async function loadLibrary(): Promise<Library> {
   const dir = mkdtempSync(path.join(tmpdir(), 'confer-bench-lib-'));
   onCleanup('library bundle', () => rmSync(dir, { recursive: true, force: true }));
+  // esbuild keeps a service process alive after a build; stop it with the benchmark.
+  onCleanup('esbuild service', () => stop());
   const result = await build({
     entryPoints: [`${root}src/index.ts`],
     bundle: true,
