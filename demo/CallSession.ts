@@ -3,7 +3,6 @@ import type { LocalStream, MediaKind, Participant, RemoteStream } from 'confer';
 import type { DemoConfig } from './config.js';
 import { userIdFor } from './config.js';
 import { describeError } from './describeError.js';
-import { PeerConnectionRegistry } from './PeerConnectionRegistry.js';
 import { displayName, ParticipantList } from './ParticipantList.js';
 import { TileGrid } from './TileGrid.js';
 
@@ -34,7 +33,6 @@ export interface Devices {
  * call is over (left, ended by someone, or gone) with the sentence to show.
  */
 export class CallSession {
-  private readonly connections = new PeerConnectionRegistry();
   private readonly room: Room;
   private readonly grid: TileGrid;
   private readonly list: ParticipantList;
@@ -57,9 +55,8 @@ export class CallSession {
     this.room = new Room({
       baseUrl: config.serverUrl,
       auth: { clientId: config.clientId, clientSecret: config.clientSecret, userId: userIdFor(name) },
-      createPeerConnection: this.connections.create,
     });
-    this.grid = new TileGrid(elements.grid, this.connections);
+    this.grid = new TileGrid(elements.grid);
     this.list = new ParticipantList(elements.participants, elements.participantCount);
   }
 
@@ -145,7 +142,7 @@ export class CallSession {
   }
 
   private addLocalTile(local: LocalStream): void {
-    const tile = this.grid.add({ streamId: local.streamId, type: local.type, local: true, mediaStream: local.mediaStream });
+    const tile = this.grid.add({ streamId: local.streamId, type: local.type, local: true, mediaStream: local.mediaStream, getStats: () => local.getStats() });
     tile.setName(`${this.name} (you)`);
     tile.setMuted('audio', local.audioMuted);
     tile.setMuted('video', local.videoMuted);
@@ -191,7 +188,7 @@ export class CallSession {
   }
 
   private addRemoteTile(stream: RemoteStream): void {
-    const tile = this.grid.add({ streamId: stream.streamId, type: stream.type, local: false, mediaStream: stream.mediaStream });
+    const tile = this.grid.add({ streamId: stream.streamId, type: stream.type, local: false, mediaStream: stream.mediaStream, getStats: () => stream.getStats() });
     const participant = this.participant(stream.userEndpointId);
     tile.setName(displayName(participant) === 'Someone' ? (stream.userId ?? 'Someone') : displayName(participant));
     tile.setMuted('audio', stream.audioMuted);
@@ -269,6 +266,5 @@ export class CallSession {
     for (const unbind of this.unbind.splice(0)) unbind();
     this.grid.clear();
     this.list.clear();
-    this.connections.clear();
   }
 }

@@ -8,6 +8,8 @@ export interface TileInfo {
   /** Our own stream (self view, muted playback, outbound stats). */
   local: boolean;
   mediaStream: MediaStream;
+  /** The stats of the connection carrying the stream, from the library (undefined while none is open). */
+  getStats(): Promise<RTCStatsReport | undefined>;
 }
 
 /** One stream in the grid: its video, the publisher's name, stream type, mute and SICK badges, and a stats overlay. */

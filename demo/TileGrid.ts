@@ -1,4 +1,3 @@
-import type { PeerConnectionRegistry } from './PeerConnectionRegistry.js';
 import { Tile, type TileInfo } from './Tile.js';
 
 /** How often the stats overlays refresh. */
@@ -9,10 +8,7 @@ export class TileGrid {
   private readonly tiles = new Map<string, Tile>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(
-    private readonly container: HTMLElement,
-    private readonly connections: PeerConnectionRegistry,
-  ) {}
+  constructor(private readonly container: HTMLElement) {}
 
   /** Adds a tile (or returns the existing one for that stream). */
   add(info: TileInfo): Tile {
@@ -64,12 +60,11 @@ export class TileGrid {
   private async refreshStats(): Promise<void> {
     await Promise.all(
       [...this.tiles.values()].map(async (tile) => {
-        const pc = this.connections.find(tile.info.mediaStream);
-        if (!pc) return;
         try {
-          tile.showStats(await pc.getStats());
+          const report = await tile.info.getStats();
+          if (report) tile.showStats(report);
         } catch {
-          // The connection closed between find() and getStats(): the next round skips it.
+          // The connection closed while it was being read: the next round reads the new one.
         }
       }),
     );

@@ -45,6 +45,11 @@ export class LocalStream {
     return !this.publisher.closed;
   }
 
+  /** The sending connection's `getStats()` report (outbound-rtp, candidate-pair, remote-inbound-rtp), or undefined once unpublished. */
+  getStats(): Promise<RTCStatsReport | undefined> {
+    return this.publisher.getStats();
+  }
+
   /** Caps the video bitrate (bits per second) on the sender and on the server. */
   setVideoBitrate(bitsPerSecond: number): Promise<void> {
     return this.publisher.setVideoBitrate(bitsPerSecond);

@@ -74,6 +74,11 @@ export class Publisher {
     return this.bitrate;
   }
 
+  /** The sending connection's statistics, or undefined while no connection is open. */
+  async getStats(): Promise<RTCStatsReport | undefined> {
+    return this.pc?.getStats();
+  }
+
   get closed(): boolean {
     return this.controller.signal.aborted;
   }

@@ -5,6 +5,7 @@ import type { MediaKind } from './mediaKinds.js';
 export class RemoteStream {
   /** @internal */
   readonly muted: Record<MediaKind, boolean> = { audio: false, video: false };
+  private statsSource: (() => Promise<RTCStatsReport>) | undefined;
   /** The bitrate cap the publisher announced, in bits per second. */
   videoBitrate: number | undefined;
 
@@ -32,6 +33,16 @@ export class RemoteStream {
   /** Whether the publisher turned its camera off (TRACK_MUTED metadata). */
   get videoMuted(): boolean {
     return this.muted.video;
+  }
+
+  /** The receiving connection's `getStats()` report (inbound-rtp, candidate-pair), or undefined while it is not viewed. */
+  async getStats(): Promise<RTCStatsReport | undefined> {
+    return this.statsSource?.();
+  }
+
+  /** Names the connection that receives this stream, or none. @internal */
+  setStatsSource(source: (() => Promise<RTCStatsReport>) | undefined): void {
+    this.statsSource = source;
   }
 
   /** Puts a (re)negotiated viewer's tracks into `mediaStream`, keeping the same object for the page. @internal */

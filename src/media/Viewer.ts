@@ -115,6 +115,7 @@ export class Viewer {
       }
     };
     this.pc = pc;
+    stream.setStatsSource(() => pc.getStats());
     this.pendingViewerId = viewerId;
     return pc;
   }
@@ -181,6 +182,7 @@ export class Viewer {
     const pc = this.pc;
     if (!pc) return;
     this.pc = undefined;
+    this.options.stream.setStatsSource(undefined);
     pc.onicecandidate = null;
     pc.onconnectionstatechange = null;
     pc.close();

@@ -101,6 +101,11 @@ export class FakePeerConnection {
     this.remoteDescription = description;
   }
 
+  /** A report naming this connection, so a test can tell whose stats it got. */
+  async getStats(): Promise<RTCStatsReport> {
+    return new Map([['fake', { id: 'fake', type: 'peer-connection', connection: this }]]) as unknown as RTCStatsReport;
+  }
+
   close(): void {
     this.log.push('close');
     this.closed = true;

@@ -202,4 +202,12 @@ describe('Publisher', () => {
     // The server accepted the offer, so it is asked to forget the stream.
     expect(api.callsOf('unpublishStream')).toHaveLength(1);
   });
+  it('reads stats from its peer connection while published, none once closed', async () => {
+    const { pc, publisher } = setup();
+    await publisher.publish();
+    const report = (await publisher.getStats()) as unknown as Map<string, { connection: unknown }>;
+    expect(report.get('fake')?.connection).toBe(pc());
+    publisher.close();
+    expect(await publisher.getStats()).toBeUndefined();
+  });
 });

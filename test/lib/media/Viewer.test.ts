@@ -131,4 +131,13 @@ describe('Viewer', () => {
     expect(api.callsOf('viewStream')[0]?.signal.aborted).toBe(true);
     expect(api.callsOf('stopViewStream')[0]?.body.viewerId).toBe(api.callsOf('viewStream')[0]?.body.viewerId);
   });
+  it('reads stats from the current peer connection while viewing, none once closed', async () => {
+    const { pcs, stream, viewer } = setup();
+    expect(await stream.getStats()).toBeUndefined();
+    await viewer.start();
+    const report = (await stream.getStats()) as unknown as Map<string, { connection: unknown }>;
+    expect(report.get('fake')?.connection).toBe(pcs.created[0]);
+    viewer.close();
+    expect(await stream.getStats()).toBeUndefined();
+  });
 });
