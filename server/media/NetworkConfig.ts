@@ -2,6 +2,7 @@ import { isIPv4 } from 'node:net';
 import type { RTCPeerConnectionConfig } from 'werift';
 import { useAbsSendTime, useAudioLevelIndication, useSdesMid, useVideoOrientation } from 'werift';
 import { weriftCodecs } from './codecs.js';
+import './weriftStunFallback.js';
 import type { MediaRouterOptions } from './MediaRouterOptions.js';
 
 /** The parts of an ICE candidate line the router decides on. */
