@@ -4,28 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { build, stop } from 'esbuild';
 import { chromium } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
+import { CHROMIUM_ARGS, resolveChromium } from '../../e2e/support/chromium.js';
 import { onCleanup } from './cleanup.js';
-
-/** Debian's Chromium, or CHROMIUM_PATH. */
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** The flags of common.md, plus no throttling of timers or rendering in background pages. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-  '--disable-background-timer-throttling',
-  '--disable-backgrounding-occluded-windows',
-  '--disable-renderer-backgrounding',
-];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -76,7 +56,8 @@ export async function serveBenchPage(): Promise<BenchPages> {
 
 /** Launches Chromium with the bench flags; closed by the benchmark's cleanup. */
 export async function launchChromium(): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  // The same browser and flags as the e2e calls, so the numbers describe what the tests prove works.
+  const browser = await chromium.launch({ executablePath: resolveChromium(), args: CHROMIUM_ARGS, headless: true });
   onCleanup('chromium', () => browser.close());
   return browser;
 }
