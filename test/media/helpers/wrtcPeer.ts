@@ -30,29 +30,16 @@ export function gatheringComplete(pc: RTCPeerConnection): Promise<void> {
   });
 }
 
-/**
- * @internal A Node publisher: synthetic I420 video at `fps` (a moving bar, so the encoder has
- * work) and a 440 Hz tone, sent on a sendonly connection.
- */
-export class SyntheticPublisher {
+/** @internal What both Node peers share: one libwrtc connection, its trickled candidates and the offer/answer steps. */
+abstract class WrtcPeer {
   readonly pc: RTCPeerConnection;
   readonly candidates: TrickledCandidate[] = [];
-  framesSent = 0;
-  /** While true no frame or audio sample is produced, so no media RTP is sent. */
-  paused = false;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private readonly tracks: MediaStreamTrack[] = [];
 
-  constructor(
-    readonly kinds: { audio: boolean; video: boolean },
-    readonly video = { width: 640, height: 480, fps: 30 },
-  ) {
+  constructor() {
     this.pc = new wrtc.RTCPeerConnection({ iceServers: [] }) as unknown as RTCPeerConnection;
     this.pc.addEventListener('icecandidate', (e) => {
       if (e.candidate) this.candidates.push({ candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
     });
-    if (kinds.audio) this.startAudio();
-    if (kinds.video) this.startVideo();
   }
 
   /** The offer without candidates (they trickle into `candidates`). */
@@ -71,6 +58,27 @@ export class SyntheticPublisher {
 
   async setAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+}
+
+/**
+ * @internal A Node publisher: synthetic I420 video at `fps` (a moving bar, so the encoder has
+ * work) and a 440 Hz tone, sent on a sendonly connection.
+ */
+export class SyntheticPublisher extends WrtcPeer {
+  framesSent = 0;
+  /** While true no frame or audio sample is produced, so no media RTP is sent. */
+  paused = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly tracks: MediaStreamTrack[] = [];
+
+  constructor(
+    readonly kinds: { audio: boolean; video: boolean },
+    readonly video = { width: 640, height: 480, fps: 30 },
+  ) {
+    super();
+    if (kinds.audio) this.startAudio();
+    if (kinds.video) this.startVideo();
   }
 
   /** Outbound RTP statistics of one kind. */
@@ -140,19 +148,14 @@ export class SyntheticPublisher {
 }
 
 /** @internal A Node viewer: a recvonly connection that decodes video frames and counts audio data. */
-export class DecodingViewer {
-  readonly pc: RTCPeerConnection;
-  readonly candidates: TrickledCandidate[] = [];
+export class DecodingViewer extends WrtcPeer {
   framesDecoded = 0;
   audioChunks = 0;
   lastFrameSize: { width: number; height: number } | undefined;
   private readonly sinks: Array<{ stop(): void }> = [];
 
   constructor(readonly kinds: { audio: boolean; video: boolean }) {
-    this.pc = new wrtc.RTCPeerConnection({ iceServers: [] }) as unknown as RTCPeerConnection;
-    this.pc.addEventListener('icecandidate', (e) => {
-      if (e.candidate) this.candidates.push({ candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
-    });
+    super();
     if (kinds.audio) this.pc.addTransceiver('audio', { direction: 'recvonly' });
     if (kinds.video) this.pc.addTransceiver('video', { direction: 'recvonly' });
     this.pc.addEventListener('track', (e) => {
@@ -170,22 +173,6 @@ export class DecodingViewer {
         this.sinks.push(sink);
       }
     });
-  }
-
-  async createOffer(): Promise<string> {
-    const offer = await this.pc.createOffer();
-    await this.pc.setLocalDescription(offer);
-    return offer.sdp!;
-  }
-
-  async createFullOffer(): Promise<string> {
-    await this.createOffer();
-    await gatheringComplete(this.pc);
-    return this.pc.localDescription!.sdp;
-  }
-
-  async setAnswer(sdp: string): Promise<void> {
-    await this.pc.setRemoteDescription({ type: 'answer', sdp });
   }
 
   /** Inbound RTP packets of one kind, from getStats. */
