@@ -6,6 +6,7 @@ import { chromium } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
 import { CHROMIUM_ARGS, resolveChromium } from '../../e2e/support/chromium.js';
 import { onCleanup } from './cleanup.js';
+import { listenOnLoopback } from './listenOnLoopback.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -42,16 +43,9 @@ export async function serveBenchPage(): Promise<BenchPages> {
     }
     response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  const { port, close } = await listenOnLoopback(server);
   onCleanup('bench page server', close);
-  return { url: `http://127.0.0.1:${address.port}/`, close };
+  return { url: `http://127.0.0.1:${port}/`, close };
 }
 
 /** Launches Chromium with the bench flags; closed by the benchmark's cleanup. */

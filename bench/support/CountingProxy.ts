@@ -1,5 +1,6 @@
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import { onCleanup } from './cleanup.js';
+import { listenOnLoopback } from './listenOnLoopback.js';
 
 /** One HTTP exchange as it crossed the wire. */
 export interface ProxiedExchange {
@@ -82,15 +83,11 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       if (!outgoing.writableFinished) forward.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      agent.destroy();
-      server.close(() => resolve());
-    });
+  const listening = await listenOnLoopback(server);
+  const close = () => {
+    agent.destroy();
+    return listening.close();
+  };
   onCleanup('counting proxy', close);
-  return { url: `http://127.0.0.1:${address.port}`, exchanges, close };
+  return { url: `http://127.0.0.1:${listening.port}`, exchanges, close };
 }
