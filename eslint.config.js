@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'demo/dist/', 'src/api/schema.d.ts', 'test-results/', 'playwright-report/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'demo/dist/', 'packages/contract/schema.d.ts', 'test-results/', 'playwright-report/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,10 +13,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/**/*.ts'],
-    ignores: ['src/api/**'],
+    files: ['packages/confer/src/**/*.ts'],
+    ignores: ['packages/confer/src/api/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'openapi-fetch', message: 'Only src/api/ talks REST.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'openapi-fetch', message: 'Only src/api/ talks REST.' }, { name: '@confer/contract', message: 'Only src/api/ reads the contract types.' }] }],
     },
   },
 );

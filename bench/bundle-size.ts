@@ -9,12 +9,13 @@
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { workspaceAliases } from '../workspaceAliases.js';
 import { report } from './lib/report.js';
 
 /** The budget of `import { Room } from 'confer'`, min+gzip, from issue 4. */
 export const ROOM_BUDGET_BYTES = 30 * 1024;
 
-const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+const entry = workspaceAliases.confer!;
 
 /** One measured bundle: its minified and gzipped size, and the minified bytes each package contributes. */
 export interface BundleSize {

@@ -5,7 +5,7 @@
  * handler notes when the ConferenceMetadataUpdatedEvent arrives. Emit time is the event's
  * server-side `timestamp`; the server runs in its own process.
  */
-import type { Room } from '../src/index.js';
+import type { Room } from 'confer';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';

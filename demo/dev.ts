@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
-import { startServer } from '../server/startServer.js';
+import { startServer } from '@confer/server';
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8080);

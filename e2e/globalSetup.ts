@@ -1,5 +1,5 @@
 import type { FullConfig } from '@playwright/test';
-import { startServer } from '../server/startServer.js';
+import { startServer } from '@confer/server';
 import { buildAndServePages } from './support/buildPages.js';
 
 /**

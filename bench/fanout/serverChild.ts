@@ -5,8 +5,8 @@
  * Exits when the parent disconnects, so a killed benchmark never leaves it behind.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startServer } from '../../server/startServer.js';
-import type { WeriftMediaRouter } from '../../server/media/WeriftMediaRouter.js';
+import { startServer } from '@confer/server';
+import type { WeriftMediaRouter } from '@confer/server';
 
 /** What the child answers to a `stats` message. */
 export interface ServerChildStats {

@@ -5,6 +5,7 @@ import { build, stop } from 'esbuild';
 import { chromium } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
 import { CHROMIUM_ARGS, resolveChromium } from '../../e2e/support/chromium.js';
+import { workspaceAliases } from '../../workspaceAliases.js';
 import { onCleanup } from './cleanup.js';
 import { listenOnLoopback } from './listenOnLoopback.js';
 
@@ -28,7 +29,7 @@ export async function serveBenchPage(): Promise<BenchPages> {
     format: 'esm',
     target: 'es2022',
     write: false,
-    alias: { confer: `${root}src/index.ts` },
+    alias: workspaceAliases,
     logLevel: 'warning',
   });
   const files: Record<string, { type: string; body: string | Uint8Array }> = {

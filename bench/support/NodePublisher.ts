@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Wrtc from '@roamhq/wrtc';
-import type { Room } from '../../src/index.js';
+import type { Room } from 'confer';
 import { onCleanup } from './cleanup.js';
 import type { loadLibrary } from './libraryInNode.js';
 

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { build, stop } from 'esbuild';
-import type * as Confer from '../../src/index.js';
+import type * as Confer from 'confer';
+import { workspaceAliases } from '../../workspaceAliases.js';
 import { onCleanup } from './cleanup.js';
 
 type Library = typeof Confer;
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * The package entry bundled by esbuild for Node, as an application's bundler would ship it. Node's
@@ -21,7 +21,7 @@ export async function loadLibrary(): Promise<Library> {
   // esbuild keeps a service process alive after a build; stop it with the benchmark.
   onCleanup('esbuild service', () => stop());
   const result = await build({
-    entryPoints: [`${root}src/index.ts`],
+    entryPoints: [workspaceAliases.confer!],
     bundle: true,
     format: 'esm',
     platform: 'node',

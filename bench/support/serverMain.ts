@@ -4,7 +4,7 @@
  * Options come as JSON in CONFER_BENCH_SERVER_OPTIONS; prints `{"url": ...}` once listening; stops
  * on SIGTERM or when the parent closes stdin (so a killed parent never leaves a server behind).
  */
-import { startServer } from '../../server/startServer.js';
+import { startServer } from '@confer/server';
 
 const options = JSON.parse(process.env.CONFER_BENCH_SERVER_OPTIONS ?? '{}') as Parameters<typeof startServer>[0];
 const server = await startServer({ host: '127.0.0.1', port: 0, logLevel: 'error', announce: () => undefined, ...options });

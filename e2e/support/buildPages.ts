@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
+import { workspaceAliases } from '../../workspaceAliases.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,7 +26,7 @@ export async function buildAndServePages(serverUrl: string): Promise<ServedPages
     configFile: false as const,
     root,
     logLevel: 'warn' as const,
-    resolve: { alias: { confer: path.join(root, 'src/index.ts') } },
+    resolve: { alias: workspaceAliases },
     define: { 'import.meta.env.VITE_CONFER_SERVER': JSON.stringify(serverUrl) },
   };
   await build({

@@ -1,0 +1,198 @@
+import createClient from 'openapi-fetch';
+import type { Client } from 'openapi-fetch';
+import { createTokenProvider } from './auth.js';
+import type { AuthOptions, ClientCredentialsAuth, IssuedToken, TokenProvider } from './auth.js';
+import { ConferenceError } from './ConferenceError.js';
+import type { components, paths } from '@confer/contract';
+import type { Conference, ConferenceEvent } from './types.js';
+
+type Schemas = components['schemas'];
+
+/** What an ApiClient needs: where the API is, how to authenticate, and (for tests) a fetch. */
+export interface ApiClientOptions {
+  /** The API origin, e.g. `http://127.0.0.1:8080` or the cloud service's origin (no `/rtc-api` suffix). */
+  baseUrl: string;
+  auth: AuthOptions;
+  /** The fetch to use; `globalThis.fetch` by default. */
+  fetch?: typeof fetch;
+  /** Clock for token expiry. @internal */
+  now?: () => number;
+}
+
+/** Per-request options: cancellation, and `keepalive` for requests sent while the page unloads. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  keepalive?: boolean;
+}
+
+type Answer<D> = { data?: D; error?: unknown; response: Response };
+type RequestInitPart = { headers: Record<string, string>; signal?: AbortSignal; keepalive?: boolean };
+
+/** The typed REST client of the Conference API: one method per operation, every failure a {@link ConferenceError}. */
+export class ApiClient {
+  private readonly client: Client<paths>;
+  private readonly tokens: TokenProvider;
+
+  constructor(options: ApiClientOptions) {
+    if (!options.baseUrl) throw ConferenceError.invalidState('baseUrl is required');
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    // Called through a closure: a bare reference to window.fetch invoked as a method of another
+    // object throws "Illegal invocation" in browsers.
+    this.client = createClient<paths>({ baseUrl: options.baseUrl, fetch: (input) => fetchImpl(input) });
+    this.tokens = createTokenProvider(options.auth, (auth, signal) => this.issueToken(auth, { signal }), options.now ?? Date.now);
+  }
+
+  /** POST /security/oauth/token with the client-credentials grant (HTTP Basic, RFC 6749 §2.3.1). */
+  async issueToken(auth: ClientCredentialsAuth, options: RequestOptions = {}): Promise<IssuedToken> {
+    const body: Schemas['TokenRequest'] = { grant_type: 'client_credentials' };
+    if (auth.userId !== undefined) body.user_id = auth.userId;
+    if (auth.scope !== undefined) body.scope = auth.scope;
+    const basic = btoa(`${encodeURIComponent(auth.clientId)}:${encodeURIComponent(auth.clientSecret)}`);
+    return this.send('issueToken', options, false, (init) =>
+      this.client.POST('/security/oauth/token', {
+        ...init,
+        headers: { ...init.headers, Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body,
+        bodySerializer: (form) => new URLSearchParams(form as Record<string, string>).toString(),
+      }),
+    );
+  }
+
+  /** Creates a conference (409 when the id is taken). */
+  create(body: Schemas['CreateConferenceWebCommand'], options: RequestOptions = {}): Promise<Schemas['ConferenceSummary']> {
+    return this.send('create', options, true, (init) => this.client.POST('/rtc-api/conferences/create', { ...init, body }));
+  }
+
+  /** Joins; the reference server answers the aggregate, the cloud service `{}`. */
+  join(body: Schemas['JoinConferenceWebCommand'], options: RequestOptions = {}): Promise<Conference> {
+    return this.send('join', options, true, (init) => this.client.POST('/rtc-api/conferences/join', { ...init, body }));
+  }
+
+  /** Leaves the conference. */
+  async leave(body: Schemas['LeaveConferenceWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('leave', options, true, (init) => this.client.POST('/rtc-api/conferences/leave', { ...init, body }));
+  }
+
+  /** Ends the conference for everyone. */
+  async end(body: Schemas['EndConferenceWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('end', options, true, (init) => this.client.POST('/rtc-api/conferences/end', { ...init, body }));
+  }
+
+  /** Reads the conference aggregate. */
+  getConference(id: string, options: RequestOptions = {}): Promise<Conference> {
+    return this.send('getConference', options, true, (init) =>
+      this.client.GET('/rtc-api/conferences/{id}', { ...init, params: { path: { id } } }),
+    );
+  }
+
+  /** Long-polls the events whose conferenceVersion is at least `v`. */
+  async getEvents(id: string, v: number, options: RequestOptions = {}): Promise<ConferenceEvent[]> {
+    const events = await this.send('getEvents', options, true, (init) =>
+      this.client.GET('/rtc-api/conferences/{id}/events', { ...init, params: { path: { id }, query: { v } } }),
+    );
+    return events ?? [];
+  }
+
+  /** Publishes a stream: sends the offer, answers the SDP answer. */
+  publishStream(body: Schemas['ConferencePublishStreamWebCommand'], options: RequestOptions = {}): Promise<Schemas['ConferencePublishResult']> {
+    return this.send('publishStream', options, true, (init) => this.client.POST('/rtc-api/conferences/publishStream', { ...init, body }));
+  }
+
+  /** Trickles a publisher's ICE candidates. */
+  async addPublishStreamIceCandidates(body: Schemas['ConferencePublishStreamIceCandidatesWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('addPublishStreamIceCandidates', options, true, (init) =>
+      this.client.POST('/rtc-api/conferences/addPublishStreamIceCandidates', { ...init, body }),
+    );
+  }
+
+  /** Unpublishes a stream. */
+  async unpublishStream(body: Schemas['ConferenceUnpublishStreamWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('unpublishStream', options, true, (init) => this.client.POST('/rtc-api/conferences/unpublishStream', { ...init, body }));
+  }
+
+  /** Reports a published stream's new bitrate cap. */
+  async updatePublishedStreamBitrate(body: Schemas['ConferenceUpdatePublishedStreamBitrateWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('updatePublishedStreamBitrate', options, true, (init) =>
+      this.client.POST('/rtc-api/conferences/updatePublishedStreamBitrate', { ...init, body }),
+    );
+  }
+
+  /** Starts viewing a stream: sends the offer, answers the SDP answer and viewer id. */
+  viewStream(body: Schemas['ConferenceViewStreamWebCommand'], options: RequestOptions = {}): Promise<Schemas['ConferenceStreamViewResult']> {
+    return this.send('viewStream', options, true, (init) => this.client.POST('/rtc-api/conferences/viewStream', { ...init, body }));
+  }
+
+  /** Trickles a viewer's ICE candidates. */
+  async addViewStreamIceCandidates(body: Schemas['ConferenceViewStreamIceCandidatesWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('addViewStreamIceCandidates', options, true, (init) =>
+      this.client.POST('/rtc-api/conferences/addViewStreamIceCandidates', { ...init, body }),
+    );
+  }
+
+  /** Stops viewing a stream. */
+  async stopViewStream(body: Schemas['ConferenceStopViewStreamWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('stopViewStream', options, true, (init) => this.client.POST('/rtc-api/conferences/stopViewStream', { ...init, body }));
+  }
+
+  /** Sets or removes one conference metadata key. */
+  async updateMetadata(body: Schemas['UpdateConferenceMetadataWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('updateMetadata', options, true, (init) => this.client.POST('/rtc-api/conferences/updateMetadata', { ...init, body }));
+  }
+
+  /** Replaces the caller's participant metadata. */
+  async updateParticipantMetadata(body: Schemas['UpdateConferenceParticipantMetadataWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('updateParticipantMetadata', options, true, (init) =>
+      this.client.POST('/rtc-api/conferences/updateParticipantMetadata', { ...init, body }),
+    );
+  }
+
+  /** Replaces a published stream's metadata. */
+  async updateStreamMetadata(body: Schemas['UpdateConferenceStreamMetadataWebCommand'], options: RequestOptions = {}): Promise<void> {
+    await this.send('updateStreamMetadata', options, true, (init) =>
+      this.client.POST('/rtc-api/conferences/updateStreamMetadata', { ...init, body }),
+    );
+  }
+
+  /** Sends a custom event to every joined endpoint (SERVICE role only). */
+  sendEvent(body: Schemas['SendEventToConferenceWebCommand'], options: RequestOptions = {}): Promise<Schemas['SendEventResponse']> {
+    return this.send('sendEvent', options, true, (init) => this.client.POST('/rtc-api/conferences/sendEvent', { ...init, body }));
+  }
+
+  /** The current token if one is cached and fresh (used by the `pagehide` leave, which cannot wait). @internal */
+  cachedToken(): string | undefined {
+    return this.tokens.cached();
+  }
+
+  /**
+   * Runs one request: adds the bearer token, turns a thrown failure and an HTTP error alike into a
+   * ConferenceError, and on a 401 asks for a new token and tries once more.
+   */
+  private async send<D>(
+    operation: string,
+    options: RequestOptions,
+    authenticated: boolean,
+    request: (init: RequestInitPart) => Promise<Answer<D>>,
+  ): Promise<D> {
+    const { signal, keepalive } = options;
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw ConferenceError.aborted(operation);
+      const token = authenticated ? await this.tokens.token(signal) : undefined;
+      const init: RequestInitPart = { headers: token ? { Authorization: `Bearer ${token}` } : {} };
+      if (signal) init.signal = signal;
+      if (keepalive) init.keepalive = true;
+      let answer: Answer<D>;
+      try {
+        answer = await request(init);
+      } catch (cause) {
+        if (signal?.aborted) throw ConferenceError.aborted(operation);
+        throw ConferenceError.network(operation, cause);
+      }
+      // A fetch that ignores its signal (a polyfill, a test double) must not resurrect an aborted call.
+      if (signal?.aborted) throw ConferenceError.aborted(operation);
+      const { status } = answer.response;
+      if (answer.response.ok) return answer.data as D;
+      if (status === 401 && token !== undefined && attempt === 0 && this.tokens.invalidate(token)) continue;
+      throw ConferenceError.api(operation, status, answer.error);
+    }
+  }
+}

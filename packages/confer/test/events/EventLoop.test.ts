@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient } from '../../src/index.js';
+import type { Conference, ConferenceEvent } from '../../src/index.js';
+import { EventLoop } from '../../src/events/EventLoop.js';
+import type { EventLoopStop } from '../../src/events/EventLoop.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { FakeApi, httpError, json } from '../fakes/FakeApi.js';
+
+const event = (conferenceVersion: number, type = 'ConferenceMetadataUpdatedEvent'): ConferenceEvent => ({
+  id: `e${conferenceVersion}`,
+  type,
+  conferenceId: 'c1',
+  conferenceVersion,
+  organizationId: 'org',
+  timestamp: new Date(0).toISOString(),
+});
+
+/** Runs a loop against a fake API and records what it reports. */
+function harness(api: FakeApi, options: { fromVersion?: number; auth?: ConstructorParameters<typeof ApiClient>[0]['auth'] } = {}) {
+  const client = new ApiClient({ baseUrl: 'http://server.test', auth: options.auth ?? { token: 't' }, fetch: api.fetch });
+  const delivered: number[] = [];
+  const resyncs: Conference[] = [];
+  const connection: boolean[] = [];
+  const stops: EventLoopStop[] = [];
+  const loop = new EventLoop({
+    api: client,
+    conferenceId: 'c1',
+    fromVersion: options.fromVersion ?? 0,
+    onEvent: (e) => delivered.push(e.conferenceVersion),
+    onResync: (c) => resyncs.push(c),
+    onConnectionChange: (c) => connection.push(c),
+    onStop: (s) => stops.push(s),
+    logger: silentLogger,
+    backoff: { initialMs: 2, maxMs: 8 },
+    random: () => 0.5,
+  });
+  const done = loop.start();
+  return { loop, done, delivered, resyncs, connection, stops, polledVersions: () => api.callsOf('getEvents').map((c) => Number(c.url.searchParams.get('v'))) };
+}
+
+describe('EventLoop', () => {
+  it('delivers events in conferenceVersion order, from the join version, once each', async () => {
+    const api = new FakeApi();
+    let batch = 0;
+    // Unordered batches with duplicates and already-seen events, as a retrying server might send.
+    const batches = [[event(3), event(2)], [event(2), event(3), event(4)], [event(5), event(4), event(6)]];
+    api.on('getEvents', () => (batch < batches.length ? json(batches[batch++]) : undefined));
+    const run = harness(api, { fromVersion: 2 });
+    await api.polling();
+    run.loop.close();
+    await run.done;
+    expect(run.delivered).toEqual([2, 3, 4, 5, 6]);
+    expect(run.polledVersions()).toEqual([2, 4, 5, 7]);
+    expect(run.stops).toEqual([]);
+  });
+
+  it('re-reads the aggregate on a gap and continues from its version', async () => {
+    const api = new FakeApi();
+    api.on('getEvents', (call) => (call.url.searchParams.get('v') === '0' ? json([event(0), event(2)]) : undefined));
+    api.on('getConference', () => json({ id: 'c1', version: 3, participants: [] }));
+    const run = harness(api);
+    await api.polling();
+    run.loop.close();
+    await run.done;
+    expect(run.delivered).toEqual([0]);
+    expect(run.resyncs.map((c) => c.version)).toEqual([3]);
+    expect(run.polledVersions()).toEqual([0, 3]);
+  });
+
+  it('re-reads the aggregate on 410 Gone', async () => {
+    const api = new FakeApi();
+    api.on('getEvents', () => httpError(410, 'v=0 is gone', { oldestVersion: 7 }), { once: true });
+    api.on('getConference', () => json({ id: 'c1', version: 9, participants: [] }));
+    const run = harness(api);
+    await api.polling();
+    run.loop.close();
+    await run.done;
+    expect(run.resyncs).toHaveLength(1);
+    expect(run.polledVersions()).toEqual([0, 9]);
+  });
+
+  it('backs off on network errors and 5xx, reports the outage, and resumes from the last version', async () => {
+    const api = new FakeApi();
+    const script: (ReturnType<typeof json> | 'throw')[] = [json([event(0)]), httpError(503), 'throw', httpError(500), json([event(1)])];
+    api.on('getEvents', () => {
+      const next = script.shift();
+      if (next === 'throw') throw new TypeError('connection reset');
+      return next;
+    });
+    const run = harness(api);
+    await api.polling();
+    run.loop.close();
+    await run.done;
+    expect(run.delivered).toEqual([0, 1]);
+    expect(run.polledVersions()).toEqual([0, 1, 1, 1, 1, 2]);
+    expect(run.connection).toEqual([false, true]);
+  });
+
+  it('refreshes the token on 401 and goes on', async () => {
+    const api = new FakeApi();
+    api.on('getEvents', (call) => (call.authorization === 'Bearer token-1' ? httpError(401, 'expired') : undefined));
+    api.push({ type: 'ConferenceJoinedEvent', userEndpointId: 'x', metadata: {} });
+    const run = harness(api, { auth: { clientId: 'demo', clientSecret: 'demo' } });
+    await api.polling();
+    run.loop.close();
+    await run.done;
+    expect(run.delivered).toEqual([0]);
+    expect(api.callsOf('issueToken')).toHaveLength(2);
+    expect(run.stops).toEqual([]);
+  });
+
+  it('stops after ConferenceEndedEvent without polling again', async () => {
+    const api = new FakeApi();
+    api.on('getEvents', () => json([event(0), { ...event(1, 'ConferenceEndedEvent'), reason: 'bye' }, event(2)]));
+    const run = harness(api);
+    await run.done;
+    expect(run.delivered).toEqual([0, 1]);
+    expect(run.stops).toEqual([{ kind: 'ended', reason: 'bye' }]);
+    expect(api.callsOf('getEvents')).toHaveLength(1);
+  });
+
+  it('stops on 404 and on errors that retrying cannot fix', async () => {
+    const gone = new FakeApi().on('getEvents', () => httpError(404));
+    const first = harness(gone);
+    await first.done;
+    expect(first.stops).toEqual([{ kind: 'not-found' }]);
+
+    const forbidden = new FakeApi().on('getEvents', () => httpError(403, 'not a participant'));
+    const second = harness(forbidden);
+    await second.done;
+    expect(second.stops).toMatchObject([{ kind: 'failed', error: { status: 403, serverMessage: 'not a participant' } }]);
+  });
+
+  it('close() aborts the pending long poll and reports nothing', async () => {
+    const api = new FakeApi();
+    const run = harness(api);
+    await api.polling();
+    run.loop.close();
+    await run.done;
+    expect(api.callsOf('getEvents')[0]?.signal.aborted).toBe(true);
+    expect(run.stops).toEqual([]);
+    expect(run.connection).toEqual([]);
+  });
+
+  it('stops delivering when the event handler closes the loop mid-batch', async () => {
+    const api = new FakeApi().on('getEvents', () => json([event(0), event(1)]));
+    const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch });
+    const delivered: number[] = [];
+    const loop: EventLoop = new EventLoop({
+      api: client,
+      conferenceId: 'c1',
+      fromVersion: 0,
+      onEvent: (e) => {
+        delivered.push(e.conferenceVersion);
+        loop.close();
+      },
+      onResync: () => undefined,
+      onConnectionChange: () => undefined,
+      onStop: () => undefined,
+      logger: silentLogger,
+    });
+    await loop.start();
+    expect(delivered).toEqual([0]);
+  });
+});

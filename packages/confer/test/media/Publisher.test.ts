@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient, ConferenceError } from '../../src/index.js';
+import { Publisher } from '../../src/media/Publisher.js';
+import type { PublisherStopReason } from '../../src/media/Publisher.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { FakeApi, httpError } from '../fakes/FakeApi.js';
+import { FakeTrack, fakeStream } from '../fakes/media.js';
+import { FakePeerConnectionFactory } from '../fakes/FakePeerConnection.js';
+import type { FakePeerConnection } from '../fakes/FakePeerConnection.js';
+import { waitFor } from '../fakes/waitFor.js';
+
+function setup(options: { type?: 'MIC_AND_CAM' | 'SCREEN' | 'MIC'; owned?: boolean; videoBitrate?: number } = {}) {
+  const api = new FakeApi();
+  const pcs = new FakePeerConnectionFactory();
+  const type = options.type ?? 'MIC_AND_CAM';
+  const mediaStream = type === 'MIC' ? fakeStream('audio') : type === 'SCREEN' ? fakeStream('video') : fakeStream('audio', 'video');
+  const stops: { reason: PublisherStopReason; error: ConferenceError | undefined }[] = [];
+  const publisher = new Publisher({
+    api: new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch }),
+    conferenceId: 'c1',
+    userEndpointId: 'me',
+    streamId: 'stream-1',
+    type,
+    mediaStream,
+    ownedTracks: options.owned === false ? [] : mediaStream.getTracks(),
+    videoBitrate: options.videoBitrate,
+    createPeerConnection: pcs.create,
+    rtcConfiguration: { bundlePolicy: 'max-bundle' },
+    logger: silentLogger,
+    backoff: { initialMs: 1, maxMs: 4 },
+    onStopped: (reason, error) => stops.push({ reason, error }),
+  });
+  const pc = () => pcs.created.at(-1)!;
+  return { api, pcs, pc, publisher, mediaStream, stops, tracks: mediaStream.getTracks() as unknown as FakeTrack[] };
+}
+
+describe('Publisher', () => {
+  it('offers from one sendonly peer connection, publishes, then sets the answer', async () => {
+    const { api, pc, publisher, pcs } = setup({ videoBitrate: 500_000 });
+    await publisher.publish();
+    expect(pcs.created).toHaveLength(1);
+    expect(pc().configuration).toEqual({ bundlePolicy: 'max-bundle' });
+    expect(pc().log).toEqual(['addTransceiver:audio:sendonly', 'addTransceiver:video:sendonly', 'createOffer', 'setLocalDescription', 'setRemoteDescription']);
+    const [publish] = api.callsOf('publishStream');
+    expect(publish?.body).toMatchObject({
+      conferenceId: 'c1',
+      userEndpointId: 'me',
+      streamId: { id: 'stream-1' },
+      conferenceStreamType: 'MIC_AND_CAM',
+      videoBitrate: 500_000,
+      sdpOffer: pc().localDescription?.sdp,
+    });
+    expect(pc().remoteDescription?.sdp).toContain('a=recvonly');
+    // The initial cap goes to the sender too.
+    expect(pc().getSenders()[1]?.parameters.encodings[0]?.maxBitrate).toBe(500_000);
+  });
+
+  it('trickles ICE only after the answer, batched', async () => {
+    const { api, pc, publisher } = setup();
+    let publishCalls = 0;
+    api.on('publishStream', () => {
+      publishCalls++;
+      // Candidates gathered while the offer is on its way must wait for the answer.
+      pc().emitCandidate('candidate:1 1 udp 1 127.0.0.1 5000 typ host');
+      pc().emitCandidate('candidate:2 1 udp 1 127.0.0.1 5001 typ host');
+      return undefined;
+    });
+    await publisher.publish();
+    expect(publishCalls).toBe(1);
+    pc().emitCandidate('candidate:3 1 udp 1 127.0.0.1 5002 typ host');
+    pc().emitCandidate(null);
+    await waitFor(() => api.callsOf('addPublishStreamIceCandidates').length === 1, 'candidates');
+    const [trickle] = api.callsOf('addPublishStreamIceCandidates');
+    expect(trickle?.body).toMatchObject({ conferenceId: 'c1', userEndpointId: 'me', streamId: { id: 'stream-1' } });
+    expect((trickle?.body.iceCandidates as unknown[]).length).toBe(3);
+    const order = api.calls.map((c) => c.operation).filter((o) => o !== 'issueToken');
+    expect(order).toEqual(['publishStream', 'addPublishStreamIceCandidates']);
+  });
+
+  it('setVideoBitrate sets the sender encoding and tells the server', async () => {
+    const { api, pc, publisher } = setup();
+    await publisher.publish();
+    await publisher.setVideoBitrate(300_000);
+    const video = pc().getSenders()[1]!;
+    expect(video.setParametersCalls.at(-1)?.encodings[0]?.maxBitrate).toBe(300_000);
+    expect(api.callsOf('updatePublishedStreamBitrate')[0]?.body).toEqual({ conferenceId: 'c1', userEndpointId: 'me', streamId: { id: 'stream-1' }, videoBitrate: 300_000 });
+    await expect(publisher.setVideoBitrate(-1)).rejects.toMatchObject({ code: 'invalid-state' });
+  });
+
+  it('gives the sender an encoding when the browser reports none (Firefox before negotiation)', async () => {
+    const { pc, publisher } = setup();
+    await publisher.publish();
+    const video = pc().getSenders()[1]!;
+    video.parameters = { ...video.parameters, encodings: [] };
+    await publisher.setVideoBitrate(250_000);
+    expect(video.setParametersCalls.at(-1)?.encodings).toEqual([{ maxBitrate: 250_000 }]);
+  });
+
+  it('setMuted disables the track and sets TRACK_MUTED metadata', async () => {
+    const { api, publisher, tracks } = setup();
+    await publisher.publish();
+    await publisher.setMuted('audio', true);
+    expect(tracks.find((t) => t.kind === 'audio')?.enabled).toBe(false);
+    expect(tracks.find((t) => t.kind === 'video')?.enabled).toBe(true);
+    expect(publisher.isMuted('audio')).toBe(true);
+    expect(api.callsOf('updateMetadata')[0]?.body).toEqual({ conferenceId: 'c1', userEndpointId: 'me', key: 'TRACK_MUTED/audio/stream-1', operation: 'SET', value: 'true' });
+    await publisher.setMuted('audio', false);
+    expect(tracks.find((t) => t.kind === 'audio')?.enabled).toBe(true);
+    expect(api.callsOf('updateMetadata')[1]?.body).toMatchObject({ value: 'false' });
+  });
+
+  it('replaceTrack swaps the sender track without a new offer and keeps the mute state', async () => {
+    const { pc, publisher, mediaStream, tracks } = setup();
+    await publisher.publish();
+    await publisher.setMuted('video', true);
+    const camera = new FakeTrack('video') as unknown as MediaStreamTrack;
+    await publisher.replaceTrack(camera);
+    expect(pc().getSenders()[1]?.track).toBe(camera);
+    expect(camera.enabled).toBe(false);
+    expect(mediaStream.getVideoTracks()).toEqual([camera]);
+    expect(tracks.find((t) => t.kind === 'video')?.readyState).toBe('ended');
+    expect(pc().log.filter((l) => l === 'createOffer')).toHaveLength(1);
+    await publisher.unpublish();
+    // The replacement was the caller's: it keeps running.
+    expect((camera as unknown as FakeTrack).readyState).toBe('live');
+  });
+
+  it('unpublish closes the connection, stops owned tracks and unpublishes (404 is fine)', async () => {
+    const { api, pc, publisher, tracks, stops } = setup();
+    api.on('unpublishStream', () => httpError(404, 'already gone'));
+    await publisher.publish();
+    await publisher.setMuted('audio', true);
+    await publisher.unpublish();
+    expect(pc().closed).toBe(true);
+    expect(tracks.every((t) => t.readyState === 'ended')).toBe(true);
+    expect(api.callsOf('unpublishStream')[0]?.body).toEqual({ conferenceId: 'c1', userEndpointId: 'me', streamId: { id: 'stream-1' } });
+    expect(api.callsOf('updateMetadata').at(-1)?.body).toMatchObject({ key: 'TRACK_MUTED/audio/stream-1', operation: 'REMOVE' });
+    expect(stops).toEqual([{ reason: 'unpublished', error: undefined }]);
+    await expect(publisher.setMuted('audio', false)).rejects.toMatchObject({ code: 'invalid-state' });
+  });
+
+  it('leaves tracks it does not own running', async () => {
+    const { publisher, tracks } = setup({ owned: false });
+    await publisher.publish();
+    publisher.close();
+    expect(tracks.every((t) => t.readyState === 'live')).toBe(true);
+  });
+
+  it('a screen share ended by the browser unpublishes itself', async () => {
+    const { api, publisher, tracks, stops } = setup({ type: 'SCREEN' });
+    await publisher.publish();
+    tracks[0]!.endFromBrowser();
+    await waitFor(() => api.callsOf('unpublishStream').length === 1, 'unpublish');
+    expect(stops).toEqual([{ reason: 'track-ended', error: undefined }]);
+  });
+
+  it('publishes again under the same stream id when the connection fails', async () => {
+    const { api, pcs, publisher } = setup();
+    await publisher.publish();
+    const first = pcs.created[0]!;
+    first.setConnectionState('failed');
+    await waitFor(() => api.callsOf('publishStream').length === 2, 'the republish');
+    await waitFor(() => pcs.created[1]?.remoteDescription !== null, 'the new answer');
+    expect(first.closed).toBe(true);
+    expect(pcs.open).toHaveLength(1);
+    const operations = api.calls.map((c) => c.operation).filter((o) => o !== 'issueToken');
+    expect(operations).toEqual(['publishStream', 'unpublishStream', 'publishStream']);
+    expect(api.callsOf('publishStream')[1]?.body.streamId).toEqual({ id: 'stream-1' });
+    publisher.close();
+  });
+
+  it('keeps retrying a republish that fails transiently, with backoff', async () => {
+    const { api, pcs, publisher } = setup();
+    await publisher.publish();
+    api.on('publishStream', () => httpError(503), { once: true });
+    api.on('publishStream', () => httpError(409, 'stream-1 exists'), { once: true });
+    (pcs.created[0] as FakePeerConnection).setConnectionState('failed');
+    await waitFor(() => api.callsOf('publishStream').length === 4, 'the third republish');
+    await waitFor(() => pcs.created.at(-1)?.remoteDescription !== null, 'the answer');
+    expect(pcs.open).toHaveLength(1);
+    publisher.close();
+  });
+
+  it('rejects and cleans up when the first publish fails', async () => {
+    const { api, pc, publisher, tracks, stops } = setup();
+    api.on('publishStream', () => httpError(403, 'not joined'));
+    await expect(publisher.publish()).rejects.toMatchObject({ code: 'api', status: 403, operation: 'publishStream' });
+    expect(pc().closed).toBe(true);
+    expect(tracks.every((t) => t.readyState === 'ended')).toBe(true);
+    expect(stops.map((s) => s.reason)).toEqual(['failed']);
+  });
+
+  it('turns an unusable answer into a negotiation error', async () => {
+    const { pc, publisher, api } = setup();
+    api.on('publishStream', () => {
+      pc().failRemoteDescription = true;
+      return undefined;
+    });
+    const error = await publisher.publish().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConferenceError);
+    expect(error).toMatchObject({ code: 'negotiation' });
+    // The server accepted the offer, so it is asked to forget the stream.
+    expect(api.callsOf('unpublishStream')).toHaveLength(1);
+  });
+  it('reads stats from its peer connection while published, none once closed', async () => {
+    const { pc, publisher } = setup();
+    await publisher.publish();
+    const report = (await publisher.getStats()) as unknown as Map<string, { connection: unknown }>;
+    expect(report.get('fake')?.connection).toBe(pc());
+    publisher.close();
+    expect(await publisher.getStats()).toBeUndefined();
+  });
+});

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient } from '../../src/index.js';
+import type { ConferenceError, StreamType } from '../../src/index.js';
+import { RemoteStream } from '../../src/media/RemoteStream.js';
+import { Viewer } from '../../src/media/Viewer.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { FakeApi, httpError, json } from '../fakes/FakeApi.js';
+import { createFakeMediaStream } from '../fakes/media.js';
+import { FakePeerConnectionFactory } from '../fakes/FakePeerConnection.js';
+import { fakeSdp } from '../fakes/sdp.js';
+import { waitFor } from '../fakes/waitFor.js';
+
+function setup(type: StreamType = 'MIC_AND_CAM', api = new FakeApi()) {
+  const pcs = new FakePeerConnectionFactory();
+  const stream = new RemoteStream('s1', 'alice-endpoint', 'alice', type, {}, createFakeMediaStream([]));
+  const errors: ConferenceError[] = [];
+  const viewer = new Viewer({
+    api: new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch }),
+    conferenceId: 'c1',
+    userEndpointId: 'me',
+    stream,
+    createPeerConnection: pcs.create,
+    rtcConfiguration: {},
+    logger: silentLogger,
+    backoff: { initialMs: 1, maxMs: 4 },
+    onError: (error) => errors.push(error),
+  });
+  return { api, pcs, stream, viewer, errors };
+}
+
+describe('Viewer', () => {
+  it('puts the receiver tracks into the stream at once, then offers, views and sets the answer', async () => {
+    const { api, pcs, stream, viewer } = setup();
+    const started = viewer.start();
+    expect(stream.mediaStream.getTracks().map((t) => t.kind)).toEqual(['audio', 'video']);
+    await started;
+    const pc = pcs.created[0]!;
+    expect(pc.log).toEqual(['addTransceiver:audio:recvonly', 'addTransceiver:video:recvonly', 'createOffer', 'setLocalDescription', 'setRemoteDescription']);
+    const [view] = api.callsOf('viewStream');
+    expect(view?.body).toMatchObject({ conferenceId: 'c1', userEndpointId: 'me', streamId: { id: 's1' }, sdpOffer: pc.localDescription?.sdp });
+    expect(view?.body.viewerId).toMatch(/^[0-9a-f-]{36}$/);
+    viewer.close();
+    expect(pc.closed).toBe(true);
+  });
+
+  it('offers only the kinds of the stream type and drops kinds the answer rejects', async () => {
+    const mic = setup('MIC');
+    await mic.viewer.start();
+    expect(mic.pcs.created[0]?.log.slice(0, 1)).toEqual(['addTransceiver:audio:recvonly']);
+
+    const api = new FakeApi().on('viewStream', (call) =>
+      json({ sdpAnswer: fakeSdp([{ kind: 'audio', direction: 'inactive' }, { kind: 'video', direction: 'sendonly' }]), viewerId: call.body.viewerId }),
+    );
+    const screen = setup('SCREEN', api);
+    await screen.viewer.start();
+    expect(screen.stream.mediaStream.getTracks().map((t) => t.kind)).toEqual(['video']);
+  });
+
+  it('trickles ICE with its viewer id only after the answer', async () => {
+    const { api, pcs, viewer } = setup();
+    api.on('viewStream', () => {
+      pcs.created[0]!.emitCandidate('candidate:1 1 udp 1 127.0.0.1 5000 typ host');
+      return undefined;
+    });
+    await viewer.start();
+    pcs.created[0]!.emitCandidate(null);
+    await waitFor(() => api.callsOf('addViewStreamIceCandidates').length === 1, 'candidates');
+    const [trickle] = api.callsOf('addViewStreamIceCandidates');
+    expect(trickle?.body.viewerId).toBe(api.callsOf('viewStream')[0]?.body.viewerId);
+    expect(trickle?.body.iceCandidates).toHaveLength(1);
+    viewer.close();
+  });
+
+  it('views again with a new peer connection and viewer id when the connection fails', async () => {
+    const { api, pcs, stream, viewer } = setup();
+    await viewer.start();
+    const firstTracks = stream.mediaStream.getTracks();
+    pcs.created[0]!.setConnectionState('failed');
+    await waitFor(() => api.callsOf('viewStream').length === 2 && pcs.created[1]?.remoteDescription !== null, 'the second view');
+    const [first, second] = api.callsOf('viewStream');
+    expect(second?.body.viewerId).not.toBe(first?.body.viewerId);
+    // The failed viewer is stopped on the server before the new one is asked for.
+    expect(api.callsOf('stopViewStream')[0]?.body.viewerId).toBe(first?.body.viewerId);
+    expect(pcs.open).toEqual([pcs.created[1]]);
+    // Same MediaStream object for the page, new tracks inside.
+    expect(stream.mediaStream.getTracks()).not.toEqual(firstTracks);
+    expect(stream.mediaStream.getTracks()).toHaveLength(2);
+    viewer.close();
+  });
+
+  it('retries viewStream on 5xx and network errors, stays quiet on 404, reports 403', async () => {
+    const flaky = new FakeApi().on('viewStream', () => httpError(503), { once: true });
+    const retried = setup('MIC_AND_CAM', flaky);
+    await retried.viewer.start();
+    await waitFor(() => flaky.callsOf('viewStream').length === 2 && retried.pcs.created[1]?.remoteDescription !== null, 'the retry');
+    expect(retried.errors).toEqual([]);
+    retried.viewer.close();
+
+    const gone = setup('MIC_AND_CAM', new FakeApi().on('viewStream', () => httpError(404)));
+    await gone.viewer.start();
+    expect(gone.errors).toEqual([]);
+    expect(gone.api.callsOf('viewStream')).toHaveLength(1);
+    gone.viewer.close();
+
+    const refused = setup('MIC_AND_CAM', new FakeApi().on('viewStream', () => httpError(403, 'no')));
+    await refused.viewer.start();
+    expect(refused.errors.map((e) => e.status)).toEqual([403]);
+  });
+
+  it('stop() closes at once and stops the view on the server; a 404 there means already gone', async () => {
+    const { api, pcs, viewer, errors } = setup();
+    api.on('stopViewStream', () => httpError(404));
+    await viewer.start();
+    const stopping = viewer.stop();
+    expect(pcs.created[0]?.closed).toBe(true);
+    await stopping;
+    expect(api.callsOf('stopViewStream')[0]?.body).toMatchObject({ conferenceId: 'c1', userEndpointId: 'me', streamId: { id: 's1' } });
+    expect(errors).toEqual([]);
+  });
+
+  it('stop() during the viewStream request aborts it and still stops that viewer id', async () => {
+    const api = new FakeApi();
+    let answer: (() => void) | undefined;
+    api.on('viewStream', () => new Promise((resolve) => (answer = () => resolve(undefined))));
+    const { viewer } = setup('MIC_AND_CAM', api);
+    const started = viewer.start();
+    await waitFor(() => answer !== undefined, 'the view request');
+    await viewer.stop();
+    answer!();
+    await started;
+    expect(api.callsOf('viewStream')[0]?.signal.aborted).toBe(true);
+    expect(api.callsOf('stopViewStream')[0]?.body.viewerId).toBe(api.callsOf('viewStream')[0]?.body.viewerId);
+  });
+  it('reads stats from the current peer connection while viewing, none once closed', async () => {
+    const { pcs, stream, viewer } = setup();
+    expect(await stream.getStats()).toBeUndefined();
+    await viewer.start();
+    const report = (await stream.getStats()) as unknown as Map<string, { connection: unknown }>;
+    expect(report.get('fake')?.connection).toBe(pcs.created[0]);
+    viewer.close();
+    expect(await stream.getStats()).toBeUndefined();
+  });
+});

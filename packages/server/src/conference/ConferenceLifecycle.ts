@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { components } from '@confer/contract';
+import { isService, type Principal } from '../auth/Principal.js';
+import { ApiError } from '../http/ApiError.js';
+import type { EndpointHealth } from '../media/MediaRouter.js';
+import type { Conference, EventListener } from './Conference.js';
+import type { ConferenceAccess } from './ConferenceAccess.js';
+import type { ConferenceRegistry } from './ConferenceRegistry.js';
+import { Endpoint } from './Endpoint.js';
+import { EndpointLiveness, type GhostTimings } from './EndpointLiveness.js';
+import type { MediaTeardown } from './MediaTeardown.js';
+
+type Schemas = components['schemas'];
+
+/** What conferences and endpoints are created with. */
+export interface LifecycleSettings {
+  eventRetention: number;
+  ghost: GhostTimings;
+  onEvent: EventListener;
+}
+
+/** create, join, leave and end; the ghost rule's removals; the media plane's health reports. */
+export class ConferenceLifecycle {
+  constructor(
+    private readonly registry: ConferenceRegistry,
+    private readonly access: ConferenceAccess,
+    private readonly teardown: MediaTeardown,
+    private readonly settings: LifecycleSettings,
+  ) {}
+
+  /** POST create: the given id or a generated one; 409 when taken; ROUTER mode only. */
+  create(principal: Principal, body: Schemas['CreateConferenceWebCommand']): Schemas['ConferenceSummary'] {
+    if (body.mode !== undefined && body.mode !== 'ROUTER') {
+      throw ApiError.badRequest(`body.mode ${body.mode} is not supported: only ROUTER is supported`);
+    }
+    if (body.organizationId !== undefined && body.organizationId !== principal.organizationId) {
+      throw ApiError.forbidden(`body.organizationId ${body.organizationId} is not the organization of the caller`);
+    }
+    const id = body.conferenceId ?? randomUUID();
+    if (this.registry.get(principal.organizationId, id)) throw ApiError.conflict(`conference ${id} already exists`);
+    const conference = this.registry.create({
+      id,
+      organizationId: principal.organizationId,
+      creator: principal.userId,
+      ...(body.creatorEndpoint === undefined ? {} : { creatorEndpoint: body.creatorEndpoint }),
+      eventRetention: this.settings.eventRetention,
+      onEvent: this.settings.onEvent,
+    });
+    for (const [key, value] of Object.entries(body.metadata ?? {})) {
+      conference.metadata.set(key, value, { userId: principal.userId, userEndpointId: body.creatorEndpoint });
+    }
+    return conference.toSummary();
+  }
+
+  /** POST join: adds the caller's endpoint (idempotent for the same user) and answers the aggregate. */
+  join(principal: Principal, body: Schemas['JoinConferenceWebCommand']): Schemas['Conference'] {
+    const conference = this.access.conference(principal, body.conferenceId);
+    const existing = conference.endpoints.get(body.userEndpointId);
+    if (existing) {
+      this.access.ownEndpoint(principal, conference, existing.id);
+      return conference.toAggregate();
+    }
+    const endpointId = body.userEndpointId;
+    const userId = principal.userId;
+    const liveness = new EndpointLiveness(this.settings.ghost, {
+      onStateChange: (state) => this.changeState(conference, endpointId, state),
+      onGhost: (reason) => this.removeGhost(conference, endpointId, reason),
+      isPolling: () => conference.isPolling(userId),
+    });
+    const metadata = body.metadata ?? {};
+    conference.endpoints.set(endpointId, new Endpoint(endpointId, userId, metadata, liveness));
+    conference.append('ConferenceJoinedEvent', { userId, userEndpointId: endpointId }, { metadata });
+    return conference.toAggregate();
+  }
+
+  /** POST leave: unpublishes the endpoint's streams (an event each), stops its viewers, then leaves. */
+  leave(principal: Principal, body: Schemas['LeaveConferenceWebCommand']): void {
+    const conference = this.access.conference(principal, body.conferenceId);
+    const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
+    this.removeEndpoint(conference, endpoint, body.reason ?? 'left');
+  }
+
+  /** POST end: closes all media, appends ConferenceEndedEvent, answers waiting polls; the conference is gone. */
+  end(principal: Principal, body: Schemas['EndConferenceWebCommand']): void {
+    const conference = this.access.conference(principal, body.conferenceId);
+    // A service may end any conference of its organization; a user only through its own endpoint.
+    if (!isService(principal) || conference.endpoints.has(body.userEndpointId)) {
+      this.access.ownEndpoint(principal, conference, body.userEndpointId);
+    }
+    this.teardown.closeAll(conference);
+    conference.append(
+      'ConferenceEndedEvent',
+      { userId: principal.userId, userEndpointId: body.userEndpointId },
+      body.reason === undefined ? {} : { reason: body.reason },
+    );
+    conference.close();
+    this.registry.remove(conference);
+  }
+
+  /** The media plane's verdict on an endpoint; ignored for conferences and endpoints that are gone. */
+  onEndpointHealth(mediaKey: string, userEndpointId: string, health: EndpointHealth): void {
+    this.registry.getByMediaKey(mediaKey)?.endpoints.get(userEndpointId)?.liveness.setMediaHealth(health);
+  }
+
+  private removeEndpoint(conference: Conference, endpoint: Endpoint, reason: string): void {
+    const actor = { userId: endpoint.userId, userEndpointId: endpoint.id };
+    for (const stream of conference.streamsOf(endpoint.id)) this.teardown.unpublish(conference, stream, actor, reason);
+    for (const viewer of conference.viewersOwnedBy(endpoint.id)) this.teardown.stopViewer(conference, viewer);
+    endpoint.liveness.close();
+    conference.endpoints.delete(endpoint.id);
+    conference.append('ConferenceLeftEvent', actor, { reason });
+  }
+
+  private changeState(conference: Conference, endpointId: string, state: EndpointHealth): void {
+    const endpoint = conference.endpoints.get(endpointId);
+    if (!endpoint || !conference.live) return;
+    endpoint.state = state;
+    conference.append('ConferenceEndpointStateChangedEvent', { userId: endpoint.userId, userEndpointId: endpoint.id }, { state });
+  }
+
+  private removeGhost(conference: Conference, endpointId: string, reason: string): void {
+    const endpoint = conference.endpoints.get(endpointId);
+    if (!endpoint || !conference.live) return;
+    this.removeEndpoint(conference, endpoint, reason);
+  }
+}

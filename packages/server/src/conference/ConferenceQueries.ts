@@ -1,0 +1,51 @@
+import type { components } from '@confer/contract';
+import type { Principal } from '../auth/Principal.js';
+import { ApiError } from '../http/ApiError.js';
+import type { Conference } from './Conference.js';
+import type { ConferenceAccess } from './ConferenceAccess.js';
+import type { ConferenceEvent } from './EventLog.js';
+
+type Schemas = components['schemas'];
+
+/** The reads: the aggregate, the simple view and the event long-poll. */
+export class ConferenceQueries {
+  constructor(
+    private readonly access: ConferenceAccess,
+    /** How long an event poll waits for an event before answering `[]`. */
+    private readonly eventWaitMs: number,
+  ) {}
+
+  /** GET /{id}: the Conference aggregate. */
+  getConference(principal: Principal, id: string): Schemas['Conference'] {
+    return this.access.readable(principal, id).toAggregate();
+  }
+
+  /** GET /{id}/simpleView: endpoints grouped by user. */
+  simpleView(principal: Principal, id: string): Schemas['ConferenceSimpleView'] {
+    return this.access.readable(principal, id).toSimpleView();
+  }
+
+  /**
+   * GET /{id}/events?v=N: the events with conferenceVersion >= N, waiting up to `eventWaitMs` for
+   * the first one; 410 (with oldestVersion) when N is older than what is kept. While it waits, the
+   * caller's endpoints count as alive for the ghost rule.
+   */
+  async getEvents(principal: Principal, id: string, fromVersion: number, signal: AbortSignal): Promise<ConferenceEvent[]> {
+    const conference = this.access.readable(principal, id);
+    const oldest = conference.events.oldestVersion;
+    if (fromVersion < oldest) {
+      throw ApiError.gone(`query.v ${fromVersion} is older than the oldest event kept (${oldest}): read the conference again`, oldest);
+    }
+    conference.trackPoll(principal.userId, 1);
+    try {
+      return await conference.events.wait(fromVersion, this.eventWaitMs, signal);
+    } finally {
+      conference.trackPoll(principal.userId, -1);
+      touchEndpointsOf(conference, principal.userId);
+    }
+  }
+}
+
+function touchEndpointsOf(conference: Conference, userId: string): void {
+  for (const endpoint of conference.endpointsOf(userId)) endpoint.liveness.touch();
+}

@@ -1,0 +1,89 @@
+import type { components } from '@confer/contract';
+import { isService, type Principal } from '../auth/Principal.js';
+import { ApiError } from '../http/ApiError.js';
+import type { ConferenceAccess } from './ConferenceAccess.js';
+import { JsonPathMask } from './JsonPathMask.js';
+
+type Schemas = components['schemas'];
+
+/** The metadata operations and sendEvent: each successful call appends exactly one event. */
+export class MetadataCommands {
+  constructor(private readonly access: ConferenceAccess) {}
+
+  /** POST updateMetadata: SET (value required) or REMOVE (the key must exist) one conference key. */
+  updateMetadata(principal: Principal, body: Schemas['UpdateConferenceMetadataWebCommand']): void {
+    const conference = this.access.conference(principal, body.conferenceId);
+    const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
+    const actor = { userId: endpoint.userId, userEndpointId: endpoint.id };
+    if (body.operation === 'SET') {
+      if (body.value === undefined) throw ApiError.badRequest('body.value is required when body.operation is SET');
+      conference.metadata.set(body.key, body.value, actor);
+      conference.append('ConferenceMetadataUpdatedEvent', actor, { key: body.key, operation: 'SET', value: body.value });
+    } else if (body.operation === 'REMOVE') {
+      if (!conference.metadata.has(body.key)) {
+        throw ApiError.notFound(`metadata key ${body.key} not found in conference ${conference.id}`);
+      }
+      conference.metadata.remove(body.key);
+      conference.append('ConferenceMetadataUpdatedEvent', actor, { key: body.key, operation: 'REMOVE' });
+    } else {
+      throw ApiError.badRequest('body.operation must be SET or REMOVE');
+    }
+  }
+
+  /** POST updateParticipantMetadata: replaces the endpoint's metadata (absent means empty). */
+  updateParticipantMetadata(principal: Principal, body: Schemas['UpdateConferenceParticipantMetadataWebCommand']): void {
+    const conference = this.access.conference(principal, body.conferenceId);
+    const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
+    endpoint.metadata = body.newMetadata ?? {};
+    conference.append(
+      'ConferenceParticipantMetadataUpdatedEvent',
+      { userId: endpoint.userId, userEndpointId: endpoint.id },
+      { newMetadata: endpoint.metadata },
+    );
+  }
+
+  /**
+   * POST updateStreamMetadata: replaces a stream's metadata. Without streamId the endpoint must
+   * publish exactly one stream, which is the one updated.
+   */
+  updateStreamMetadata(principal: Principal, body: Schemas['UpdateConferenceStreamMetadataWebCommand']): void {
+    const conference = this.access.conference(principal, body.conferenceId);
+    const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
+    let stream;
+    if (body.streamId) {
+      stream = this.access.ownStream(conference, endpoint, body.streamId.id);
+    } else {
+      const streams = conference.streamsOf(endpoint.id);
+      if (streams.length !== 1) {
+        throw ApiError.badRequest(`body.streamId is required: userEndpointId ${endpoint.id} publishes ${streams.length} streams`);
+      }
+      stream = streams[0]!;
+    }
+    stream.metadata = body.newMetadata ?? {};
+    conference.append(
+      'ConferenceStreamMetadataUpdatedEvent',
+      { userId: endpoint.userId, userEndpointId: endpoint.id },
+      { streamId: stream.id, newMetadata: stream.metadata },
+    );
+  }
+
+  /**
+   * POST sendEvent (SERVICE only): appends the event with its own type and fields. The masks are
+   * checked here, so a mask that cannot be applied is a 400 before anything is stored or logged.
+   */
+  sendEvent(principal: Principal, body: Schemas['SendEventToConferenceWebCommand']): Schemas['SendEventResponse'] {
+    if (!isService(principal)) throw ApiError.forbidden('sendEvent needs the SERVICE role');
+    const conference = this.access.conference(principal, body.conferenceId);
+    const masks = body.masks ?? [];
+    masks.forEach((path, index) => {
+      try {
+        new JsonPathMask(path).applyTo(structuredClone(body.event));
+      } catch (error) {
+        throw ApiError.badRequest(`body.masks[${index}]: ${(error as Error).message}`);
+      }
+    });
+    const { type, ...fields } = body.event;
+    conference.append(type, { userId: principal.userId }, fields, masks);
+    return { eventsSent: conference.endpoints.size };
+  }
+}

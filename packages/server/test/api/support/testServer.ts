@@ -1,0 +1,22 @@
+import { startServer, type ConferenceServer, type ServerOptions } from '../../../src/startServer.js';
+
+/** @internal A quiet in-process server on a free port, media in loopback mode, never reporting media trouble on its own. */
+export function startTestServer(options: Partial<ServerOptions> = {}): Promise<ConferenceServer> {
+  return startServer({
+    port: 0,
+    logLevel: 'silent',
+    announce: () => {},
+    ...options,
+    // Offers in these tests never connect: keep the router's no-media timer out of the event streams.
+    media: { loopback: true, noMediaTimeoutMs: 600_000, ...options.media },
+  });
+}
+
+/** @internal Waits until `check` holds, looking every 20 ms; fails naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
