@@ -1,5 +1,5 @@
 import { isService, type Principal } from '../auth/Principal.js';
-import { ApiError } from '../http/ApiError.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { Conference } from './Conference.js';
 import type { ConferenceRegistry } from './ConferenceRegistry.js';
 import type { Endpoint, StreamRecord, ViewerRecord } from './Endpoint.js';
@@ -15,7 +15,7 @@ export class ConferenceAccess {
   /** The caller's organization's conference with that id; 404 otherwise. */
   conference(principal: Principal, conferenceId: string): Conference {
     const conference = this.registry.get(principal.organizationId, conferenceId);
-    if (!conference) throw ApiError.notFound(`conference ${conferenceId} not found`);
+    if (!conference) throw ConferenceDomainError.notFound(`conference ${conferenceId} not found`);
     return conference;
   }
 
@@ -24,7 +24,7 @@ export class ConferenceAccess {
     const conference = this.conference(principal, conferenceId);
     const own = conference.endpointsOf(principal.userId);
     if (own.length === 0 && !isService(principal)) {
-      throw ApiError.forbidden(`user ${principal.userId} has no endpoint in conference ${conferenceId} (join it first)`);
+      throw ConferenceDomainError.forbidden(`user ${principal.userId} has no endpoint in conference ${conferenceId} (join it first)`);
     }
     for (const endpoint of own) endpoint.liveness.touch();
     return conference;
@@ -33,9 +33,9 @@ export class ConferenceAccess {
   /** The caller's own endpoint in the conference: 404 when it has not joined, 403 when another user's. */
   ownEndpoint(principal: Principal, conference: Conference, userEndpointId: string): Endpoint {
     const endpoint = conference.endpoints.get(userEndpointId);
-    if (!endpoint) throw ApiError.notFound(`userEndpointId ${userEndpointId} has not joined conference ${conference.id}`);
+    if (!endpoint) throw ConferenceDomainError.notFound(`userEndpointId ${userEndpointId} has not joined conference ${conference.id}`);
     if (endpoint.userId !== principal.userId) {
-      throw ApiError.forbidden(`userEndpointId ${userEndpointId} belongs to another user`);
+      throw ConferenceDomainError.forbidden(`userEndpointId ${userEndpointId} belongs to another user`);
     }
     endpoint.liveness.touch();
     return endpoint;
@@ -44,9 +44,9 @@ export class ConferenceAccess {
   /** A stream published by that endpoint: 404 when unknown, 403 when another endpoint's. */
   ownStream(conference: Conference, endpoint: Endpoint, streamId: string): StreamRecord {
     const stream = conference.streams.get(streamId);
-    if (!stream) throw ApiError.notFound(`streamId ${streamId} is not published in conference ${conference.id}`);
+    if (!stream) throw ConferenceDomainError.notFound(`streamId ${streamId} is not published in conference ${conference.id}`);
     if (stream.userEndpointId !== endpoint.id) {
-      throw ApiError.forbidden(`streamId ${streamId} is published by another endpoint than ${endpoint.id}`);
+      throw ConferenceDomainError.forbidden(`streamId ${streamId} is published by another endpoint than ${endpoint.id}`);
     }
     return stream;
   }
@@ -54,18 +54,18 @@ export class ConferenceAccess {
   /** A stream anyone in the conference may view: 404 when unknown. */
   publishedStream(conference: Conference, streamId: string): StreamRecord {
     const stream = conference.streams.get(streamId);
-    if (!stream) throw ApiError.notFound(`streamId ${streamId} is not published in conference ${conference.id}`);
+    if (!stream) throw ConferenceDomainError.notFound(`streamId ${streamId} is not published in conference ${conference.id}`);
     return stream;
   }
 
   /** A viewer owned by that endpoint, of that stream: 404 when unknown, 403 when another endpoint's. */
   ownViewer(conference: Conference, endpoint: Endpoint, viewerId: string, streamId: string): ViewerRecord {
     const viewer = conference.viewers.get(viewerId);
-    if (!viewer) throw ApiError.notFound(`viewerId ${viewerId} not found in conference ${conference.id}`);
+    if (!viewer) throw ConferenceDomainError.notFound(`viewerId ${viewerId} not found in conference ${conference.id}`);
     if (viewer.userEndpointId !== endpoint.id) {
-      throw ApiError.forbidden(`viewerId ${viewerId} belongs to another endpoint than ${endpoint.id}`);
+      throw ConferenceDomainError.forbidden(`viewerId ${viewerId} belongs to another endpoint than ${endpoint.id}`);
     }
-    if (viewer.streamId !== streamId) throw ApiError.notFound(`viewerId ${viewerId} does not view streamId ${streamId}`);
+    if (viewer.streamId !== streamId) throw ConferenceDomainError.notFound(`viewerId ${viewerId} does not view streamId ${streamId}`);
     return viewer;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { components } from '@confer/contract';
 import { isService, type Principal } from '../auth/Principal.js';
-import { ApiError } from '../http/ApiError.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { EndpointHealth } from '../media/MediaRouter.js';
 import type { Conference, EventListener } from './Conference.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
@@ -31,13 +31,13 @@ export class ConferenceLifecycle {
   /** POST create: the given id or a generated one; 409 when taken; ROUTER mode only. */
   create(principal: Principal, body: Schemas['CreateConferenceWebCommand']): Schemas['ConferenceSummary'] {
     if (body.mode !== undefined && body.mode !== 'ROUTER') {
-      throw ApiError.badRequest(`body.mode ${body.mode} is not supported: only ROUTER is supported`);
+      throw ConferenceDomainError.invalid(`body.mode ${body.mode} is not supported: only ROUTER is supported`);
     }
     if (body.organizationId !== undefined && body.organizationId !== principal.organizationId) {
-      throw ApiError.forbidden(`body.organizationId ${body.organizationId} is not the organization of the caller`);
+      throw ConferenceDomainError.forbidden(`body.organizationId ${body.organizationId} is not the organization of the caller`);
     }
     const id = body.conferenceId ?? randomUUID();
-    if (this.registry.get(principal.organizationId, id)) throw ApiError.conflict(`conference ${id} already exists`);
+    if (this.registry.get(principal.organizationId, id)) throw ConferenceDomainError.conflict(`conference ${id} already exists`);
     const conference = this.registry.create({
       id,
       organizationId: principal.organizationId,

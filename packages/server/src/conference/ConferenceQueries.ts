@@ -1,6 +1,6 @@
 import type { components } from '@confer/contract';
 import type { Principal } from '../auth/Principal.js';
-import { ApiError } from '../http/ApiError.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { Conference } from './Conference.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
 import type { ConferenceEvent } from './EventLog.js';
@@ -34,7 +34,7 @@ export class ConferenceQueries {
     const conference = this.access.readable(principal, id);
     const oldest = conference.events.oldestVersion;
     if (fromVersion < oldest) {
-      throw ApiError.gone(`query.v ${fromVersion} is older than the oldest event kept (${oldest}): read the conference again`, oldest);
+      throw ConferenceDomainError.expired(`query.v ${fromVersion} is older than the oldest event kept (${oldest}): read the conference again`, oldest);
     }
     conference.trackPoll(principal.userId, 1);
     try {

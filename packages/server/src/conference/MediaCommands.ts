@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { components } from '@confer/contract';
 import type { Principal } from '../auth/Principal.js';
-import { ApiError } from '../http/ApiError.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { MediaRouter } from '../media/MediaRouter.js';
 import type { Conference } from './Conference.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
@@ -30,11 +30,11 @@ export class MediaCommands {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
     if (!PUBLISHABLE_TYPES.has(body.conferenceStreamType)) {
-      throw ApiError.badRequest('body.conferenceStreamType must be MIC, CAM, MIC_AND_CAM or SCREEN');
+      throw ConferenceDomainError.invalid('body.conferenceStreamType must be MIC, CAM, MIC_AND_CAM or SCREEN');
     }
     const streamId = body.streamId?.id ?? randomUUID();
     if (conference.streams.has(streamId) || conference.pendingStreamIds.has(streamId)) {
-      throw ApiError.conflict(`streamId ${streamId} is already published in conference ${conference.id}`);
+      throw ConferenceDomainError.conflict(`streamId ${streamId} is already published in conference ${conference.id}`);
     }
     conference.pendingStreamIds.add(streamId);
     let sdpAnswer: string;
@@ -52,7 +52,7 @@ export class MediaCommands {
     }
     if (!this.stillJoined(conference, endpoint)) {
       this.teardown.discardStream(conference, streamId);
-      throw ApiError.notFound(`userEndpointId ${endpoint.id} left conference ${conference.id} while publishing`);
+      throw ConferenceDomainError.notFound(`userEndpointId ${endpoint.id} left conference ${conference.id} while publishing`);
     }
     const metadata = body.metadata ?? {};
     conference.streams.set(streamId, {
@@ -93,7 +93,7 @@ export class MediaCommands {
     const stream = this.access.publishedStream(conference, body.streamId.id);
     const viewerId = body.viewerId ?? randomUUID();
     if (conference.viewers.has(viewerId) || conference.pendingViewerIds.has(viewerId)) {
-      throw ApiError.conflict(`viewerId ${viewerId} is already in use in conference ${conference.id}`);
+      throw ConferenceDomainError.conflict(`viewerId ${viewerId} is already in use in conference ${conference.id}`);
     }
     conference.pendingViewerIds.add(viewerId);
     let sdpAnswer: string;
@@ -110,7 +110,7 @@ export class MediaCommands {
     }
     if (!this.stillJoined(conference, endpoint) || conference.streams.get(stream.id) !== stream) {
       this.teardown.stopViewer(conference, { id: viewerId, userEndpointId: endpoint.id, streamId: stream.id });
-      throw ApiError.notFound(`streamId ${stream.id} or userEndpointId ${endpoint.id} left conference ${conference.id} while viewing`);
+      throw ConferenceDomainError.notFound(`streamId ${stream.id} or userEndpointId ${endpoint.id} left conference ${conference.id} while viewing`);
     }
     conference.viewers.set(viewerId, { id: viewerId, userEndpointId: endpoint.id, streamId: stream.id });
     return { sdpAnswer, viewerId };
@@ -140,9 +140,9 @@ export class MediaCommands {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
     const videoBitrate = body.videoBitrate;
-    if (videoBitrate === undefined) throw ApiError.badRequest('body.videoBitrate is required');
+    if (videoBitrate === undefined) throw ConferenceDomainError.invalid('body.videoBitrate is required');
     const streams = body.streamId ? [this.access.ownStream(conference, endpoint, body.streamId.id)] : conference.streamsOf(endpoint.id);
-    if (streams.length === 0) throw ApiError.badRequest(`userEndpointId ${endpoint.id} publishes no stream`);
+    if (streams.length === 0) throw ConferenceDomainError.invalid(`userEndpointId ${endpoint.id} publishes no stream`);
     for (const stream of streams) {
       this.media.setVideoBitrate(conference.streamRef(stream.id), videoBitrate);
       stream.videoBitrate = videoBitrate;

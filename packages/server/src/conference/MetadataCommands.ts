@@ -1,6 +1,6 @@
 import type { components } from '@confer/contract';
 import { isService, type Principal } from '../auth/Principal.js';
-import { ApiError } from '../http/ApiError.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
 import { JsonPathMask } from './JsonPathMask.js';
 
@@ -16,17 +16,17 @@ export class MetadataCommands {
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
     const actor = { userId: endpoint.userId, userEndpointId: endpoint.id };
     if (body.operation === 'SET') {
-      if (body.value === undefined) throw ApiError.badRequest('body.value is required when body.operation is SET');
+      if (body.value === undefined) throw ConferenceDomainError.invalid('body.value is required when body.operation is SET');
       conference.metadata.set(body.key, body.value, actor);
       conference.append('ConferenceMetadataUpdatedEvent', actor, { key: body.key, operation: 'SET', value: body.value });
     } else if (body.operation === 'REMOVE') {
       if (!conference.metadata.has(body.key)) {
-        throw ApiError.notFound(`metadata key ${body.key} not found in conference ${conference.id}`);
+        throw ConferenceDomainError.notFound(`metadata key ${body.key} not found in conference ${conference.id}`);
       }
       conference.metadata.remove(body.key);
       conference.append('ConferenceMetadataUpdatedEvent', actor, { key: body.key, operation: 'REMOVE' });
     } else {
-      throw ApiError.badRequest('body.operation must be SET or REMOVE');
+      throw ConferenceDomainError.invalid('body.operation must be SET or REMOVE');
     }
   }
 
@@ -55,7 +55,7 @@ export class MetadataCommands {
     } else {
       const streams = conference.streamsOf(endpoint.id);
       if (streams.length !== 1) {
-        throw ApiError.badRequest(`body.streamId is required: userEndpointId ${endpoint.id} publishes ${streams.length} streams`);
+        throw ConferenceDomainError.invalid(`body.streamId is required: userEndpointId ${endpoint.id} publishes ${streams.length} streams`);
       }
       stream = streams[0]!;
     }
@@ -72,14 +72,14 @@ export class MetadataCommands {
    * checked here, so a mask that cannot be applied is a 400 before anything is stored or logged.
    */
   sendEvent(principal: Principal, body: Schemas['SendEventToConferenceWebCommand']): Schemas['SendEventResponse'] {
-    if (!isService(principal)) throw ApiError.forbidden('sendEvent needs the SERVICE role');
+    if (!isService(principal)) throw ConferenceDomainError.forbidden('sendEvent needs the SERVICE role');
     const conference = this.access.conference(principal, body.conferenceId);
     const masks = body.masks ?? [];
     masks.forEach((path, index) => {
       try {
         new JsonPathMask(path).applyTo(structuredClone(body.event));
       } catch (error) {
-        throw ApiError.badRequest(`body.masks[${index}]: ${(error as Error).message}`);
+        throw ConferenceDomainError.invalid(`body.masks[${index}]: ${(error as Error).message}`);
       }
     });
     const { type, ...fields } = body.event;

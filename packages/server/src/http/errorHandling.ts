@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConferenceDomainError, type ConferenceErrorCode } from '../conference/ConferenceDomainError.js';
 import { MediaRouterError } from '../media/MediaRouter.js';
 import { ApiError } from './ApiError.js';
 import { describeValidationError } from './validationMessage.js';
@@ -9,6 +10,9 @@ export interface ErrorStyleConfig {
 }
 
 const MEDIA_STATUS = { 'bad-request': 400, 'not-found': 404, internal: 500 } as const;
+
+// `satisfies` makes a new domain code without a status a compile error here.
+const DOMAIN_STATUS = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, expired: 410 } satisfies Record<ConferenceErrorCode, number>;
 
 /**
  * Every 4xx and 5xx answer gets a JSON `{status, error, message}` naming what is at fault; unknown
@@ -26,6 +30,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: numbe
 
 function toApiError(error: FastifyError, request: FastifyRequest, bodyLimitBytes: number): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof ConferenceDomainError) return new ApiError(DOMAIN_STATUS[error.code], error.message, { ...error.details });
   if (error instanceof MediaRouterError) {
     const status = MEDIA_STATUS[error.code];
     if (status === 500) request.log.error({ err: error }, 'media router failed');
