@@ -36,5 +36,5 @@ export type {
   ConferenceEndpointStateChangedEvent,
   CustomEventInput,
 } from './api/types.js';
-export type { BackoffOptions } from './util/backoff.js';
 export type { Logger } from './util/logger.js';
+export type { BackoffOptions } from './util/ReconnectPolicy.js';

@@ -1,9 +1,9 @@
 import type { ApiClient } from '../api/ApiClient.js';
 import { ConferenceError } from '../api/ConferenceError.js';
 import type { Conference, ConferenceEvent } from '../api/types.js';
-import type { BackoffOptions } from '../util/backoff.js';
-import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
+import type { BackoffOptions } from '../util/ReconnectPolicy.js';
+import { ReconnectPolicy, sleep } from '../util/ReconnectPolicy.js';
 
 /** Why the loop stopped by itself: the conference ended, it is gone (404), or a failure it cannot retry. @internal */
 export type EventLoopStop = { kind: 'ended'; reason: string | undefined } | { kind: 'not-found' } | { kind: 'failed'; error: ConferenceError };
@@ -63,12 +63,12 @@ export class EventLoop {
   private async run(): Promise<void> {
     const { api, conferenceId, logger } = this.options;
     const signal = this.controller.signal;
-    let failures = 0;
+    const policy = new ReconnectPolicy(this.options.backoff, this.options.random);
     while (!this.closed) {
       try {
         const events = await api.getEvents(conferenceId, this.nextVersion, { signal });
         if (this.closed) return;
-        failures = 0;
+        policy.reset();
         this.setConnected(true);
         const outcome = this.deliver(events);
         if (typeof outcome === 'object') return this.stop({ kind: 'ended', reason: outcome.reason });
@@ -94,7 +94,7 @@ export class EventLoop {
           return this.stop({ kind: 'failed', error });
         }
         this.setConnected(false);
-        const delay = backoffDelay(failures++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+        const delay = policy.next();
         logger.debug(`event poll failed (${error.message}); retrying in ${Math.round(delay)} ms`);
         await sleep(delay, signal);
       }

@@ -1,10 +1,9 @@
 import type { ApiClient } from '../api/ApiClient.js';
 import { ConferenceError, ignoreGone } from '../api/ConferenceError.js';
 import type { Metadata, StreamType } from '../api/types.js';
-import type { BackoffOptions } from '../util/backoff.js';
-import { DEFAULT_BACKOFF } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
-import { RetrySchedule } from '../util/RetrySchedule.js';
+import type { BackoffOptions } from '../util/ReconnectPolicy.js';
+import { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import type { CreatePeerConnection } from './browser.js';
 import { IceCandidateBatcher } from './IceCandidateBatcher.js';
@@ -50,10 +49,10 @@ export class Publisher {
   private pc: RTCPeerConnection | undefined;
   private batcher: IceCandidateBatcher | undefined;
   private bitrate: number | undefined;
-  private readonly retries: RetrySchedule;
+  private readonly retries: ReconnectPolicy;
 
   constructor(private readonly options: PublisherOptions) {
-    this.retries = new RetrySchedule(options.backoff ?? DEFAULT_BACKOFF, options.random);
+    this.retries = new ReconnectPolicy(options.backoff, options.random);
     this.owned = new Set(options.ownedTracks);
     this.bitrate = options.videoBitrate;
   }
@@ -195,7 +194,7 @@ export class Publisher {
     pc.onicecandidate = (event) => batcher.add(event.candidate);
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
-      if (pc.connectionState === 'connected') this.retries.succeeded();
+      if (pc.connectionState === 'connected') this.retries.reset();
       if (pc.connectionState === 'failed') {
         this.options.logger.debug(`publisher ${streamId}: connection failed, publishing again`);
         this.scheduleRepublish();

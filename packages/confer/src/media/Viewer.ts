@@ -1,9 +1,8 @@
 import type { ApiClient } from '../api/ApiClient.js';
 import { ConferenceError, ignoreGone } from '../api/ConferenceError.js';
-import type { BackoffOptions } from '../util/backoff.js';
-import { DEFAULT_BACKOFF } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
-import { RetrySchedule } from '../util/RetrySchedule.js';
+import type { BackoffOptions } from '../util/ReconnectPolicy.js';
+import { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import { uuid } from '../util/uuid.js';
 import type { CreatePeerConnection } from './browser.js';
@@ -42,10 +41,10 @@ export class Viewer {
   private requestedViewerId: string | undefined;
   /** The viewer id the open peer connection will use. */
   private pendingViewerId: string | undefined;
-  private readonly retries: RetrySchedule;
+  private readonly retries: ReconnectPolicy;
 
   constructor(private readonly options: ViewerOptions) {
-    this.retries = new RetrySchedule(options.backoff ?? DEFAULT_BACKOFF, options.random);
+    this.retries = new ReconnectPolicy(options.backoff, options.random);
   }
 
   /** The stream this viewer receives. */
@@ -108,7 +107,7 @@ export class Viewer {
     pc.onicecandidate = (event) => batcher.add(event.candidate);
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
-      if (pc.connectionState === 'connected') this.retries.succeeded();
+      if (pc.connectionState === 'connected') this.retries.reset();
       if (pc.connectionState === 'failed') {
         this.options.logger.debug(`viewer ${stream.streamId}: connection failed`);
         this.scheduleRetry();

@@ -12,7 +12,7 @@ import { Publisher } from '../media/Publisher.js';
 import type { PublisherStopReason } from '../media/Publisher.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
 import { ViewerSet } from '../media/ViewerSet.js';
-import { backoffDelay, sleep } from '../util/backoff.js';
+import { ReconnectPolicy, sleep } from '../util/ReconnectPolicy.js';
 import { safeEmit } from '../util/safeEmit.js';
 import { uuid } from '../util/uuid.js';
 import type { RoomEvents } from './events.js';
@@ -304,7 +304,8 @@ export class Room {
     this.setState('reconnecting');
     this.eventLoop?.close();
     const signal = this.controller.signal;
-    for (let attempt = 0; isInConference(this.currentState); attempt++) {
+    const policy = new ReconnectPolicy(this.config.backoff);
+    while (isInConference(this.currentState)) {
       try {
         const conference = await this.joinOnServer(signal);
         if (!isInConference(this.currentState)) return;
@@ -324,7 +325,7 @@ export class Room {
           this.emitError(error);
           return this.close('left');
         }
-        await sleep(backoffDelay(attempt, this.config.backoff), signal);
+        await sleep(policy.next(), signal);
       }
     }
   }

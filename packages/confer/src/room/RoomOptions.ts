@@ -2,10 +2,10 @@ import type { AuthOptions } from '../api/auth.js';
 import type { Metadata } from '../api/types.js';
 import type { browserDefaults, CreateMediaStream, CreatePeerConnection, MediaDevicesLike } from '../media/browser.js';
 import type { CaptureOptions, PublishType } from '../media/capture.js';
-import type { BackoffOptions } from '../util/backoff.js';
-import { DEFAULT_BACKOFF } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
+import type { BackoffOptions } from '../util/ReconnectPolicy.js';
+import { DEFAULT_BACKOFF } from '../util/ReconnectPolicy.js';
 import { uuid } from '../util/uuid.js';
 
 /** How to reach the conference API, and (for tests or unusual pages) the browser pieces to use. */

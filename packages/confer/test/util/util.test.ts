@@ -1,15 +1,45 @@
 import { createNanoEvents } from 'nanoevents';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, sleep } from '../../src/util/backoff.js';
+import { ReconnectPolicy, sleep } from '../../src/util/ReconnectPolicy.js';
 import { safeEmit } from '../../src/util/safeEmit.js';
 import { SerialQueue } from '../../src/util/SerialQueue.js';
 import { uuid } from '../../src/util/uuid.js';
 
-describe('backoffDelay', () => {
+describe('ReconnectPolicy', () => {
+  const delays = (policy: ReconnectPolicy, count: number) => Array.from({ length: count }, () => policy.next());
+
   it('doubles up to the cap, with half of each delay random', () => {
     const options = { initialMs: 100, maxMs: 1000 };
-    expect([0, 1, 2, 3, 4, 40].map((n) => backoffDelay(n, options, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
-    expect([0, 1, 2, 3, 4, 40].map((n) => backoffDelay(n, options, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(delays(new ReconnectPolicy(options, () => 0), 6)).toEqual([50, 100, 200, 400, 500, 500]);
+    expect(delays(new ReconnectPolicy(options, () => 1), 6)).toEqual([100, 200, 400, 800, 1000, 1000]);
+    // Far past the cap the exponent must not overflow into Infinity or NaN.
+    expect(delays(new ReconnectPolicy(options, () => 1), 100).at(-1)).toBe(1000);
+  });
+
+  it('starts from the shortest delay again after reset()', () => {
+    const policy = new ReconnectPolicy({ initialMs: 100, maxMs: 1000 }, () => 1);
+    expect(delays(policy, 3)).toEqual([100, 200, 400]);
+    policy.reset();
+    expect(delays(policy, 2)).toEqual([100, 200]);
+  });
+
+  it('uses the library defaults without options', () => {
+    expect(new ReconnectPolicy(undefined, () => 1).next()).toBe(500);
+  });
+
+  it('keeps at most one retry pending; cancel() drops it and resets', async () => {
+    const policy = new ReconnectPolicy({ initialMs: 2, maxMs: 4 }, () => 1);
+    const runs: string[] = [];
+    policy.schedule(() => runs.push('a'));
+    policy.schedule(() => runs.push('b'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs).toEqual(['a']);
+    policy.schedule(() => runs.push('c'));
+    policy.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs).toEqual(['a']);
+    // Two delays were drawn before cancel(); the next one is the shortest again.
+    expect(policy.next()).toBe(2);
   });
 });
 
