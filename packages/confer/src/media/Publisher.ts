@@ -6,9 +6,9 @@ import type { BackoffOptions } from '../util/ReconnectPolicy.js';
 import { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import type { CreatePeerConnection } from './browser.js';
-import { IceCandidateBatcher } from './IceCandidateBatcher.js';
 import type { MediaKind } from './mediaKinds.js';
 import { muteKey } from './mediaKinds.js';
+import { PeerSession } from './PeerSession.js';
 import { acceptedKinds } from './sdp.js';
 
 /** Why a publisher stopped: `unpublish()`, the browser ended a screen share, republishing gave up, or the room closed. @internal */
@@ -36,9 +36,10 @@ export interface PublisherOptions {
 }
 
 /**
- * Sends one local stream over one sendonly RTCPeerConnection: offer → publishStream → answer, ICE
- * trickled after the answer. Bitrate, mute and track replacement act on the live connection without
- * renegotiating; a failed connection is published again (same stream id) with backoff. @internal
+ * Sends one local stream over one sendonly PeerSession: offer → publishStream → answer, ICE trickled
+ * after the answer. Bitrate, mute and track replacement act on the live connection without
+ * renegotiating; a failed connection is published again (same stream id, new PeerSession) with
+ * backoff. @internal
  */
 export class Publisher {
   private readonly controller = new AbortController();
@@ -46,8 +47,7 @@ export class Publisher {
   private readonly owned: Set<MediaStreamTrack>;
   private readonly mutedKinds: Record<MediaKind, boolean> = { audio: false, video: false };
   private readonly announcedMuteKeys = new Set<string>();
-  private pc: RTCPeerConnection | undefined;
-  private batcher: IceCandidateBatcher | undefined;
+  private session: PeerSession | undefined;
   private bitrate: number | undefined;
   private readonly retries: ReconnectPolicy;
 
@@ -75,7 +75,7 @@ export class Publisher {
 
   /** The sending connection's statistics, or undefined while no connection is open. */
   async getStats(): Promise<RTCStatsReport | undefined> {
-    return this.pc?.getStats();
+    return this.session?.getStats();
   }
 
   get closed(): boolean {
@@ -95,9 +95,9 @@ export class Publisher {
         track.addEventListener('ended', () => void this.stopOnServer('track-ended'), { signal: this.controller.signal });
       }
     }
-    const pc = this.openPeerConnection();
+    const session = this.openSession();
     try {
-      await this.queue.push(() => this.negotiate(pc));
+      await this.queue.push(() => this.negotiate(session));
     } catch (caught) {
       const error = caught as ConferenceError;
       // The server may hold the stream already (e.g. the answer was unusable): take it back.
@@ -138,7 +138,7 @@ export class Publisher {
     const old = this.options.mediaStream.getTracks().find((t) => t.kind === kind);
     if (!old) throw ConferenceError.invalidState(`this ${this.options.type} stream has no ${kind} track to replace`);
     track.enabled = !this.mutedKinds[kind];
-    const sender = this.pc?.getSenders().find((s) => s.track === old);
+    const sender = this.session?.getSenders().find((s) => s.track === old);
     await sender?.replaceTrack(track);
     this.options.mediaStream.removeTrack(old);
     this.options.mediaStream.addTrack(track);
@@ -163,7 +163,8 @@ export class Publisher {
     if (this.closed) return;
     this.controller.abort();
     this.retries.cancel();
-    this.closePeerConnection();
+    this.session?.close();
+    this.session = undefined;
     for (const track of this.owned) track.stop();
     this.owned.clear();
     this.options.onStopped(reason, error);
@@ -181,56 +182,53 @@ export class Publisher {
     }
   }
 
-  private openPeerConnection(): RTCPeerConnection {
-    this.closePeerConnection();
-    const { api, conferenceId, userEndpointId, streamId, mediaStream } = this.options;
-    const pc = this.options.createPeerConnection(this.options.rtcConfiguration);
-    for (const track of mediaStream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [mediaStream] });
-    const batcher = new IceCandidateBatcher(
-      (iceCandidates) =>
+  /** Replaces the PeerSession (closing the old one) with a new one that sends every track of the stream. */
+  private openSession(): PeerSession {
+    this.session?.close();
+    const { api, conferenceId, userEndpointId, streamId, mediaStream, logger } = this.options;
+    const session = new PeerSession({
+      createPeerConnection: this.options.createPeerConnection,
+      rtcConfiguration: this.options.rtcConfiguration,
+      sendCandidates: (iceCandidates) =>
         api.addPublishStreamIceCandidates({ conferenceId, userEndpointId, streamId: { id: streamId }, iceCandidates }, { signal: this.controller.signal }),
-      (error) => this.options.logger.warn(`publisher ${streamId}: sending ICE candidates failed`, error),
-    );
-    pc.onicecandidate = (event) => batcher.add(event.candidate);
-    pc.onconnectionstatechange = () => {
-      if (pc !== this.pc) return;
-      if (pc.connectionState === 'connected') this.retries.reset();
-      if (pc.connectionState === 'failed') {
-        this.options.logger.debug(`publisher ${streamId}: connection failed, publishing again`);
-        this.scheduleRepublish();
-      }
-    };
-    this.pc = pc;
-    this.batcher = batcher;
-    return pc;
+      onCandidateError: (error) => logger.warn(`publisher ${streamId}: sending ICE candidates failed`, error),
+      onStateChange: (state) => {
+        if (state === 'connected') this.retries.reset();
+        if (state === 'failed') {
+          logger.debug(`publisher ${streamId}: connection failed, publishing again`);
+          this.scheduleRepublish();
+        }
+      },
+    });
+    for (const track of mediaStream.getTracks()) session.addTransceiver(track, { direction: 'sendonly', streams: [mediaStream] });
+    this.session = session;
+    return session;
   }
 
-  private async negotiate(pc: RTCPeerConnection): Promise<void> {
+  private async negotiate(session: PeerSession): Promise<void> {
     const { api, conferenceId, userEndpointId, streamId, type, metadata } = this.options;
     const signal = this.controller.signal;
     try {
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      this.assertCurrent(pc);
+      const sdpOffer = await session.createOffer();
+      this.assertCurrent(session);
       const answer = await api.publishStream(
         {
           conferenceId,
           userEndpointId,
           streamId: { id: streamId },
           conferenceStreamType: type,
-          sdpOffer: pc.localDescription?.sdp ?? offer.sdp ?? '',
+          sdpOffer,
           ...(this.bitrate !== undefined ? { videoBitrate: this.bitrate } : {}),
           ...(metadata ? { metadata } : {}),
         },
         { signal },
       );
-      this.assertCurrent(pc);
+      this.assertCurrent(session);
       if (!answer.sdpAnswer || acceptedKinds(answer.sdpAnswer).size === 0) {
         throw ConferenceError.negotiation(`publishStream ${streamId}: the answer accepts no media`);
       }
-      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdpAnswer });
-      this.assertCurrent(pc);
-      this.batcher?.start();
+      await session.setAnswer(answer.sdpAnswer);
+      this.assertCurrent(session);
       await this.applyBitrate().catch((error: unknown) => this.options.logger.warn(`publisher ${streamId}: setParameters failed`, error));
     } catch (caught) {
       if (this.closed) throw ConferenceError.aborted('publishStream');
@@ -239,7 +237,7 @@ export class Publisher {
   }
 
   private async applyBitrate(): Promise<void> {
-    const sender = this.pc?.getSenders().find((s) => s.track?.kind === 'video');
+    const sender = this.session?.getSenders().find((s) => s.track?.kind === 'video');
     if (!sender || this.bitrate === undefined) return;
     const parameters = sender.getParameters();
     // Firefox answers no encodings until the first negotiation completes; one default encoding is what it will use.
@@ -257,10 +255,10 @@ export class Publisher {
   private async republish(): Promise<void> {
     if (this.closed) return;
     const { api, conferenceId, userEndpointId, streamId } = this.options;
-    const pc = this.openPeerConnection();
+    const session = this.openSession();
     await ignoreGone(api.unpublishStream({ conferenceId, userEndpointId, streamId: { id: streamId } }, { signal: this.controller.signal }), this.options.logger);
     try {
-      await this.negotiate(pc);
+      await this.negotiate(session);
     } catch (caught) {
       if (this.closed) return;
       const error = caught as ConferenceError;
@@ -274,22 +272,12 @@ export class Publisher {
     }
   }
 
-  private assertCurrent(pc: RTCPeerConnection): void {
-    if (this.closed || pc !== this.pc) throw ConferenceError.aborted('publishStream');
+  /** A replaced or closed session (the publisher closes its own on close) must not go on negotiating. */
+  private assertCurrent(session: PeerSession): void {
+    if (session.closed) throw ConferenceError.aborted('publishStream');
   }
 
   private assertOpen(): void {
     if (this.closed) throw ConferenceError.invalidState(`stream ${this.options.streamId} is no longer published`);
-  }
-
-  private closePeerConnection(): void {
-    this.batcher?.close();
-    this.batcher = undefined;
-    const pc = this.pc;
-    if (!pc) return;
-    this.pc = undefined;
-    pc.onicecandidate = null;
-    pc.onconnectionstatechange = null;
-    pc.close();
   }
 }

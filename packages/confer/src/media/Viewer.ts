@@ -6,8 +6,8 @@ import { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import { uuid } from '../util/uuid.js';
 import type { CreatePeerConnection } from './browser.js';
-import { IceCandidateBatcher } from './IceCandidateBatcher.js';
 import { kindsOf } from './mediaKinds.js';
+import { PeerSession } from './PeerSession.js';
 import type { RemoteStream } from './RemoteStream.js';
 import { acceptedKinds } from './sdp.js';
 
@@ -27,20 +27,17 @@ export interface ViewerOptions {
 }
 
 /**
- * Receives one remote stream over one recvonly RTCPeerConnection: offer → viewStream → answer, ICE
- * trickled after the answer. Each step runs through its own queue, so events about the stream never
- * race its negotiation; when the connection fails it views the stream again (new peer connection,
- * new viewer id) with backoff, for as long as it is not closed. @internal
+ * Receives one remote stream over one recvonly PeerSession: offer → viewStream → answer, ICE trickled
+ * after the answer. Each step runs through its own queue, so events about the stream never race its
+ * negotiation; when the connection fails it views the stream again (new PeerSession, new viewer id)
+ * with backoff, for as long as it is not closed. @internal
  */
 export class Viewer {
   private readonly controller = new AbortController();
   private readonly queue = new SerialQueue();
-  private pc: RTCPeerConnection | undefined;
-  private batcher: IceCandidateBatcher | undefined;
+  private session: PeerSession | undefined;
   /** The viewer id of the current attempt, once viewStream has been sent for it. */
   private requestedViewerId: string | undefined;
-  /** The viewer id the open peer connection will use. */
-  private pendingViewerId: string | undefined;
   private readonly retries: ReconnectPolicy;
 
   constructor(private readonly options: ViewerOptions) {
@@ -62,8 +59,9 @@ export class Viewer {
    * first attempt and never rejects.
    */
   start(): Promise<void> {
-    const peerConnection = this.openPeerConnection();
-    return this.queue.push(() => this.negotiate(peerConnection));
+    const viewerId = uuid();
+    const session = this.openSession(viewerId);
+    return this.queue.push(() => this.negotiate(session, viewerId));
   }
 
   /** Closes locally, then tells the server (a 404 means the stream or viewer is already gone). */
@@ -85,62 +83,54 @@ export class Viewer {
     if (this.closed) return;
     this.controller.abort();
     this.retries.cancel();
-    this.closePeerConnection();
+    this.closeSession();
   }
 
-  private openPeerConnection(): RTCPeerConnection {
-    this.closePeerConnection();
-    const { stream, api, conferenceId, userEndpointId } = this.options;
-    const pc = this.options.createPeerConnection(this.options.rtcConfiguration);
-    const viewerId = uuid();
-    const transceivers = kindsOf(stream.type).map((kind) => pc.addTransceiver(kind, { direction: 'recvonly' }));
-    stream.setTracks(transceivers.map((t) => t.receiver.track));
-    this.batcher = new IceCandidateBatcher(
-      (iceCandidates) =>
+  /** Replaces the PeerSession (closing the old one) with one whose receiver tracks are in the stream at once. */
+  private openSession(viewerId: string): PeerSession {
+    this.closeSession();
+    const { stream, api, conferenceId, userEndpointId, logger } = this.options;
+    const session = new PeerSession({
+      createPeerConnection: this.options.createPeerConnection,
+      rtcConfiguration: this.options.rtcConfiguration,
+      sendCandidates: (iceCandidates) =>
         api.addViewStreamIceCandidates(
           { conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, iceCandidates },
           { signal: this.controller.signal },
         ),
-      (error) => this.options.logger.warn(`viewer ${stream.streamId}: sending ICE candidates failed`, error),
-    );
-    const batcher = this.batcher;
-    pc.onicecandidate = (event) => batcher.add(event.candidate);
-    pc.onconnectionstatechange = () => {
-      if (pc !== this.pc) return;
-      if (pc.connectionState === 'connected') this.retries.reset();
-      if (pc.connectionState === 'failed') {
-        this.options.logger.debug(`viewer ${stream.streamId}: connection failed`);
-        this.scheduleRetry();
-      }
-    };
-    this.pc = pc;
-    stream.setStatsSource(() => pc.getStats());
-    this.pendingViewerId = viewerId;
-    return pc;
+      onCandidateError: (error) => logger.warn(`viewer ${stream.streamId}: sending ICE candidates failed`, error),
+      onStateChange: (state) => {
+        if (state === 'connected') this.retries.reset();
+        if (state === 'failed') {
+          logger.debug(`viewer ${stream.streamId}: connection failed`);
+          this.scheduleRetry();
+        }
+      },
+    });
+    const transceivers = kindsOf(stream.type).map((kind) => session.addTransceiver(kind, { direction: 'recvonly' }));
+    stream.setTracks(transceivers.map((t) => t.receiver.track));
+    stream.setStatsSource(() => session.getStats());
+    this.session = session;
+    return session;
   }
 
-  private async negotiate(pc: RTCPeerConnection): Promise<void> {
+  /** Negotiates `session` unless it was replaced or closed meanwhile; every failure ends in a retry, a quiet stop or `onError`. */
+  private async negotiate(session: PeerSession, viewerId: string): Promise<void> {
     const { api, conferenceId, userEndpointId, stream } = this.options;
-    if (this.closed || pc !== this.pc) return;
-    const viewerId = this.pendingViewerId!;
+    if (session.closed) return;
     try {
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      if (this.closed || pc !== this.pc) return;
+      const sdpOffer = await session.createOffer();
+      if (session.closed) return;
       this.requestedViewerId = viewerId;
-      const answer = await api.viewStream(
-        { conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, sdpOffer: pc.localDescription?.sdp ?? offer.sdp ?? '' },
-        { signal: this.controller.signal },
-      );
-      if (this.closed || pc !== this.pc) return;
+      const answer = await api.viewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, sdpOffer }, { signal: this.controller.signal });
+      if (session.closed) return;
       if (!answer.sdpAnswer) throw ConferenceError.negotiation(`viewStream answered no SDP for ${stream.streamId}`);
-      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdpAnswer });
-      if (this.closed || pc !== this.pc) return;
+      await session.setAnswer(answer.sdpAnswer);
+      if (session.closed) return;
       const kinds = acceptedKinds(answer.sdpAnswer);
-      stream.setTracks(pc.getTransceivers().flatMap((t) => (kinds.has(t.receiver.track.kind as 'audio' | 'video') ? [t.receiver.track] : [])));
-      this.batcher?.start();
+      stream.setTracks(session.getTransceivers().flatMap((t) => (kinds.has(t.receiver.track.kind as 'audio' | 'video') ? [t.receiver.track] : [])));
     } catch (caught) {
-      if (this.closed || pc !== this.pc) return;
+      if (session.closed) return;
       const error = ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`viewing ${stream.streamId} failed`, cause));
       if (error.code === 'api' && error.status === 404) {
         // The stream went away while we asked for it; its unpublished event closes this viewer.
@@ -164,10 +154,11 @@ export class Viewer {
   private async viewAgain(): Promise<void> {
     if (this.closed) return;
     const previous = this.requestedViewerId;
-    const pc = this.openPeerConnection();
+    const viewerId = uuid();
+    const session = this.openSession(viewerId);
     this.requestedViewerId = undefined;
     if (previous) await this.stopOnServer(previous, this.controller.signal);
-    await this.negotiate(pc);
+    await this.negotiate(session, viewerId);
   }
 
   private async stopOnServer(viewerId: string, signal?: AbortSignal): Promise<void> {
@@ -175,15 +166,10 @@ export class Viewer {
     await ignoreGone(api.stopViewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId }, signal ? { signal } : {}), this.options.logger);
   }
 
-  private closePeerConnection(): void {
-    this.batcher?.close();
-    this.batcher = undefined;
-    const pc = this.pc;
-    if (!pc) return;
-    this.pc = undefined;
+  private closeSession(): void {
+    if (!this.session) return;
+    this.session.close();
+    this.session = undefined;
     this.options.stream.setStatsSource(undefined);
-    pc.onicecandidate = null;
-    pc.onconnectionstatechange = null;
-    pc.close();
   }
 }

@@ -1,0 +1,83 @@
+import type { IceCandidate } from '../api/types.js';
+import type { CreatePeerConnection } from './browser.js';
+import { IceCandidateBatcher } from './IceCandidateBatcher.js';
+
+/** What a PeerSession needs and whom it tells. @internal */
+export interface PeerSessionOptions {
+  createPeerConnection: CreatePeerConnection;
+  rtcConfiguration: RTCConfiguration;
+  /** Sends one batch of local ICE candidates; called only once the answer is set. */
+  sendCandidates: (candidates: IceCandidate[]) => Promise<void>;
+  /** A batch could not be sent; the owner logs it (ICE may still succeed with the other candidates). */
+  onCandidateError: (error: unknown) => void;
+  /** The connection state changed; never called after `close()`. */
+  onStateChange: (state: RTCPeerConnectionState) => void;
+}
+
+/**
+ * Owns one RTCPeerConnection from creation to close: its handlers, the batching of its ICE candidates,
+ * its offer/answer steps and its statistics. Publisher and Viewer hold one at a time and reconnect by
+ * closing it and opening another, so `closed` also means "no longer current". @internal
+ */
+export class PeerSession {
+  private readonly pc: RTCPeerConnection;
+  private readonly batcher: IceCandidateBatcher;
+  private isClosed = false;
+
+  constructor(options: PeerSessionOptions) {
+    const pc = options.createPeerConnection(options.rtcConfiguration);
+    const batcher = new IceCandidateBatcher(options.sendCandidates, options.onCandidateError);
+    pc.onicecandidate = (event) => batcher.add(event.candidate);
+    pc.onconnectionstatechange = () => options.onStateChange(pc.connectionState);
+    this.pc = pc;
+    this.batcher = batcher;
+  }
+
+  /** True once closed, by its owner or because the owner replaced it. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Adds a transceiver: a track to send, or a kind to receive. */
+  addTransceiver(trackOrKind: MediaStreamTrack | 'audio' | 'video', init: RTCRtpTransceiverInit): RTCRtpTransceiver {
+    return this.pc.addTransceiver(trackOrKind, init);
+  }
+
+  /** The connection's transceivers, in the order they were added. */
+  getTransceivers(): RTCRtpTransceiver[] {
+    return this.pc.getTransceivers();
+  }
+
+  /** The connection's senders (for bitrate caps and track replacement). */
+  getSenders(): RTCRtpSender[] {
+    return this.pc.getSenders();
+  }
+
+  /** Creates an offer and sets it as the local description; answers the SDP to send. */
+  async createOffer(): Promise<string> {
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    return this.pc.localDescription?.sdp ?? offer.sdp ?? '';
+  }
+
+  /** Sets the server's answer; the candidates gathered so far (and later ones) may go out from now on. */
+  async setAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    this.batcher.start();
+  }
+
+  /** The connection's `getStats()` report. */
+  getStats(): Promise<RTCStatsReport> {
+    return this.pc.getStats();
+  }
+
+  /** Drops pending candidates, detaches the handlers and closes the connection; idempotent, no network. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.batcher.close();
+    this.pc.onicecandidate = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.close();
+  }
+}
