@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { components } from '@confer/contract';
 import type { StreamRef } from '../media/MediaRouter.js';
 import { ConferenceMetadata } from './ConferenceMetadata.js';
 import type { Endpoint, StreamRecord, ViewerRecord } from './Endpoint.js';
-import { EventLog, type ConferenceEvent } from './EventLog.js';
+import { EventLog, type ConferenceEvent, type EventDraft, type KnownEventDraft } from './EventLog.js';
 
 type Schemas = components['schemas'];
 
@@ -57,7 +56,7 @@ export class Conference {
     this.organizationId = init.organizationId;
     this.creator = init.creator;
     this.creatorEndpoint = init.creatorEndpoint;
-    this.events = new EventLog(init.eventRetention);
+    this.events = new EventLog({ conferenceId: init.id, organizationId: init.organizationId, retention: init.eventRetention });
     this.onEvent = init.onEvent;
   }
 
@@ -76,15 +75,22 @@ export class Conference {
     return { conferenceId: this.mediaKey, streamId };
   }
 
+  /** Appends one of the contract's known events; the log stamps id, version and time. */
+  append(draft: KnownEventDraft): ConferenceEvent {
+    return this.record(draft, []);
+  }
+
   /**
-   * Appends one event and returns it. A custom event's own fields (its timestamp, even userId) are
-   * kept; id, conferenceId, conferenceVersion and organizationId are always the server's.
+   * Appends a custom event (sendEvent). Its own fields (its timestamp, even userId) are kept; id,
+   * conferenceId, conferenceVersion and organizationId are always the server's.
    */
-  append(type: string, actor: EventActor, fields: Record<string, unknown> = {}, masks: readonly string[] = []): ConferenceEvent {
-    const event = this.events.append((conferenceVersion) => {
-      const own = { id: randomUUID(), conferenceId: this.id, conferenceVersion, organizationId: this.organizationId };
-      return { ...own, type, timestamp: new Date().toISOString(), ...actor, ...fields, ...own };
-    });
+  appendCustom(event: Schemas['CustomEventInput'], actor: EventActor, masks: readonly string[]): ConferenceEvent {
+    const { type, ...fields } = event;
+    return this.record({ type, ...actor, ...fields }, masks);
+  }
+
+  private record(draft: EventDraft, masks: readonly string[]): ConferenceEvent {
+    const event = this.events.append(draft);
     this.onEvent(event, masks);
     return event;
   }

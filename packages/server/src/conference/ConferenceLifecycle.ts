@@ -69,7 +69,7 @@ export class ConferenceLifecycle {
     });
     const metadata = body.metadata ?? {};
     conference.endpoints.set(endpointId, new Endpoint(endpointId, userId, metadata, liveness));
-    conference.append('ConferenceJoinedEvent', { userId, userEndpointId: endpointId }, { metadata });
+    conference.append({ type: 'ConferenceJoinedEvent', userId, userEndpointId: endpointId, metadata });
     return conference.toAggregate();
   }
 
@@ -88,11 +88,12 @@ export class ConferenceLifecycle {
       this.access.ownEndpoint(principal, conference, body.userEndpointId);
     }
     this.teardown.closeAll(conference);
-    conference.append(
-      'ConferenceEndedEvent',
-      { userId: principal.userId, userEndpointId: body.userEndpointId },
-      body.reason === undefined ? {} : { reason: body.reason },
-    );
+    conference.append({
+      type: 'ConferenceEndedEvent',
+      userId: principal.userId,
+      userEndpointId: body.userEndpointId,
+      ...(body.reason === undefined ? {} : { reason: body.reason }),
+    });
     conference.close();
     this.registry.remove(conference);
   }
@@ -108,14 +109,14 @@ export class ConferenceLifecycle {
     for (const viewer of conference.viewersOwnedBy(endpoint.id)) this.teardown.stopViewer(conference, viewer);
     endpoint.liveness.close();
     conference.endpoints.delete(endpoint.id);
-    conference.append('ConferenceLeftEvent', actor, { reason });
+    conference.append({ type: 'ConferenceLeftEvent', ...actor, reason });
   }
 
   private changeState(conference: Conference, endpointId: string, state: EndpointHealth): void {
     const endpoint = conference.endpoints.get(endpointId);
     if (!endpoint || !conference.live) return;
     endpoint.state = state;
-    conference.append('ConferenceEndpointStateChangedEvent', { userId: endpoint.userId, userEndpointId: endpoint.id }, { state });
+    conference.append({ type: 'ConferenceEndpointStateChangedEvent', userId: endpoint.userId, userEndpointId: endpoint.id, state });
   }
 
   private removeGhost(conference: Conference, endpointId: string, reason: string): void {

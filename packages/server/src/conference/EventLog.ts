@@ -1,7 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type { components } from '@confer/contract';
 
 /** An event as the API carries it: the base fields plus the fields of its type. */
 export type ConferenceEvent = components['schemas']['ConferenceEvent'];
+
+/** The fields the log stamps on every event; a draft cannot set them. */
+type StampedField = 'id' | 'conferenceId' | 'conferenceVersion' | 'organizationId' | 'timestamp';
+
+// The contract's events extend ConferenceEvent, whose index signature would accept any field (and
+// would make Omit lose the declared ones); dropping it lets a misspelt or extra field fail to compile.
+type DeclaredFields<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+type DraftOf<E> = E extends unknown ? Omit<DeclaredFields<E>, StampedField> : never;
+
+/** One of the contract's `KnownConferenceEvent`s as the server drafts it: its type, who caused it, its own fields. */
+export type KnownEventDraft = DraftOf<components['schemas']['KnownConferenceEvent']>;
+
+/** Any event before the log stamps it; a custom event (sendEvent) may carry its own timestamp. */
+export type EventDraft = { type: string } & Record<string, unknown>;
+
+/** Whose events a log keeps and how many. */
+export interface EventLogInit {
+  conferenceId: string;
+  organizationId: string;
+  /** How many events are kept for readers that fall behind. */
+  retention: number;
+}
 
 interface Waiter {
   fromVersion: number;
@@ -18,7 +41,7 @@ export class EventLog {
   private readonly waiters = new Set<Waiter>();
   private closed = false;
 
-  constructor(private readonly retention: number) {}
+  constructor(private readonly init: EventLogInit) {}
 
   /** The number of events so far, i.e. the `conferenceVersion` the next event will carry. */
   get version(): number {
@@ -35,12 +58,19 @@ export class EventLog {
     return this.waiters.size;
   }
 
-  /** Gives the event the next version, keeps it, and wakes the waiters it concerns. */
-  append(build: (conferenceVersion: number) => ConferenceEvent): ConferenceEvent {
-    const stored = build(this.nextVersion);
+  /**
+   * Stamps the draft with an id, the conference, the next version and (unless it has one) the time,
+   * keeps it, and wakes the waiters it concerns. The stamped fields always win over the draft's.
+   */
+  append(draft: EventDraft): ConferenceEvent {
+    const { conferenceId, organizationId } = this.init;
+    const own = { id: randomUUID(), conferenceId, conferenceVersion: this.nextVersion, organizationId };
+    const { type, ...fields } = draft;
+    // `own` first for the key order of the answer, last so that a custom event cannot override it.
+    const stored: ConferenceEvent = { ...own, type, timestamp: new Date().toISOString(), ...fields, ...own };
     this.nextVersion += 1;
     this.retained.push(stored);
-    if (this.retained.length > this.retention) this.retained.shift();
+    if (this.retained.length > this.init.retention) this.retained.shift();
     for (const waiter of this.waiters) {
       const ready = this.since(waiter.fromVersion);
       if (ready.length > 0) waiter.settle(ready);

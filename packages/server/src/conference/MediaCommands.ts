@@ -62,11 +62,14 @@ export class MediaCommands {
       metadata,
       ...(body.videoBitrate === undefined ? {} : { videoBitrate: body.videoBitrate }),
     });
-    conference.append(
-      'ConferenceStreamPublishedEvent',
-      { userId: endpoint.userId, userEndpointId: endpoint.id },
-      { streamId, streamType: body.conferenceStreamType, metadata },
-    );
+    conference.append({
+      type: 'ConferenceStreamPublishedEvent',
+      userId: endpoint.userId,
+      userEndpointId: endpoint.id,
+      streamId,
+      streamType: body.conferenceStreamType,
+      metadata,
+    });
     return { sdpAnswer, streamId: { id: streamId } };
   }
 
@@ -146,11 +149,13 @@ export class MediaCommands {
     for (const stream of streams) {
       this.media.setVideoBitrate(conference.streamRef(stream.id), videoBitrate);
       stream.videoBitrate = videoBitrate;
-      conference.append(
-        'ConferencePublishedStreamBitrateUpdatedEvent',
-        { userId: endpoint.userId, userEndpointId: endpoint.id },
-        { streamId: stream.id, videoBitrate },
-      );
+      conference.append({
+        type: 'ConferencePublishedStreamBitrateUpdatedEvent',
+        userId: endpoint.userId,
+        userEndpointId: endpoint.id,
+        streamId: stream.id,
+        videoBitrate,
+      });
     }
   }
 

@@ -19,7 +19,7 @@ export class MediaTeardown {
     this.safely(`unpublish ${stream.id}`, () => this.media.unpublish(conference.streamRef(stream.id)));
     conference.dropViewersOf(stream.id);
     conference.streams.delete(stream.id);
-    conference.append('ConferenceStreamUnpublishedEvent', actor, { streamId: stream.id, streamType: stream.type, reason });
+    conference.append({ type: 'ConferenceStreamUnpublishedEvent', ...actor, streamId: stream.id, streamType: stream.type, reason });
   }
 
   /** Closes the media of a stream the control plane never recorded (its publisher left meanwhile). */

@@ -18,13 +18,13 @@ export class MetadataCommands {
     if (body.operation === 'SET') {
       if (body.value === undefined) throw ConferenceDomainError.invalid('body.value is required when body.operation is SET');
       conference.metadata.set(body.key, body.value, actor);
-      conference.append('ConferenceMetadataUpdatedEvent', actor, { key: body.key, operation: 'SET', value: body.value });
+      conference.append({ type: 'ConferenceMetadataUpdatedEvent', ...actor, key: body.key, operation: 'SET', value: body.value });
     } else if (body.operation === 'REMOVE') {
       if (!conference.metadata.has(body.key)) {
         throw ConferenceDomainError.notFound(`metadata key ${body.key} not found in conference ${conference.id}`);
       }
       conference.metadata.remove(body.key);
-      conference.append('ConferenceMetadataUpdatedEvent', actor, { key: body.key, operation: 'REMOVE' });
+      conference.append({ type: 'ConferenceMetadataUpdatedEvent', ...actor, key: body.key, operation: 'REMOVE' });
     } else {
       throw ConferenceDomainError.invalid('body.operation must be SET or REMOVE');
     }
@@ -35,11 +35,12 @@ export class MetadataCommands {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
     endpoint.metadata = body.newMetadata ?? {};
-    conference.append(
-      'ConferenceParticipantMetadataUpdatedEvent',
-      { userId: endpoint.userId, userEndpointId: endpoint.id },
-      { newMetadata: endpoint.metadata },
-    );
+    conference.append({
+      type: 'ConferenceParticipantMetadataUpdatedEvent',
+      userId: endpoint.userId,
+      userEndpointId: endpoint.id,
+      newMetadata: endpoint.metadata,
+    });
   }
 
   /**
@@ -60,11 +61,13 @@ export class MetadataCommands {
       stream = streams[0]!;
     }
     stream.metadata = body.newMetadata ?? {};
-    conference.append(
-      'ConferenceStreamMetadataUpdatedEvent',
-      { userId: endpoint.userId, userEndpointId: endpoint.id },
-      { streamId: stream.id, newMetadata: stream.metadata },
-    );
+    conference.append({
+      type: 'ConferenceStreamMetadataUpdatedEvent',
+      userId: endpoint.userId,
+      userEndpointId: endpoint.id,
+      streamId: stream.id,
+      newMetadata: stream.metadata,
+    });
   }
 
   /**
@@ -82,8 +85,7 @@ export class MetadataCommands {
         throw ConferenceDomainError.invalid(`body.masks[${index}]: ${(error as Error).message}`);
       }
     });
-    const { type, ...fields } = body.event;
-    conference.append(type, { userId: principal.userId }, fields, masks);
+    conference.appendCustom(body.event, { userId: principal.userId }, masks);
     return { eventsSent: conference.endpoints.size };
   }
 }
