@@ -6,7 +6,7 @@ import type { ViewerOptions } from './Viewer.js';
 export class ViewerSet {
   private readonly viewers = new Map<string, Viewer>();
 
-  constructor(private readonly options: () => Omit<ViewerOptions, 'stream'>) {}
+  constructor(private readonly options: Omit<ViewerOptions, 'stream'>) {}
 
   has(streamId: string): boolean {
     return this.viewers.has(streamId);
@@ -15,7 +15,7 @@ export class ViewerSet {
   /** Starts viewing `stream` (tracks are in its mediaStream at once); settles after the first attempt. */
   start(stream: RemoteStream): Promise<void> {
     this.viewers.get(stream.streamId)?.close();
-    const viewer = new Viewer({ ...this.options(), stream });
+    const viewer = new Viewer({ ...this.options, stream });
     this.viewers.set(stream.streamId, viewer);
     return viewer.start();
   }

@@ -1,0 +1,71 @@
+import type { ConferenceError } from '../api/ConferenceError.js';
+import { uuid } from '../util/uuid.js';
+import { LocalStream } from './LocalStream.js';
+import type { MediaKind } from './mediaKinds.js';
+import { Publisher } from './Publisher.js';
+import type { PublisherOptions, PublisherStopReason } from './Publisher.js';
+
+/** What every publisher of a room shares, and whom the set tells when an announced stream stops. @internal */
+export interface PublisherSetOptions extends Omit<PublisherOptions, 'streamId' | 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata' | 'onStopped'> {
+  /** Captures a camera or microphone for `LocalStream.switchDevice`. */
+  captureTrack: (kind: MediaKind, deviceId: string) => Promise<MediaStreamTrack>;
+  /** A stream that `publish()` resolved with has stopped, whatever the reason. */
+  onStopped: (local: LocalStream, reason: PublisherStopReason, error: ConferenceError | undefined) => void;
+}
+
+/** What one `publish()` sends. @internal */
+export type PublishRequest = Pick<PublisherOptions, 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata'>;
+
+interface Entry {
+  publisher: Publisher;
+  local: LocalStream;
+  /** Set once `publish()` resolved: only then does the application know the stream. */
+  announced: boolean;
+}
+
+/** The publishers of one room, by stream id; each forgets itself when it stops. @internal */
+export class PublisherSet {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly options: PublisherSetOptions) {}
+
+  /** The streams whose `publish()` resolved and that still run. */
+  get localStreams(): LocalStream[] {
+    return [...this.entries.values()].filter((entry) => entry.announced).map((entry) => entry.local);
+  }
+
+  /** Publishes a new stream under a fresh id; rejects (and forgets it) when the first attempt fails. */
+  async publish(request: PublishRequest): Promise<LocalStream> {
+    const { captureTrack, onStopped: _onStopped, ...shared } = this.options;
+    const streamId = uuid();
+    const publisher = new Publisher({ ...shared, ...request, streamId, onStopped: (reason, error) => this.onStopped(streamId, reason, error) });
+    const entry: Entry = { publisher, local: new LocalStream(publisher, captureTrack), announced: false };
+    this.entries.set(streamId, entry);
+    await publisher.publish();
+    entry.announced = true;
+    return entry.local;
+  }
+
+  /** Unpublishes every stream: all closed before this returns, the promise settles once the server was told. */
+  unpublishAll(signal: AbortSignal): Promise<void> {
+    return Promise.all([...this.entries.values()].map(({ publisher }) => publisher.unpublish({ signal }))).then(() => undefined);
+  }
+
+  /** Publishes everything again with new peer connections (after the room joined again). */
+  restartAll(): void {
+    for (const { publisher } of this.entries.values()) publisher.restart();
+  }
+
+  /** Closes every publisher without telling the server. */
+  closeAll(): void {
+    for (const { publisher } of [...this.entries.values()]) publisher.close();
+    this.entries.clear();
+  }
+
+  private onStopped(streamId: string, reason: PublisherStopReason, error: ConferenceError | undefined): void {
+    const entry = this.entries.get(streamId);
+    if (!entry) return;
+    this.entries.delete(streamId);
+    if (entry.announced) this.options.onStopped(entry.local, reason, error);
+  }
+}

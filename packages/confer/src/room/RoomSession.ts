@@ -1,0 +1,187 @@
+import type { ApiClient } from '../api/ApiClient.js';
+import { ConferenceError } from '../api/ConferenceError.js';
+import type { Conference, ConferenceEvent, Metadata } from '../api/types.js';
+import { EventLoop } from '../events/EventLoop.js';
+import type { EventLoopStop } from '../events/EventLoop.js';
+import { captureDevice } from '../media/capture.js';
+import type { LocalStream } from '../media/LocalStream.js';
+import type { PublisherStopReason } from '../media/Publisher.js';
+import { PublisherSet } from '../media/PublisherSet.js';
+import { ViewerSet } from '../media/ViewerSet.js';
+import { ReconnectPolicy, sleep } from '../util/ReconnectPolicy.js';
+import type { ModelChange } from './RoomModel.js';
+import { RoomModel } from './RoomModel.js';
+import type { ResolvedRoomOptions } from './RoomOptions.js';
+
+/** What a RoomSession needs from its Room, and the callbacks through which it reports. @internal */
+export interface RoomSessionOptions {
+  api: ApiClient;
+  config: ResolvedRoomOptions;
+  conferenceId: string;
+  /** This participant's metadata, sent with the join and every rejoin. */
+  metadata: Metadata | undefined;
+  /** One conference event, in order, and what it changed in the model. */
+  onEvent: (event: ConferenceEvent, changes: ModelChange[]) => void;
+  /** What a re-read aggregate (after a gap or a 410) changed in the model. */
+  onResync: (changes: ModelChange[]) => void;
+  /** The event poll failed (false) or works again (true). */
+  onConnectionChange: (connected: boolean) => void;
+  /** The event loop stopped by itself. */
+  onStop: (stop: EventLoopStop) => void;
+  /** A stream could not be viewed, and retrying cannot fix it. */
+  onViewerError: (error: ConferenceError) => void;
+  /** A stream `publish()` resolved with has stopped. */
+  onPublisherStopped: (local: LocalStream, reason: PublisherStopReason, error: ConferenceError | undefined) => void;
+}
+
+/**
+ * Everything one `join()` owns until the room closes: the conference id, the model, the event loop,
+ * the publishers and viewers, and the AbortController of their requests and listeners. A Room makes a
+ * new one per join; `close()` ends it for good. @internal
+ */
+export class RoomSession {
+  /** The conference as this session sees it. */
+  readonly model: RoomModel;
+  /** The streams this session publishes. */
+  readonly publishers: PublisherSet;
+  /** The remote streams this session views. */
+  readonly viewers: ViewerSet;
+  /** The participant metadata sent with a rejoin: the last one the server accepted. */
+  metadata: Metadata | undefined;
+  private readonly controller = new AbortController();
+  private loop: EventLoop | undefined;
+  private isRejoining = false;
+
+  constructor(private readonly options: RoomSessionOptions) {
+    const { api, config, conferenceId } = options;
+    const media = {
+      api,
+      conferenceId,
+      userEndpointId: config.userEndpointId,
+      createPeerConnection: config.createPeerConnection,
+      rtcConfiguration: config.rtcConfiguration,
+      logger: config.logger,
+      backoff: config.backoff,
+    };
+    this.metadata = options.metadata;
+    this.model = new RoomModel(config.userEndpointId, () => config.createMediaStream([]));
+    this.viewers = new ViewerSet({ ...media, onError: options.onViewerError });
+    this.publishers = new PublisherSet({
+      ...media,
+      captureTrack: (kind, deviceId) => captureDevice(config.mediaDevices, kind, deviceId),
+      onStopped: options.onPublisherStopped,
+    });
+  }
+
+  /** The conference joined (or being joined). */
+  get conferenceId(): string {
+    return this.options.conferenceId;
+  }
+
+  /** Aborts with `close()`: every request and listener of the session goes with it. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get closed(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** True while `rejoin()` is trying. */
+  get rejoining(): boolean {
+    return this.isRejoining;
+  }
+
+  /** The conferenceVersion of the next event expected; undefined until joined. */
+  get version(): number | undefined {
+    return this.loop?.version;
+  }
+
+  /** Creates the conference; one that exists already (409) is fine. */
+  async createIfMissing(): Promise<void> {
+    try {
+      await this.options.api.create({ conferenceId: this.conferenceId }, { signal: this.signal });
+    } catch (error) {
+      if (!(error instanceof ConferenceError && error.status === 409)) throw error;
+    }
+  }
+
+  /** Joins on the server, reads the conference into the model and follows its events; answers what the model gained. */
+  async join(): Promise<ModelChange[]> {
+    const conference = await this.joinOnServer();
+    const changes = this.model.applyAggregate(conference).filter((change) => change.type !== 'selfRemoved');
+    this.startEventLoop(conference.version ?? 0);
+    return changes;
+  }
+
+  /**
+   * Joins again under the same endpoint id (the server removed it, e.g. during a long outage), with
+   * backoff while failures are transient; then follows the events again and republishes and views
+   * everything again. Answers what the model changed meanwhile; rejects with the failure retrying
+   * cannot fix, or (`aborted`) when the session closes.
+   */
+  async rejoin(): Promise<ModelChange[]> {
+    this.isRejoining = true;
+    this.loop?.close();
+    const policy = new ReconnectPolicy(this.options.config.backoff);
+    try {
+      for (;;) {
+        try {
+          const conference = await this.joinOnServer();
+          if (this.closed) throw ConferenceError.aborted('join');
+          const changes = this.model.applyAggregate(conference).filter((change) => change.type !== 'selfRemoved');
+          this.startEventLoop(conference.version ?? 0);
+          this.viewers.restartAll();
+          this.publishers.restartAll();
+          return changes;
+        } catch (caught) {
+          const error = ConferenceError.from(caught, (cause) => ConferenceError.network('join', cause));
+          if (this.closed || !error.isTransient) throw error;
+          if (!(await sleep(policy.next(), this.signal))) throw ConferenceError.aborted('join');
+        }
+      }
+    } finally {
+      this.isRejoining = false;
+    }
+  }
+
+  /** Unpublishes and stops viewing everything: media stops at once, the promise settles once the server was told. */
+  stopMedia(signal: AbortSignal): Promise<void> {
+    return Promise.all([this.publishers.unpublishAll(signal), this.viewers.stopAll(signal)]).then(() => undefined);
+  }
+
+  /** Aborts pending requests and listeners, stops the event loop, closes every publisher and viewer; idempotent, no network. */
+  close(): void {
+    if (this.closed) return;
+    this.controller.abort();
+    this.loop?.close();
+    this.viewers.closeAll();
+    this.publishers.closeAll();
+  }
+
+  /** Joins on the server; the cloud service answers `{}`, so the aggregate is then read separately. */
+  private async joinOnServer(): Promise<Conference> {
+    const { api, config, conferenceId } = this.options;
+    const signal = this.signal;
+    const metadata = this.metadata;
+    const joined = await api.join({ conferenceId, userEndpointId: config.userEndpointId, ...(metadata ? { metadata } : {}) }, { signal });
+    return typeof joined?.version === 'number' ? joined : api.getConference(conferenceId, { signal });
+  }
+
+  private startEventLoop(fromVersion: number): void {
+    this.loop?.close();
+    const { api, config, conferenceId, onConnectionChange, onStop } = this.options;
+    this.loop = new EventLoop({
+      api,
+      conferenceId,
+      fromVersion,
+      logger: config.logger,
+      backoff: config.backoff,
+      onEvent: (event) => this.options.onEvent(event, this.model.applyEvent(event)),
+      onResync: (conference) => this.options.onResync(this.model.applyAggregate(conference)),
+      onConnectionChange,
+      onStop,
+    });
+    void this.loop.start();
+  }
+}
