@@ -29,7 +29,7 @@ export interface MediaRouterOptions {
   ipv6: boolean;
   /** Cap in bits per second sent as REMB to a publisher that gave no `videoBitrate`. */
   defaultVideoBitrate: number;
-  /** Minimum time between two keyframe requests forwarded to one publisher. */
+  /** Minimum time between repeated keyframe requests (PLI/FIR) forwarded to one publisher; a new viewer's first request is not held back. */
   keyframeRequestIntervalMs: number;
   /** A published stream that delivers no RTP for this long makes its endpoint SICK. */
   noMediaTimeoutMs: number;

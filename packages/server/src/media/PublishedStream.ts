@@ -2,6 +2,7 @@ import { RTCPeerConnection } from 'werift';
 import type { RTCRtpHeaderExtensionParameters, RTCRtpTransceiver, RtpPacket } from 'werift';
 import type { MediaKind, OfferedCodec } from './codecs.js';
 import { KeyframeThrottle } from './KeyframeThrottle.js';
+import type { KeyframeRequestReason } from './KeyframeThrottle.js';
 import type { IceCandidate, StreamRef } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
 import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
@@ -88,8 +89,8 @@ export class PublishedStream {
     return this.negotiated;
   }
 
-  /** Keyframe requests received from viewers / forwarded to the publisher. */
-  get keyframeStats(): Readonly<{ requested: number; sent: number }> {
+  /** Keyframe requests received from viewers (all, first ones of new viewers) / forwarded to the publisher. */
+  get keyframeStats(): Readonly<{ requested: number; newViewers: number; sent: number }> {
     return this.keyframes.stats;
   }
 
@@ -120,10 +121,10 @@ export class PublishedStream {
     return () => this.sinks[kind].delete(sink);
   }
 
-  /** A viewer lost a picture (PLI/FIR) or just connected: ask the publisher for a keyframe, throttled. */
-  requestKeyframe(): void {
+  /** A viewer just connected, or lost a picture (PLI/FIR): ask the publisher for a keyframe (see `KeyframeThrottle`). */
+  requestKeyframe(reason: KeyframeRequestReason): void {
     if (!this.negotiated?.has('video')) return;
-    this.keyframes.request();
+    this.keyframes.request(reason);
   }
 
   /** Changes the cap and tells the publisher at once. */

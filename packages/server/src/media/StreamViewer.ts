@@ -41,6 +41,7 @@ export class StreamViewer {
   private readonly unsubscribers: Array<() => void> = [];
   private readonly tracks: MediaStreamTrack[] = [];
   private sick = false;
+  private connectedBefore = false;
   private closed = false;
 
   constructor(private readonly init: StreamViewerInit) {
@@ -55,7 +56,9 @@ export class StreamViewer {
       this.pc.addTransceiver(track, { direction: 'sendonly' });
     }
     const { unSubscribe } = this.pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected') init.source.requestKeyframe();
+      // The first connection is a new viewer, served at once; reconnecting after 'disconnected' is a repeat.
+      if (state === 'connected') init.source.requestKeyframe(this.connectedBefore ? 'repeat' : 'new-viewer');
+      if (state === 'connected') this.connectedBefore = true;
       const sick = state === 'failed' || state === 'disconnected';
       if (sick !== this.sick && !this.closed) {
         this.sick = sick;
@@ -138,7 +141,7 @@ export class StreamViewer {
     if (videoSsrc === undefined) return;
     for (const transport of this.pc.dtlsTransports) {
       const { unSubscribe } = transport.onRtcp.subscribe((packet) => {
-        if (isKeyframeRequest(packet, videoSsrc)) this.init.source.requestKeyframe();
+        if (isKeyframeRequest(packet, videoSsrc)) this.init.source.requestKeyframe('repeat');
       });
       this.unsubscribers.push(unSubscribe);
     }

@@ -3,7 +3,7 @@ import { RtcpPacketConverter, RTP_EXTENSION_URI, RTCRtpHeaderExtensionParameters
 import type { ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback } from 'werift';
 import { EndpointHealthMonitor } from '../../src/media/EndpointHealthMonitor.js';
 import { HeaderExtensionRewriter } from '../../src/media/HeaderExtensionRewriter.js';
-import { KeyframeThrottle } from '../../src/media/KeyframeThrottle.js';
+import { KeyframeThrottle, NEW_VIEWER_COALESCE_MS, PUBLISHER_MIN_KEYFRAME_SPACING_MS } from '../../src/media/KeyframeThrottle.js';
 import { onlyLoopbackInterfaces, resolveMediaRouterOptions } from '../../src/media/MediaRouterOptions.js';
 import { NetworkConfig, parseCandidateLine } from '../../src/media/NetworkConfig.js';
 import { ResourceTracker } from '../../src/media/ResourceTracker.js';
@@ -120,30 +120,104 @@ describe('HeaderExtensionRewriter', () => {
 describe('KeyframeThrottle', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('forwards the first request at once and folds later ones into one at the end of the interval', () => {
-    vi.useFakeTimers();
+  /** A throttle on the fake clock from 0: `at(ms)` moves the clock, running the timers due on the way. */
+  function throttleOnClock(intervalMs = 1_000) {
+    vi.useFakeTimers({ now: 0 });
     const tracker = new ResourceTracker();
-    let now = 0;
     const sent: number[] = [];
-    const throttle = new KeyframeThrottle(1_000, () => sent.push(now), tracker, () => now);
-    throttle.request();
+    const throttle = new KeyframeThrottle(intervalMs, () => sent.push(Date.now()), tracker, () => Date.now());
+    const at = (ms: number) => vi.advanceTimersByTime(ms - Date.now());
+    return { throttle, tracker, sent, at };
+  }
+
+  it('forwards the first repeat at once and folds later ones into one at the end of the interval', () => {
+    const { throttle, tracker, sent, at } = throttleOnClock();
+    throttle.request('repeat');
     expect(sent).toEqual([0]);
-    now = 100;
-    throttle.request();
-    now = 200;
-    throttle.request();
+    at(100);
+    throttle.request('repeat');
+    at(200);
+    throttle.request('repeat');
     expect(tracker.counters().timers).toBe(1);
-    now = 1_000;
-    vi.advanceTimersByTime(900);
+    at(1_000);
     expect(sent).toEqual([0, 1_000]);
-    expect(throttle.stats).toEqual({ requested: 3, sent: 2 });
+    expect(throttle.stats).toEqual({ requested: 3, newViewers: 0, sent: 2 });
     expect(tracker.counters().timers).toBe(0);
-    now = 1_200;
-    throttle.request();
+    at(1_200);
+    throttle.request('repeat');
     throttle.close();
     expect(tracker.counters().timers).toBe(0);
-    vi.advanceTimersByTime(5_000);
+    at(6_000);
     expect(sent).toEqual([0, 1_000]);
+  });
+
+  it("forwards a new viewer's first request at once, even inside the repeat interval", () => {
+    const { throttle, sent, at } = throttleOnClock();
+    throttle.request('new-viewer');
+    at(400);
+    throttle.request('new-viewer');
+    at(800);
+    throttle.request('new-viewer');
+    expect(sent).toEqual([0, 400, 800]);
+  });
+
+  it('holds a new viewer\'s request only until the publisher takes one again', () => {
+    const { throttle, tracker, sent, at } = throttleOnClock();
+    throttle.request('new-viewer');
+    at(200);
+    throttle.request('new-viewer');
+    at(250);
+    throttle.request('new-viewer');
+    expect(tracker.counters().timers).toBe(1);
+    at(PUBLISHER_MIN_KEYFRAME_SPACING_MS - 1);
+    expect(sent).toEqual([0]);
+    at(PUBLISHER_MIN_KEYFRAME_SPACING_MS);
+    expect(sent).toEqual([0, PUBLISHER_MIN_KEYFRAME_SPACING_MS]);
+    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, sent: 2 });
+  });
+
+  it('lets new viewers arriving within a few ms share one request', () => {
+    const { throttle, sent, at } = throttleOnClock();
+    throttle.request('new-viewer');
+    at(NEW_VIEWER_COALESCE_MS - 1);
+    throttle.request('new-viewer');
+    throttle.request('new-viewer');
+    at(1_000);
+    expect(sent).toEqual([0]);
+    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, sent: 1 });
+  });
+
+  it("still limits repeats after a new viewer's request, and a new viewer's request answers a held repeat", () => {
+    const { throttle, tracker, sent, at } = throttleOnClock();
+    throttle.request('new-viewer');
+    // Chromium repeats PLI until the keyframe arrives: these wait for the end of the interval.
+    at(30);
+    throttle.request('repeat');
+    at(60);
+    throttle.request('repeat');
+    expect(sent).toEqual([0]);
+    // Another viewer connects: its request goes at once, and the keyframe it brings serves the repeats too.
+    at(500);
+    throttle.request('new-viewer');
+    expect(sent).toEqual([0, 500]);
+    expect(tracker.counters().timers).toBe(0);
+    at(520);
+    throttle.request('repeat');
+    // A new viewer's request moves a held repeat earlier, never later.
+    at(600);
+    throttle.request('new-viewer');
+    at(3_000);
+    expect(sent).toEqual([0, 500, 500 + PUBLISHER_MIN_KEYFRAME_SPACING_MS]);
+  });
+
+  it('lets a storm of repeats from many viewers through once per interval', () => {
+    const { throttle, sent, at } = throttleOnClock();
+    for (let ms = 0; ms < 5_000; ms += 10) {
+      at(ms);
+      throttle.request('repeat');
+    }
+    at(5_000);
+    expect(sent).toEqual([0, 1_000, 2_000, 3_000, 4_000, 5_000]);
   });
 });
 
