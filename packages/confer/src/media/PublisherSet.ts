@@ -23,7 +23,7 @@ interface Entry {
   announced: boolean;
 }
 
-/** The publishers of one room, by stream id; each forgets itself when it stops. @internal */
+/** The publishers of one room session, by stream id; each forgets itself when it stops. @internal */
 export class PublisherSet {
   private readonly entries = new Map<string, Entry>();
 

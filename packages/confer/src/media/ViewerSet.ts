@@ -2,7 +2,7 @@ import type { RemoteStream } from './RemoteStream.js';
 import { Viewer } from './Viewer.js';
 import type { ViewerOptions } from './Viewer.js';
 
-/** The viewers of one room, at most one per remote stream; each negotiates on its own, all concurrently. @internal */
+/** The viewers of one room session, at most one per remote stream; each negotiates on its own, all concurrently. @internal */
 export class ViewerSet {
   private readonly viewers = new Map<string, Viewer>();
 

@@ -22,7 +22,7 @@ export interface RoomOptions {
   rtcConfiguration?: RTCConfiguration;
   /** Diagnostics (pass `console`); silent by default. */
   logger?: Logger;
-  /** Retry delays of the event loop, viewers and publishers (default 500 ms doubling to 10 s, jittered). */
+  /** Retry delays of the event loop, the rejoin, viewers and publishers (default 500 ms doubling to 10 s, jittered). */
   backoff?: BackoffOptions;
   /** How long `leave()` waits for the server to acknowledge (default 5000 ms). */
   leaveTimeoutMs?: number;

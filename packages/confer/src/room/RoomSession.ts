@@ -83,6 +83,7 @@ export class RoomSession {
     return this.controller.signal;
   }
 
+  /** True once closed: by leave, end, pagehide, a failure, or a join that failed. */
   get closed(): boolean {
     return this.controller.signal.aborted;
   }
