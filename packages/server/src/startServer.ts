@@ -122,8 +122,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       const conferences = registry.all();
       return {
         conferences: conferences.length,
-        endpoints: conferences.reduce((n, c) => n + c.endpoints.size, 0),
-        waitingPolls: conferences.reduce((n, c) => n + c.events.waiting, 0),
+        endpoints: conferences.reduce((n, c) => n + c.endpointCount, 0),
+        waitingPolls: conferences.reduce((n, c) => n + c.waitingPolls, 0),
       };
     },
   };

@@ -1,7 +1,9 @@
 import type { components } from '@confer/contract';
-import type { StreamRef } from '../media/MediaRouter.js';
-import { ConferenceMetadata } from './ConferenceMetadata.js';
-import type { Endpoint, StreamRecord, ViewerRecord } from './Endpoint.js';
+import type { EndpointHealth, StreamRef } from '../media/MediaRouter.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
+import { ConferenceMetadata, type MetadataEntry } from './ConferenceMetadata.js';
+import { Endpoint, type AnyMetadata, type StreamRecord, type ViewerRecord } from './Endpoint.js';
+import type { EndpointLiveness } from './EndpointLiveness.js';
 import { EventLog, type ConferenceEvent, type EventDraft, type KnownEventDraft } from './EventLog.js';
 
 type Schemas = components['schemas'];
@@ -21,13 +23,18 @@ export interface ConferenceInit {
   organizationId: string;
   creator: string;
   creatorEndpoint?: string;
+  /** Metadata set at creation, authored by the creator; no event (nobody can have read the conference yet). */
+  metadata?: Record<string, string>;
   eventRetention: number;
   onEvent: EventListener;
 }
 
 /**
- * One conference: its endpoints, streams, viewers, metadata and event stream. It holds state and
- * appends events; the commands decide who may change what.
+ * One conference: its endpoints, streams, viewers, metadata and event stream. Each command method
+ * makes one whole state change and appends its events, so the rules that tie the parts together
+ * (a stream's viewers go with it, an endpoint leaves with its streams and viewers, nothing changes
+ * after the end) hold whoever calls. It is synchronous and does no I/O: the services check who may
+ * act, and close media through the router before they call it. Records it hands out are read-only.
  */
 export class Conference {
   readonly id: string;
@@ -35,18 +42,16 @@ export class Conference {
   readonly mode = 'ROUTER' as const;
   readonly creator: string;
   readonly creatorEndpoint: string | undefined;
-  readonly metadata = new ConferenceMetadata();
+  private readonly metadata = new ConferenceMetadata();
   /** Endpoints by user endpoint id, in join order. */
-  readonly endpoints = new Map<string, Endpoint>();
+  private readonly endpoints = new Map<string, Endpoint>();
   /** Published streams by stream id, in publish order. */
-  readonly streams = new Map<string, StreamRecord>();
-  /** Viewers by viewer id. */
-  readonly viewers = new Map<string, ViewerRecord>();
-  /** Stream ids taken by a publish still waiting for the media plane. */
-  readonly pendingStreamIds = new Set<string>();
-  /** Viewer ids taken by a view still waiting for the media plane. */
-  readonly pendingViewerIds = new Set<string>();
-  readonly events: EventLog;
+  private readonly streams = new Map<string, StreamRecord>();
+  private readonly viewers = new Map<string, ViewerRecord>();
+  /** Ids taken by a publish or view still waiting for the media plane. */
+  private readonly reservedStreamIds = new Set<string>();
+  private readonly reservedViewerIds = new Set<string>();
+  private readonly events: EventLog;
   private readonly pollsByUser = new Map<string, number>();
   private readonly onEvent: EventListener;
   private ended = false;
@@ -58,6 +63,9 @@ export class Conference {
     this.creatorEndpoint = init.creatorEndpoint;
     this.events = new EventLog({ conferenceId: init.id, organizationId: init.organizationId, retention: init.eventRetention });
     this.onEvent = init.onEvent;
+    for (const [key, value] of Object.entries(init.metadata ?? {})) {
+      this.metadata.set(key, value, { userId: init.creator, userEndpointId: init.creatorEndpoint });
+    }
   }
 
   /** The conference id the media plane knows: conference ids are only unique inside an organization. */
@@ -70,48 +78,78 @@ export class Conference {
     return !this.ended;
   }
 
+  /** The `conferenceVersion` the next event will carry. */
+  get version(): number {
+    return this.events.version;
+  }
+
+  /** The version of the oldest event still kept. */
+  get oldestVersion(): number {
+    return this.events.oldestVersion;
+  }
+
+  /** Event polls waiting right now. */
+  get waitingPolls(): number {
+    return this.events.waiting;
+  }
+
+  /** How many endpoints have joined. */
+  get endpointCount(): number {
+    return this.endpoints.size;
+  }
+
   /** The media plane's reference to one of this conference's streams. */
   streamRef(streamId: string): StreamRef {
     return { conferenceId: this.mediaKey, streamId };
   }
 
-  /** Appends one of the contract's known events; the log stamps id, version and time. */
-  append(draft: KnownEventDraft): ConferenceEvent {
-    return this.record(draft, []);
+  /** The joined endpoint with that id. */
+  endpoint(userEndpointId: string): Readonly<Endpoint> | undefined {
+    return this.endpoints.get(userEndpointId);
   }
 
-  /**
-   * Appends a custom event (sendEvent). Its own fields (its timestamp, even userId) are kept; id,
-   * conferenceId, conferenceVersion and organizationId are always the server's.
-   */
-  appendCustom(event: Schemas['CustomEventInput'], actor: EventActor, masks: readonly string[]): ConferenceEvent {
-    const { type, ...fields } = event;
-    return this.record({ type, ...actor, ...fields }, masks);
+  /** Whether this very endpoint is still joined and the conference still live (it may have left during an await). */
+  isJoined(endpoint: Readonly<Endpoint>): boolean {
+    return this.live && this.endpoints.get(endpoint.id) === endpoint;
   }
 
-  private record(draft: EventDraft, masks: readonly string[]): ConferenceEvent {
-    const event = this.events.append(draft);
-    this.onEvent(event, masks);
-    return event;
+  /** The published stream with that id. */
+  stream(streamId: string): Readonly<StreamRecord> | undefined {
+    return this.streams.get(streamId);
+  }
+
+  /** The viewer with that id. */
+  viewer(viewerId: string): Readonly<ViewerRecord> | undefined {
+    return this.viewers.get(viewerId);
+  }
+
+  /** Every joined endpoint, in join order. */
+  allEndpoints(): Readonly<Endpoint>[] {
+    return [...this.endpoints.values()];
+  }
+
+  /** The conference metadata as a JSON object. */
+  metadataEntries(): Record<string, MetadataEntry> {
+    return this.metadata.toJSON();
+  }
+
+  /** Every published stream, in publish order. */
+  allStreams(): Readonly<StreamRecord>[] {
+    return [...this.streams.values()];
   }
 
   /** The streams an endpoint publishes, in publish order. */
-  streamsOf(userEndpointId: string): StreamRecord[] {
+  streamsOf(userEndpointId: string): Readonly<StreamRecord>[] {
     return [...this.streams.values()].filter((s) => s.userEndpointId === userEndpointId);
   }
 
   /** The viewers an endpoint owns. */
-  viewersOwnedBy(userEndpointId: string): ViewerRecord[] {
+  viewersOwnedBy(userEndpointId: string): Readonly<ViewerRecord>[] {
     return [...this.viewers.values()].filter((v) => v.userEndpointId === userEndpointId);
   }
 
-  /** Forgets the viewer records of a stream (the media plane closes the viewers with the stream). */
-  dropViewersOf(streamId: string): void {
-    for (const [id, viewer] of this.viewers) if (viewer.streamId === streamId) this.viewers.delete(id);
-  }
-
   /** The endpoints a user has joined with. */
-  endpointsOf(userId: string): Endpoint[] {
+  endpointsOf(userId: string): Readonly<Endpoint>[] {
     return [...this.endpoints.values()].filter((e) => e.userId === userId);
   }
 
@@ -127,6 +165,160 @@ export class Conference {
     return this.pollsByUser.has(userId);
   }
 
+  /** The events from `fromVersion` on, as soon as there are any; see {@link EventLog.wait}. */
+  waitForEvents(fromVersion: number, waitMs: number, signal?: AbortSignal): Promise<ConferenceEvent[]> {
+    return this.events.wait(fromVersion, waitMs, signal);
+  }
+
+  /**
+   * Adds an endpoint and appends its ConferenceJoinedEvent. `createLiveness` runs only once the
+   * endpoint is accepted, so a refused join leaves no timer behind.
+   */
+  join(userEndpointId: string, userId: string, metadata: AnyMetadata, createLiveness: () => EndpointLiveness): Readonly<Endpoint> {
+    this.assertLive();
+    if (this.endpoints.has(userEndpointId)) {
+      throw ConferenceDomainError.conflict(`userEndpointId ${userEndpointId} has already joined conference ${this.id}`);
+    }
+    const endpoint = new Endpoint(userEndpointId, userId, metadata, createLiveness());
+    this.endpoints.set(userEndpointId, endpoint);
+    this.append({ type: 'ConferenceJoinedEvent', userId, userEndpointId, metadata });
+    return endpoint;
+  }
+
+  /**
+   * Removes an endpoint with everything it has here: each stream it publishes (with its viewers and
+   * a ConferenceStreamUnpublishedEvent), the viewers it owns, its liveness timer; then appends its
+   * ConferenceLeftEvent.
+   */
+  leave(userEndpointId: string, reason: string): void {
+    const endpoint = this.requireEndpoint(userEndpointId);
+    for (const stream of this.streamsOf(endpoint.id)) this.unpublish(stream.id, reason);
+    for (const viewer of this.viewersOwnedBy(endpoint.id)) this.viewers.delete(viewer.id);
+    endpoint.liveness.close();
+    this.endpoints.delete(endpoint.id);
+    this.append({ type: 'ConferenceLeftEvent', ...actorOf(endpoint), reason });
+  }
+
+  /** Sets an endpoint's health; a change appends one ConferenceEndpointStateChangedEvent, no change appends none. */
+  setEndpointState(userEndpointId: string, state: EndpointHealth): void {
+    const endpoint = this.requireEndpoint(userEndpointId);
+    if (endpoint.state === state) return;
+    endpoint.state = state;
+    this.append({ type: 'ConferenceEndpointStateChangedEvent', ...actorOf(endpoint), state });
+  }
+
+  /** Replaces an endpoint's metadata and appends ConferenceParticipantMetadataUpdatedEvent. */
+  setParticipantMetadata(userEndpointId: string, metadata: AnyMetadata): void {
+    const endpoint = this.requireEndpoint(userEndpointId);
+    endpoint.metadata = metadata;
+    this.append({ type: 'ConferenceParticipantMetadataUpdatedEvent', ...actorOf(endpoint), newMetadata: metadata });
+  }
+
+  /** Sets one conference metadata key on behalf of an endpoint and appends ConferenceMetadataUpdatedEvent. */
+  setMetadata(userEndpointId: string, key: string, value: string): void {
+    const actor = actorOf(this.requireEndpoint(userEndpointId));
+    this.metadata.set(key, value, actor);
+    this.append({ type: 'ConferenceMetadataUpdatedEvent', ...actor, key, operation: 'SET', value });
+  }
+
+  /** Removes one conference metadata key (which must exist) and appends ConferenceMetadataUpdatedEvent. */
+  removeMetadata(userEndpointId: string, key: string): void {
+    const actor = actorOf(this.requireEndpoint(userEndpointId));
+    if (!this.metadata.has(key)) throw ConferenceDomainError.notFound(`metadata key ${key} not found in conference ${this.id}`);
+    this.metadata.remove(key);
+    this.append({ type: 'ConferenceMetadataUpdatedEvent', ...actor, key, operation: 'REMOVE' });
+  }
+
+  /** Holds a stream id while the media plane works on its publish; conflict when it is published or held. */
+  reserveStreamId(streamId: string): void {
+    this.assertLive();
+    if (this.streams.has(streamId) || this.reservedStreamIds.has(streamId)) {
+      throw ConferenceDomainError.conflict(`streamId ${streamId} is already published in conference ${this.id}`);
+    }
+    this.reservedStreamIds.add(streamId);
+  }
+
+  /** Lets go of a stream id held by {@link reserveStreamId} (before {@link publish}, or when the publish failed). */
+  releaseStreamId(streamId: string): void {
+    this.reservedStreamIds.delete(streamId);
+  }
+
+  /** Records a stream its endpoint publishes and appends ConferenceStreamPublishedEvent. */
+  publish(stream: StreamRecord): void {
+    const endpoint = this.requireEndpoint(stream.userEndpointId);
+    if (this.streams.has(stream.id)) throw ConferenceDomainError.conflict(`streamId ${stream.id} is already published in conference ${this.id}`);
+    this.streams.set(stream.id, { ...stream });
+    this.append({ type: 'ConferenceStreamPublishedEvent', ...actorOf(endpoint), streamId: stream.id, streamType: stream.type, metadata: stream.metadata });
+  }
+
+  /** Removes a stream and every viewer of it, and appends its one ConferenceStreamUnpublishedEvent (caused by its publisher). */
+  unpublish(streamId: string, reason: string): void {
+    const stream = this.requireStream(streamId);
+    for (const [id, viewer] of this.viewers) if (viewer.streamId === streamId) this.viewers.delete(id);
+    this.streams.delete(streamId);
+    this.append({ type: 'ConferenceStreamUnpublishedEvent', ...this.publisherOf(stream), streamId, streamType: stream.type, reason });
+  }
+
+  /** Replaces a stream's metadata and appends ConferenceStreamMetadataUpdatedEvent. */
+  setStreamMetadata(streamId: string, metadata: AnyMetadata): void {
+    const stream = this.requireStream(streamId);
+    stream.metadata = metadata;
+    this.append({ type: 'ConferenceStreamMetadataUpdatedEvent', ...this.publisherOf(stream), streamId, newMetadata: metadata });
+  }
+
+  /** Records a stream's video bitrate cap and appends ConferencePublishedStreamBitrateUpdatedEvent. */
+  setStreamBitrate(streamId: string, videoBitrate: number): void {
+    const stream = this.requireStream(streamId);
+    stream.videoBitrate = videoBitrate;
+    this.append({ type: 'ConferencePublishedStreamBitrateUpdatedEvent', ...this.publisherOf(stream), streamId, videoBitrate });
+  }
+
+  /** Holds a viewer id while the media plane works on its view; conflict when it is in use or held. */
+  reserveViewerId(viewerId: string): void {
+    this.assertLive();
+    if (this.viewers.has(viewerId) || this.reservedViewerIds.has(viewerId)) {
+      throw ConferenceDomainError.conflict(`viewerId ${viewerId} is already in use in conference ${this.id}`);
+    }
+    this.reservedViewerIds.add(viewerId);
+  }
+
+  /** Lets go of a viewer id held by {@link reserveViewerId}. */
+  releaseViewerId(viewerId: string): void {
+    this.reservedViewerIds.delete(viewerId);
+  }
+
+  /** Records a viewer of a published stream (viewers are not in the aggregate: no event). */
+  addViewer(viewer: ViewerRecord): void {
+    this.requireEndpoint(viewer.userEndpointId);
+    this.requireStream(viewer.streamId);
+    if (this.viewers.has(viewer.id)) throw ConferenceDomainError.conflict(`viewerId ${viewer.id} is already in use in conference ${this.id}`);
+    this.viewers.set(viewer.id, { ...viewer });
+  }
+
+  /** Forgets a viewer (no event); nothing happens when it is already gone. */
+  removeViewer(viewerId: string): void {
+    this.viewers.delete(viewerId);
+  }
+
+  /**
+   * Appends a custom event (sendEvent). Its own fields (its timestamp, even userId) are kept; id,
+   * conferenceId, conferenceVersion and organizationId are always the server's.
+   */
+  sendEvent(event: Schemas['CustomEventInput'], actor: EventActor, masks: readonly string[]): ConferenceEvent {
+    this.assertLive();
+    const { type, ...fields } = event;
+    return this.record({ type, ...actor, ...fields }, masks);
+  }
+
+  /** Drops every stream and viewer, appends ConferenceEndedEvent and closes: the conference is gone. */
+  end(actor: EventActor, reason?: string): void {
+    this.assertLive();
+    this.streams.clear();
+    this.viewers.clear();
+    this.append({ type: 'ConferenceEndedEvent', ...actor, ...(reason === undefined ? {} : { reason }) });
+    this.close();
+  }
+
   /** Stops every timer and answers every waiting poll; the conference is gone afterwards. */
   close(): void {
     if (this.ended) return;
@@ -135,56 +327,40 @@ export class Conference {
     this.events.close();
   }
 
-  /** The `Conference` aggregate. */
-  toAggregate(): Schemas['Conference'] {
-    return {
-      id: this.id,
-      organizationId: this.organizationId,
-      mode: this.mode,
-      creator: this.creator,
-      ...(this.creatorEndpoint === undefined ? {} : { creatorEndpoint: this.creatorEndpoint }),
-      empty: this.endpoints.size === 0,
-      metadata: this.metadata.toJSON(),
-      participants: [...this.endpoints.values()].map((endpoint) => ({
-        id: endpoint.id,
-        userId: endpoint.userId,
-        metadata: endpoint.metadata,
-        state: endpoint.state,
-        streams: this.streamsOf(endpoint.id).map((stream) => ({
-          id: { id: stream.id },
-          type: stream.type,
-          metadata: stream.metadata,
-          ...(stream.videoBitrate === undefined ? {} : { videoBitrate: stream.videoBitrate }),
-        })),
-      })),
-      version: this.events.version,
-    };
+  private append(draft: KnownEventDraft): void {
+    this.record(draft, []);
   }
 
-  /** The `ConferenceSimpleView`: endpoints grouped by user. */
-  toSimpleView(): Schemas['ConferenceSimpleView'] {
-    const users = new Map<string, Schemas['ConferenceSimpleViewParticipantEndpoint'][]>();
-    for (const endpoint of this.endpoints.values()) {
-      const list = users.get(endpoint.userId) ?? [];
-      list.push({
-        id: endpoint.id,
-        metadata: endpoint.metadata,
-        state: endpoint.state,
-        streams: this.streamsOf(endpoint.id).map((s) => ({ id: s.id, type: s.type, metadata: s.metadata })),
-      });
-      users.set(endpoint.userId, list);
-    }
-    return {
-      id: this.id,
-      mode: this.mode,
-      metadata: this.metadata.toJSON(),
-      participants: [...users].map(([id, endpoints]) => ({ id, endpoints })),
-      version: this.events.version,
-    };
+  private record(draft: EventDraft, masks: readonly string[]): ConferenceEvent {
+    const event = this.events.append(draft);
+    this.onEvent(event, masks);
+    return event;
   }
 
-  /** The `ConferenceSummary` create answers. */
-  toSummary(): Schemas['ConferenceSummary'] {
-    return { id: this.id, mode: this.mode, version: this.events.version };
+  private assertLive(): void {
+    if (this.ended) throw ConferenceDomainError.notFound(`conference ${this.id} has ended`);
   }
+
+  private requireEndpoint(userEndpointId: string): Endpoint {
+    this.assertLive();
+    const endpoint = this.endpoints.get(userEndpointId);
+    if (!endpoint) throw ConferenceDomainError.notFound(`userEndpointId ${userEndpointId} has not joined conference ${this.id}`);
+    return endpoint;
+  }
+
+  private requireStream(streamId: string): StreamRecord {
+    this.assertLive();
+    const stream = this.streams.get(streamId);
+    if (!stream) throw ConferenceDomainError.notFound(`streamId ${streamId} is not published in conference ${this.id}`);
+    return stream;
+  }
+
+  // A stream's events name its publisher, who is joined for as long as the stream exists.
+  private publisherOf(stream: StreamRecord): EventActor {
+    return actorOf(this.requireEndpoint(stream.userEndpointId));
+  }
+}
+
+function actorOf(endpoint: Endpoint): { userId: string; userEndpointId: string } {
+  return { userId: endpoint.userId, userEndpointId: endpoint.id };
 }

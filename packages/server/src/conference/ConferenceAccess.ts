@@ -1,6 +1,6 @@
 import { isService, type Principal } from '../auth/Principal.js';
-import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { Conference } from './Conference.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { ConferenceRegistry } from './ConferenceRegistry.js';
 import type { Endpoint, StreamRecord, ViewerRecord } from './Endpoint.js';
 
@@ -31,8 +31,8 @@ export class ConferenceAccess {
   }
 
   /** The caller's own endpoint in the conference: 404 when it has not joined, 403 when another user's. */
-  ownEndpoint(principal: Principal, conference: Conference, userEndpointId: string): Endpoint {
-    const endpoint = conference.endpoints.get(userEndpointId);
+  ownEndpoint(principal: Principal, conference: Conference, userEndpointId: string): Readonly<Endpoint> {
+    const endpoint = conference.endpoint(userEndpointId);
     if (!endpoint) throw ConferenceDomainError.notFound(`userEndpointId ${userEndpointId} has not joined conference ${conference.id}`);
     if (endpoint.userId !== principal.userId) {
       throw ConferenceDomainError.forbidden(`userEndpointId ${userEndpointId} belongs to another user`);
@@ -42,8 +42,8 @@ export class ConferenceAccess {
   }
 
   /** A stream published by that endpoint: 404 when unknown, 403 when another endpoint's. */
-  ownStream(conference: Conference, endpoint: Endpoint, streamId: string): StreamRecord {
-    const stream = conference.streams.get(streamId);
+  ownStream(conference: Conference, endpoint: Readonly<Endpoint>, streamId: string): Readonly<StreamRecord> {
+    const stream = conference.stream(streamId);
     if (!stream) throw ConferenceDomainError.notFound(`streamId ${streamId} is not published in conference ${conference.id}`);
     if (stream.userEndpointId !== endpoint.id) {
       throw ConferenceDomainError.forbidden(`streamId ${streamId} is published by another endpoint than ${endpoint.id}`);
@@ -52,15 +52,15 @@ export class ConferenceAccess {
   }
 
   /** A stream anyone in the conference may view: 404 when unknown. */
-  publishedStream(conference: Conference, streamId: string): StreamRecord {
-    const stream = conference.streams.get(streamId);
+  publishedStream(conference: Conference, streamId: string): Readonly<StreamRecord> {
+    const stream = conference.stream(streamId);
     if (!stream) throw ConferenceDomainError.notFound(`streamId ${streamId} is not published in conference ${conference.id}`);
     return stream;
   }
 
   /** A viewer owned by that endpoint, of that stream: 404 when unknown, 403 when another endpoint's. */
-  ownViewer(conference: Conference, endpoint: Endpoint, viewerId: string, streamId: string): ViewerRecord {
-    const viewer = conference.viewers.get(viewerId);
+  ownViewer(conference: Conference, endpoint: Readonly<Endpoint>, viewerId: string, streamId: string): Readonly<ViewerRecord> {
+    const viewer = conference.viewer(viewerId);
     if (!viewer) throw ConferenceDomainError.notFound(`viewerId ${viewerId} not found in conference ${conference.id}`);
     if (viewer.userEndpointId !== endpoint.id) {
       throw ConferenceDomainError.forbidden(`viewerId ${viewerId} belongs to another endpoint than ${endpoint.id}`);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { components } from '@confer/contract';
 import { isService, type Principal } from '../auth/Principal.js';
-import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { EndpointHealth } from '../media/MediaRouter.js';
 import type { Conference, EventListener } from './Conference.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { ConferenceRegistry } from './ConferenceRegistry.js';
-import { Endpoint } from './Endpoint.js';
+import { conferenceAggregate, conferenceSummary } from './ConferenceViews.js';
 import { EndpointLiveness, type GhostTimings } from './EndpointLiveness.js';
 import type { MediaTeardown } from './MediaTeardown.js';
 
@@ -43,85 +43,70 @@ export class ConferenceLifecycle {
       organizationId: principal.organizationId,
       creator: principal.userId,
       ...(body.creatorEndpoint === undefined ? {} : { creatorEndpoint: body.creatorEndpoint }),
+      ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
       eventRetention: this.settings.eventRetention,
       onEvent: this.settings.onEvent,
     });
-    for (const [key, value] of Object.entries(body.metadata ?? {})) {
-      conference.metadata.set(key, value, { userId: principal.userId, userEndpointId: body.creatorEndpoint });
-    }
-    return conference.toSummary();
+    return conferenceSummary(conference);
   }
 
   /** POST join: adds the caller's endpoint (idempotent for the same user) and answers the aggregate. */
   join(principal: Principal, body: Schemas['JoinConferenceWebCommand']): Schemas['Conference'] {
     const conference = this.access.conference(principal, body.conferenceId);
-    const existing = conference.endpoints.get(body.userEndpointId);
+    const existing = conference.endpoint(body.userEndpointId);
     if (existing) {
       this.access.ownEndpoint(principal, conference, existing.id);
-      return conference.toAggregate();
+      return conferenceAggregate(conference);
     }
     const endpointId = body.userEndpointId;
     const userId = principal.userId;
-    const liveness = new EndpointLiveness(this.settings.ghost, {
-      onStateChange: (state) => this.changeState(conference, endpointId, state),
-      onGhost: (reason) => this.removeGhost(conference, endpointId, reason),
-      isPolling: () => conference.isPolling(userId),
-    });
-    const metadata = body.metadata ?? {};
-    conference.endpoints.set(endpointId, new Endpoint(endpointId, userId, metadata, liveness));
-    conference.append({ type: 'ConferenceJoinedEvent', userId, userEndpointId: endpointId, metadata });
-    return conference.toAggregate();
+    const createLiveness = () =>
+      new EndpointLiveness(this.settings.ghost, {
+        onStateChange: (state) => this.changeState(conference, endpointId, state),
+        onGhost: (reason) => this.removeGhost(conference, endpointId, reason),
+        isPolling: () => conference.isPolling(userId),
+      });
+    conference.join(endpointId, userId, body.metadata ?? {}, createLiveness);
+    return conferenceAggregate(conference);
   }
 
   /** POST leave: unpublishes the endpoint's streams (an event each), stops its viewers, then leaves. */
   leave(principal: Principal, body: Schemas['LeaveConferenceWebCommand']): void {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
-    this.removeEndpoint(conference, endpoint, body.reason ?? 'left');
+    this.removeEndpoint(conference, endpoint.id, body.reason ?? 'left');
   }
 
   /** POST end: closes all media, appends ConferenceEndedEvent, answers waiting polls; the conference is gone. */
   end(principal: Principal, body: Schemas['EndConferenceWebCommand']): void {
     const conference = this.access.conference(principal, body.conferenceId);
     // A service may end any conference of its organization; a user only through its own endpoint.
-    if (!isService(principal) || conference.endpoints.has(body.userEndpointId)) {
+    if (!isService(principal) || conference.endpoint(body.userEndpointId)) {
       this.access.ownEndpoint(principal, conference, body.userEndpointId);
     }
     this.teardown.closeAll(conference);
-    conference.append({
-      type: 'ConferenceEndedEvent',
-      userId: principal.userId,
-      userEndpointId: body.userEndpointId,
-      ...(body.reason === undefined ? {} : { reason: body.reason }),
-    });
-    conference.close();
+    conference.end({ userId: principal.userId, userEndpointId: body.userEndpointId }, body.reason);
     this.registry.remove(conference);
   }
 
   /** The media plane's verdict on an endpoint; ignored for conferences and endpoints that are gone. */
   onEndpointHealth(mediaKey: string, userEndpointId: string, health: EndpointHealth): void {
-    this.registry.getByMediaKey(mediaKey)?.endpoints.get(userEndpointId)?.liveness.setMediaHealth(health);
+    this.registry.getByMediaKey(mediaKey)?.endpoint(userEndpointId)?.liveness.setMediaHealth(health);
   }
 
-  private removeEndpoint(conference: Conference, endpoint: Endpoint, reason: string): void {
-    const actor = { userId: endpoint.userId, userEndpointId: endpoint.id };
-    for (const stream of conference.streamsOf(endpoint.id)) this.teardown.unpublish(conference, stream, actor, reason);
-    for (const viewer of conference.viewersOwnedBy(endpoint.id)) this.teardown.stopViewer(conference, viewer);
-    endpoint.liveness.close();
-    conference.endpoints.delete(endpoint.id);
-    conference.append({ type: 'ConferenceLeftEvent', ...actor, reason });
+  private removeEndpoint(conference: Conference, endpointId: string, reason: string): void {
+    this.teardown.closeEndpoint(conference, endpointId);
+    conference.leave(endpointId, reason);
   }
 
+  // A liveness timer may fire after its endpoint left or its conference ended; the report is moot then.
   private changeState(conference: Conference, endpointId: string, state: EndpointHealth): void {
-    const endpoint = conference.endpoints.get(endpointId);
-    if (!endpoint || !conference.live) return;
-    endpoint.state = state;
-    conference.append({ type: 'ConferenceEndpointStateChangedEvent', userId: endpoint.userId, userEndpointId: endpoint.id, state });
+    if (!conference.live || !conference.endpoint(endpointId)) return;
+    conference.setEndpointState(endpointId, state);
   }
 
   private removeGhost(conference: Conference, endpointId: string, reason: string): void {
-    const endpoint = conference.endpoints.get(endpointId);
-    if (!endpoint || !conference.live) return;
-    this.removeEndpoint(conference, endpoint, reason);
+    if (!conference.live || !conference.endpoint(endpointId)) return;
+    this.removeEndpoint(conference, endpointId, reason);
   }
 }

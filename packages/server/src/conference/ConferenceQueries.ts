@@ -1,8 +1,9 @@
 import type { components } from '@confer/contract';
 import type { Principal } from '../auth/Principal.js';
-import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { Conference } from './Conference.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
+import { conferenceAggregate, conferenceSimpleView } from './ConferenceViews.js';
 import type { ConferenceEvent } from './EventLog.js';
 
 type Schemas = components['schemas'];
@@ -17,12 +18,12 @@ export class ConferenceQueries {
 
   /** GET /{id}: the Conference aggregate. */
   getConference(principal: Principal, id: string): Schemas['Conference'] {
-    return this.access.readable(principal, id).toAggregate();
+    return conferenceAggregate(this.access.readable(principal, id));
   }
 
   /** GET /{id}/simpleView: endpoints grouped by user. */
   simpleView(principal: Principal, id: string): Schemas['ConferenceSimpleView'] {
-    return this.access.readable(principal, id).toSimpleView();
+    return conferenceSimpleView(this.access.readable(principal, id));
   }
 
   /**
@@ -32,13 +33,13 @@ export class ConferenceQueries {
    */
   async getEvents(principal: Principal, id: string, fromVersion: number, signal: AbortSignal): Promise<ConferenceEvent[]> {
     const conference = this.access.readable(principal, id);
-    const oldest = conference.events.oldestVersion;
+    const oldest = conference.oldestVersion;
     if (fromVersion < oldest) {
       throw ConferenceDomainError.expired(`query.v ${fromVersion} is older than the oldest event kept (${oldest}): read the conference again`, oldest);
     }
     conference.trackPoll(principal.userId, 1);
     try {
-      return await conference.events.wait(fromVersion, this.eventWaitMs, signal);
+      return await conference.waitForEvents(fromVersion, this.eventWaitMs, signal);
     } finally {
       conference.trackPoll(principal.userId, -1);
       touchEndpointsOf(conference, principal.userId);

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { components } from '@confer/contract';
 import type { Principal } from '../auth/Principal.js';
-import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { MediaRouter } from '../media/MediaRouter.js';
-import type { Conference } from './Conference.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
-import type { Endpoint } from './Endpoint.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { MediaTeardown } from './MediaTeardown.js';
 
 type Schemas = components['schemas'];
@@ -33,10 +31,7 @@ export class MediaCommands {
       throw ConferenceDomainError.invalid('body.conferenceStreamType must be MIC, CAM, MIC_AND_CAM or SCREEN');
     }
     const streamId = body.streamId?.id ?? randomUUID();
-    if (conference.streams.has(streamId) || conference.pendingStreamIds.has(streamId)) {
-      throw ConferenceDomainError.conflict(`streamId ${streamId} is already published in conference ${conference.id}`);
-    }
-    conference.pendingStreamIds.add(streamId);
+    conference.reserveStreamId(streamId);
     let sdpAnswer: string;
     try {
       ({ sdpAnswer } = await this.media.publish({
@@ -48,27 +43,18 @@ export class MediaCommands {
         ...(body.videoBitrate === undefined ? {} : { videoBitrate: body.videoBitrate }),
       }));
     } finally {
-      conference.pendingStreamIds.delete(streamId);
+      conference.releaseStreamId(streamId);
     }
-    if (!this.stillJoined(conference, endpoint)) {
-      this.teardown.discardStream(conference, streamId);
+    if (!conference.isJoined(endpoint)) {
+      this.teardown.closeStream(conference, streamId);
       throw ConferenceDomainError.notFound(`userEndpointId ${endpoint.id} left conference ${conference.id} while publishing`);
     }
-    const metadata = body.metadata ?? {};
-    conference.streams.set(streamId, {
+    conference.publish({
       id: streamId,
       userEndpointId: endpoint.id,
       type: body.conferenceStreamType,
-      metadata,
+      metadata: body.metadata ?? {},
       ...(body.videoBitrate === undefined ? {} : { videoBitrate: body.videoBitrate }),
-    });
-    conference.append({
-      type: 'ConferenceStreamPublishedEvent',
-      userId: endpoint.userId,
-      userEndpointId: endpoint.id,
-      streamId,
-      streamType: body.conferenceStreamType,
-      metadata,
     });
     return { sdpAnswer, streamId: { id: streamId } };
   }
@@ -86,7 +72,8 @@ export class MediaCommands {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
     const stream = this.access.ownStream(conference, endpoint, body.streamId.id);
-    this.teardown.unpublish(conference, stream, { userId: endpoint.userId, userEndpointId: endpoint.id }, 'unpublished');
+    this.teardown.closeStream(conference, stream.id);
+    conference.unpublish(stream.id, 'unpublished');
   }
 
   /** POST viewStream: answers the viewer's offer; the viewer id is the request's or a generated one. */
@@ -95,10 +82,7 @@ export class MediaCommands {
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
     const stream = this.access.publishedStream(conference, body.streamId.id);
     const viewerId = body.viewerId ?? randomUUID();
-    if (conference.viewers.has(viewerId) || conference.pendingViewerIds.has(viewerId)) {
-      throw ConferenceDomainError.conflict(`viewerId ${viewerId} is already in use in conference ${conference.id}`);
-    }
-    conference.pendingViewerIds.add(viewerId);
+    conference.reserveViewerId(viewerId);
     let sdpAnswer: string;
     try {
       ({ sdpAnswer } = await this.media.view({
@@ -109,13 +93,15 @@ export class MediaCommands {
         sdpOffer: body.sdpOffer,
       }));
     } finally {
-      conference.pendingViewerIds.delete(viewerId);
+      conference.releaseViewerId(viewerId);
     }
-    if (!this.stillJoined(conference, endpoint) || conference.streams.get(stream.id) !== stream) {
-      this.teardown.stopViewer(conference, { id: viewerId, userEndpointId: endpoint.id, streamId: stream.id });
+    const viewer = { id: viewerId, userEndpointId: endpoint.id, streamId: stream.id };
+    // The very stream: one unpublished and published again under its id meanwhile has other media.
+    if (!conference.isJoined(endpoint) || conference.stream(stream.id) !== stream) {
+      this.teardown.closeViewer(conference, viewer);
       throw ConferenceDomainError.notFound(`streamId ${stream.id} or userEndpointId ${endpoint.id} left conference ${conference.id} while viewing`);
     }
-    conference.viewers.set(viewerId, { id: viewerId, userEndpointId: endpoint.id, streamId: stream.id });
+    conference.addViewer(viewer);
     return { sdpAnswer, viewerId };
   }
 
@@ -132,7 +118,8 @@ export class MediaCommands {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
     const viewer = this.access.ownViewer(conference, endpoint, body.viewerId, body.streamId.id);
-    this.teardown.stopViewer(conference, viewer);
+    this.teardown.closeViewer(conference, viewer);
+    conference.removeViewer(viewer.id);
   }
 
   /**
@@ -148,18 +135,7 @@ export class MediaCommands {
     if (streams.length === 0) throw ConferenceDomainError.invalid(`userEndpointId ${endpoint.id} publishes no stream`);
     for (const stream of streams) {
       this.media.setVideoBitrate(conference.streamRef(stream.id), videoBitrate);
-      stream.videoBitrate = videoBitrate;
-      conference.append({
-        type: 'ConferencePublishedStreamBitrateUpdatedEvent',
-        userId: endpoint.userId,
-        userEndpointId: endpoint.id,
-        streamId: stream.id,
-        videoBitrate,
-      });
+      conference.setStreamBitrate(stream.id, videoBitrate);
     }
-  }
-
-  private stillJoined(conference: Conference, endpoint: Endpoint): boolean {
-    return conference.live && conference.endpoints.get(endpoint.id) === endpoint;
   }
 }

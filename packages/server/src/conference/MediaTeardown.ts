@@ -1,12 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { MediaRouter } from '../media/MediaRouter.js';
-import type { Conference, EventActor } from './Conference.js';
-import type { StreamRecord, ViewerRecord } from './Endpoint.js';
+import type { Conference } from './Conference.js';
+import type { ViewerRecord } from './Endpoint.js';
 
 /**
- * Closes media on behalf of the control plane. The control-plane state always follows the request
- * (a stream that is unpublished is gone from the aggregate), even when the media plane has already
- * lost the stream: its failure is logged, not returned.
+ * Closes media on behalf of the control plane, before the {@link Conference} records the change.
+ * The control-plane state always follows the request (a stream that is unpublished is gone from the
+ * aggregate), even when the media plane has already lost the stream: its failure is logged, not
+ * returned.
  */
 export class MediaTeardown {
   constructor(
@@ -14,32 +15,29 @@ export class MediaTeardown {
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  /** Unpublishes one stream: media first, then its viewer records, then one ConferenceStreamUnpublishedEvent. */
-  unpublish(conference: Conference, stream: StreamRecord, actor: EventActor, reason: string): void {
-    this.safely(`unpublish ${stream.id}`, () => this.media.unpublish(conference.streamRef(stream.id)));
-    conference.dropViewersOf(stream.id);
-    conference.streams.delete(stream.id);
-    conference.append({ type: 'ConferenceStreamUnpublishedEvent', ...actor, streamId: stream.id, streamType: stream.type, reason });
+  /** Closes a stream's media, and with it its viewers' (also one the control plane never recorded). */
+  closeStream(conference: Conference, streamId: string): void {
+    this.safely(`unpublish ${streamId}`, () => this.media.unpublish(conference.streamRef(streamId)));
   }
 
-  /** Closes the media of a stream the control plane never recorded (its publisher left meanwhile). */
-  discardStream(conference: Conference, streamId: string): void {
-    this.safely(`discard ${streamId}`, () => this.media.unpublish(conference.streamRef(streamId)));
-  }
-
-  /** Stops one viewer and forgets it (viewers are not in the aggregate: no event). */
-  stopViewer(conference: Conference, viewer: ViewerRecord): void {
+  /** Closes one viewer's media. */
+  closeViewer(conference: Conference, viewer: Readonly<ViewerRecord>): void {
     this.safely(`stop viewer ${viewer.id}`, () => this.media.stopView(conference.streamRef(viewer.streamId), viewer.id));
-    conference.viewers.delete(viewer.id);
+  }
+
+  /** Closes the media of a leaving endpoint: its streams (their viewers close with them), then the viewers it owns. */
+  closeEndpoint(conference: Conference, userEndpointId: string): void {
+    const streams = conference.streamsOf(userEndpointId);
+    for (const stream of streams) this.closeStream(conference, stream.id);
+    const closedWithStreams = new Set(streams.map((s) => s.id));
+    for (const viewer of conference.viewersOwnedBy(userEndpointId)) {
+      if (!closedWithStreams.has(viewer.streamId)) this.closeViewer(conference, viewer);
+    }
   }
 
   /** Closes every stream (and so every viewer) of a conference that is ending. */
   closeAll(conference: Conference): void {
-    for (const stream of conference.streams.values()) {
-      this.safely(`unpublish ${stream.id}`, () => this.media.unpublish(conference.streamRef(stream.id)));
-    }
-    conference.streams.clear();
-    conference.viewers.clear();
+    for (const stream of conference.allStreams()) this.closeStream(conference, stream.id);
   }
 
   private safely(what: string, action: () => void): void {

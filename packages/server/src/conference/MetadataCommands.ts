@@ -1,7 +1,7 @@
 import type { components } from '@confer/contract';
 import { isService, type Principal } from '../auth/Principal.js';
-import { ConferenceDomainError } from './ConferenceDomainError.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
+import { ConferenceDomainError } from './ConferenceDomainError.js';
 import { JsonPathMask } from './JsonPathMask.js';
 
 type Schemas = components['schemas'];
@@ -14,17 +14,11 @@ export class MetadataCommands {
   updateMetadata(principal: Principal, body: Schemas['UpdateConferenceMetadataWebCommand']): void {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
-    const actor = { userId: endpoint.userId, userEndpointId: endpoint.id };
     if (body.operation === 'SET') {
       if (body.value === undefined) throw ConferenceDomainError.invalid('body.value is required when body.operation is SET');
-      conference.metadata.set(body.key, body.value, actor);
-      conference.append({ type: 'ConferenceMetadataUpdatedEvent', ...actor, key: body.key, operation: 'SET', value: body.value });
+      conference.setMetadata(endpoint.id, body.key, body.value);
     } else if (body.operation === 'REMOVE') {
-      if (!conference.metadata.has(body.key)) {
-        throw ConferenceDomainError.notFound(`metadata key ${body.key} not found in conference ${conference.id}`);
-      }
-      conference.metadata.remove(body.key);
-      conference.append({ type: 'ConferenceMetadataUpdatedEvent', ...actor, key: body.key, operation: 'REMOVE' });
+      conference.removeMetadata(endpoint.id, body.key);
     } else {
       throw ConferenceDomainError.invalid('body.operation must be SET or REMOVE');
     }
@@ -34,13 +28,7 @@ export class MetadataCommands {
   updateParticipantMetadata(principal: Principal, body: Schemas['UpdateConferenceParticipantMetadataWebCommand']): void {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
-    endpoint.metadata = body.newMetadata ?? {};
-    conference.append({
-      type: 'ConferenceParticipantMetadataUpdatedEvent',
-      userId: endpoint.userId,
-      userEndpointId: endpoint.id,
-      newMetadata: endpoint.metadata,
-    });
+    conference.setParticipantMetadata(endpoint.id, body.newMetadata ?? {});
   }
 
   /**
@@ -60,14 +48,7 @@ export class MetadataCommands {
       }
       stream = streams[0]!;
     }
-    stream.metadata = body.newMetadata ?? {};
-    conference.append({
-      type: 'ConferenceStreamMetadataUpdatedEvent',
-      userId: endpoint.userId,
-      userEndpointId: endpoint.id,
-      streamId: stream.id,
-      newMetadata: stream.metadata,
-    });
+    conference.setStreamMetadata(stream.id, body.newMetadata ?? {});
   }
 
   /**
@@ -85,7 +66,7 @@ export class MetadataCommands {
         throw ConferenceDomainError.invalid(`body.masks[${index}]: ${(error as Error).message}`);
       }
     });
-    conference.appendCustom(body.event, { userId: principal.userId }, masks);
-    return { eventsSent: conference.endpoints.size };
+    conference.sendEvent(body.event, { userId: principal.userId }, masks);
+    return { eventsSent: conference.endpointCount };
   }
 }
