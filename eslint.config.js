@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'demo/dist/', 'packages/contract/schema.d.ts', 'test-results/', 'playwright-report/', 'bench/results/'] },
+  { ignores: ['node_modules/', '**/dist/', 'packages/contract/schema.d.ts', 'test-results/', 'playwright-report/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
