@@ -5,7 +5,10 @@ const executablePath = resolveChromium();
 const onCi = Boolean(process.env.CI);
 
 /**
- * Real calls in real Chromium against the in-process reference server (e2e/globalSetup.ts).
+ * Real calls in real Chromium against the in-process reference server (e2e/globalSetup.ts): project
+ * `chromium`. Project `lab` (e2e/lab, see e2e/README.md) runs calls between Chromium and Firefox
+ * across network namespaces with injected faults, each test in its own lab with its own server;
+ * `npm run e2e:lab` runs it alone, and it skips itself where namespaces cannot be made.
  * Each test opens one browser context per participant, so one worker per core at most; the
  * default is one, because a 4-party call already keeps both cores of the reference machine busy
  * encoding, forwarding and decoding. E2E_WORKERS raises it on bigger machines.
@@ -33,4 +36,9 @@ export default defineConfig({
     navigationTimeout: 15_000,
     launchOptions: { args: CHROMIUM_ARGS, ...(executablePath ? { executablePath } : {}) },
   },
+  projects: [
+    { name: 'chromium', testIgnore: 'lab/**' },
+    // Each lab test starts a server and one browser process per participant, and waits out its faults.
+    { name: 'lab', testMatch: 'lab/**/*.spec.ts', timeout: 150_000 },
+  ],
 });

@@ -31,11 +31,11 @@ export class Participant {
     readonly page: Page,
   ) {}
 
-  /** Opens the harness page for `name` in a fresh context. */
-  static async open(browser: Browser, name: string): Promise<Participant> {
+  /** Opens the harness page for `name` in a fresh context (`harnessUrl`: elsewhere than the run's page server, e.g. in e2e/lab). */
+  static async open(browser: Browser, name: string, harnessUrl = `${e2eUrls().pages}/e2e/fixtures/harness.html`): Promise<Participant> {
     const context = await openContext(browser);
     const page = await context.newPage();
-    await page.goto(`${e2eUrls().pages}/e2e/fixtures/harness.html`);
+    await page.goto(harnessUrl);
     await page.waitForFunction(() => window.harness !== undefined);
     return new Participant(name, name.toLowerCase(), context, page);
   }

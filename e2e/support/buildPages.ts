@@ -11,6 +11,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export interface ServedPages {
   /** Origin of the static server, e.g. http://127.0.0.1:41234 (no trailing slash). */
   url: string;
+  /** The built pages on disk, for servers that browsers elsewhere can reach (e2e/lab serves them inside its network). */
+  dir: string;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function buildAndServePages(serverUrl: string): Promise<ServedPages
   if (address === null || typeof address === 'string') throw new Error('vite preview has no TCP address');
   return {
     url: `http://127.0.0.1:${address.port}`,
+    dir: outDir,
     async close() {
       await server.close();
       await rm(outDir, { recursive: true, force: true });

@@ -34,33 +34,40 @@ export interface MediaCounts {
  * census init script, so this works on any page) and every remote `<video>` element.
  */
 export async function snapshotMedia(page: Page): Promise<MediaSnapshot> {
-  return page.evaluate(async () => {
-    const inbound: InboundRtp[] = [];
-    for (const pc of window.__rtcCensus.peerConnections) {
-      if (pc.connectionState === 'closed') continue;
-      const report = await pc.getStats();
-      report.forEach((stat: Record<string, unknown>) => {
-        if (stat.type !== 'inbound-rtp') return;
-        inbound.push({
-          kind: stat.kind as 'audio' | 'video',
-          trackIdentifier: String(stat.trackIdentifier),
-          packetsReceived: Number(stat.packetsReceived ?? 0),
-          framesDecoded: Number(stat.framesDecoded ?? 0),
-        });
+  return page.evaluate(readMediaSnapshot);
+}
+
+/**
+ * The in-page half of {@link snapshotMedia}, for any driver that can evaluate a function in a page
+ * (Playwright, or puppeteer for Firefox in e2e/lab). Runs in the browser: it is sent as source text,
+ * so it must not use anything from outside its own body.
+ */
+export async function readMediaSnapshot(): Promise<MediaSnapshot> {
+  const inbound: InboundRtp[] = [];
+  for (const pc of window.__rtcCensus.peerConnections) {
+    if (pc.connectionState === 'closed') continue;
+    const report = await pc.getStats();
+    report.forEach((stat: Record<string, unknown>) => {
+      if (stat.type !== 'inbound-rtp') return;
+      inbound.push({
+        kind: stat.kind as 'audio' | 'video',
+        trackIdentifier: String(stat.trackIdentifier),
+        packetsReceived: Number(stat.packetsReceived ?? 0),
+        framesDecoded: Number(stat.framesDecoded ?? 0),
       });
-    }
-    const videos = [...document.querySelectorAll<HTMLVideoElement>('video[data-remote="true"]')].map((video) => {
-      const stream = video.srcObject instanceof MediaStream ? video.srcObject : undefined;
-      return {
-        streamId: video.dataset.streamId ?? '',
-        type: video.dataset.type ?? '',
-        videoWidth: video.videoWidth,
-        videoTrackIds: stream?.getVideoTracks().map((t) => t.id) ?? [],
-        audioTrackIds: stream?.getAudioTracks().map((t) => t.id) ?? [],
-      };
     });
-    return { inbound, videos };
+  }
+  const videos = [...document.querySelectorAll<HTMLVideoElement>('video[data-remote="true"]')].map((video) => {
+    const stream = video.srcObject instanceof MediaStream ? video.srcObject : undefined;
+    return {
+      streamId: video.dataset.streamId ?? '',
+      type: video.dataset.type ?? '',
+      videoWidth: video.videoWidth,
+      videoTrackIds: stream?.getVideoTracks().map((t) => t.id) ?? [],
+      audioTrackIds: stream?.getAudioTracks().map((t) => t.id) ?? [],
+    };
   });
+  return { inbound, videos };
 }
 
 /**
@@ -94,11 +101,17 @@ const MEDIA_TIMEOUT_MS = 30_000;
  * them keeps flowing (frames decoded and audio packets received grow between two readings).
  */
 export async function expectMediaFlowing(page: Page, expected: MediaCounts, who = 'participant'): Promise<void> {
-  await expect
-    .poll(async () => countFlowing(await snapshotMedia(page)), { message: `${who} plays ${JSON.stringify(expected)}`, timeout: MEDIA_TIMEOUT_MS })
-    .toEqual(expected);
-  const first = await snapshotMedia(page);
-  await expect
-    .poll(async () => countFlowing(await snapshotMedia(page), first), { message: `${who}'s media keeps flowing`, timeout: MEDIA_TIMEOUT_MS })
-    .toEqual(expected);
+  await expectSnapshotsFlowing(() => snapshotMedia(page), expected, who);
+}
+
+/** {@link expectMediaFlowing} over any way of taking a {@link MediaSnapshot} (e.g. a Firefox page driven by puppeteer). */
+export async function expectSnapshotsFlowing(
+  read: () => Promise<MediaSnapshot>,
+  expected: MediaCounts,
+  who = 'participant',
+  timeout = MEDIA_TIMEOUT_MS,
+): Promise<void> {
+  await expect.poll(async () => countFlowing(await read()), { message: `${who} plays ${JSON.stringify(expected)}`, timeout }).toEqual(expected);
+  const first = await read();
+  await expect.poll(async () => countFlowing(await read(), first), { message: `${who}'s media keeps flowing`, timeout }).toEqual(expected);
 }
