@@ -4,6 +4,7 @@ import { ConferenceDomainError } from './ConferenceDomainError.js';
 import { ConferenceMetadata, type MetadataEntry } from './ConferenceMetadata.js';
 import { Endpoint, type AnyMetadata, type StreamRecord, type ViewerRecord } from './Endpoint.js';
 import type { EndpointLiveness } from './EndpointLiveness.js';
+import type { EventBatch } from './EventBatch.js';
 import { EventLog, type ConferenceEvent, type EventDraft, type KnownEventDraft } from './EventLog.js';
 
 type Schemas = components['schemas'];
@@ -166,7 +167,7 @@ export class Conference {
   }
 
   /** The events from `fromVersion` on, as soon as there are any; see {@link EventLog.wait}. */
-  waitForEvents(fromVersion: number, waitMs: number, signal?: AbortSignal): Promise<ConferenceEvent[]> {
+  waitForEvents(fromVersion: number, waitMs: number, signal?: AbortSignal): Promise<EventBatch> {
     return this.events.wait(fromVersion, waitMs, signal);
   }
 

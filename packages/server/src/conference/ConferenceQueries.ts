@@ -4,7 +4,7 @@ import type { Conference } from './Conference.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
 import { ConferenceDomainError } from './ConferenceDomainError.js';
 import { conferenceAggregate, conferenceSimpleView } from './ConferenceViews.js';
-import type { ConferenceEvent } from './EventLog.js';
+import type { EventBatch } from './EventBatch.js';
 
 type Schemas = components['schemas'];
 
@@ -31,7 +31,7 @@ export class ConferenceQueries {
    * the first one; 410 (with oldestVersion) when N is older than what is kept. While it waits, the
    * caller's endpoints count as alive for the ghost rule.
    */
-  async getEvents(principal: Principal, id: string, fromVersion: number, signal: AbortSignal): Promise<ConferenceEvent[]> {
+  async getEvents(principal: Principal, id: string, fromVersion: number, signal: AbortSignal): Promise<EventBatch> {
     const conference = this.access.readable(principal, id);
     const oldest = conference.oldestVersion;
     if (fromVersion < oldest) {

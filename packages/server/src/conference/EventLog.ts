@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { components } from '@confer/contract';
+import { EventBatch } from './EventBatch.js';
 
 /** An event as the API carries it: the base fields plus the fields of its type. */
 export type ConferenceEvent = components['schemas']['ConferenceEvent'];
@@ -28,8 +29,10 @@ export interface EventLogInit {
 
 interface Waiter {
   fromVersion: number;
-  settle(events: ConferenceEvent[]): void;
+  settle(batch: EventBatch): void;
 }
+
+const NO_EVENTS = new EventBatch([]);
 
 /**
  * The event stream of one conference: versions, bounded retention and long-poll waiters.
@@ -71,9 +74,12 @@ export class EventLog {
     this.nextVersion += 1;
     this.retained.push(stored);
     if (this.retained.length > this.init.retention) this.retained.shift();
+    // Waiters are mostly at the same version: one batch (and one serialization) per version asked.
+    const batches = new Map<number, EventBatch>();
     for (const waiter of this.waiters) {
-      const ready = this.since(waiter.fromVersion);
-      if (ready.length > 0) waiter.settle(ready);
+      let batch = batches.get(waiter.fromVersion);
+      if (!batch) batches.set(waiter.fromVersion, (batch = new EventBatch(this.since(waiter.fromVersion))));
+      if (batch.events.length > 0) waiter.settle(batch);
     }
     return stored;
   }
@@ -88,20 +94,20 @@ export class EventLog {
    * Answers the events from `fromVersion` on as soon as there are any, or `[]` after `waitMs`, when
    * `signal` aborts (the client hung up) or when the log closes.
    */
-  wait(fromVersion: number, waitMs: number, signal?: AbortSignal): Promise<ConferenceEvent[]> {
+  wait(fromVersion: number, waitMs: number, signal?: AbortSignal): Promise<EventBatch> {
     const ready = this.since(fromVersion);
-    if (ready.length > 0 || this.closed || signal?.aborted) return Promise.resolve(ready);
+    if (ready.length > 0 || this.closed || signal?.aborted) return Promise.resolve(ready.length > 0 ? new EventBatch(ready) : NO_EVENTS);
     return new Promise((resolve) => {
       const waiter: Waiter = {
         fromVersion,
-        settle: (events) => {
+        settle: (batch) => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           this.waiters.delete(waiter);
-          resolve(events);
+          resolve(batch);
         },
       };
-      const onAbort = () => waiter.settle([]);
+      const onAbort = () => waiter.settle(NO_EVENTS);
       const timer = setTimeout(onAbort, waitMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);
@@ -112,6 +118,6 @@ export class EventLog {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const waiter of this.waiters) waiter.settle([]);
+    for (const waiter of this.waiters) waiter.settle(NO_EVENTS);
   }
 }

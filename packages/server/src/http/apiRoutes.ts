@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { operations } from '@confer/contract';
 import type { Principal } from '../auth/Principal.js';
+import { EventBatch } from '../conference/EventBatch.js';
 import type { TokenService } from '../auth/TokenService.js';
 import { bearerAuth, principalOf } from './bearerAuth.js';
 import type { OpenApiDocument, OperationId } from './OpenApiDocument.js';
@@ -24,7 +25,7 @@ export interface OperationCall<Op extends ApiOperationId> {
   signal: AbortSignal;
 }
 
-/** A handler per operation; `undefined` answers 204, anything else 200 with JSON. */
+/** A handler per operation; `undefined` answers 204, an `EventBatch` its ready bytes, anything else 200 with JSON. */
 export type OperationHandlers = { [Op in ApiOperationId]: (call: OperationCall<Op>) => unknown };
 
 /** What the API routes are built from. */
@@ -66,6 +67,7 @@ export async function registerApiRoutes(app: FastifyInstance, init: ApiRoutesIni
             signal: controller.signal,
           });
           if (result === undefined) return reply.code(204).send();
+          if (result instanceof EventBatch) return reply.type('application/json; charset=utf-8').send(result.json);
           return result;
         },
       });

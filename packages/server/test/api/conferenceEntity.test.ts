@@ -160,11 +160,22 @@ describe('Conference entity', () => {
     expect(c.version).toBe(2);
   });
 
+  it('wakes every poll waiting at the same version with one batch, serialized once', async () => {
+    const { conference: c } = conference();
+    join(c, 'a1', 'alice');
+    const polls = Array.from({ length: 3 }, () => c.waitForEvents(c.version, 60_000));
+    join(c, 'b1', 'bob');
+    const [first, ...others] = await Promise.all(polls);
+    for (const other of others) expect(other).toBe(first);
+    expect(first!.events.map((e) => e.userEndpointId)).toEqual(['b1']);
+    expect(JSON.parse(first!.json.toString())).toEqual(first!.events);
+  });
+
   it('keeps only the newest events, as many as its retention', async () => {
     const { conference: c } = conference({ eventRetention: 2 });
     for (const id of ['a1', 'a2', 'a3']) join(c, id, 'alice');
     expect(c.oldestVersion).toBe(1);
-    expect((await c.waitForEvents(0, 0)).map((e) => e.conferenceVersion)).toEqual([1, 2]);
+    expect((await c.waitForEvents(0, 0)).events.map((e) => e.conferenceVersion)).toEqual([1, 2]);
   });
 
   it('ends once: drops every stream and viewer, appends its event, answers waiting polls, and refuses every change afterwards', async () => {
@@ -181,7 +192,7 @@ describe('Conference entity', () => {
     expect(c.viewer('v1')).toBeUndefined();
     expect(types().at(-1)).toBe('ConferenceEndedEvent');
     expect(events.at(-1)).toMatchObject({ userId: 'alice', userEndpointId: 'a1', reason: 'done' });
-    expect(await poll).toEqual([]);
+    expect((await poll).events).toEqual([]);
     const ended = domainError('not-found', 'conference c has ended');
     expect(() => c.end({ userId: 'alice' })).toThrow(ended);
     expect(() => join(c, 'a2', 'alice')).toThrow(ended);
