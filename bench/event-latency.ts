@@ -1,28 +1,55 @@
 /**
- * Benchmark 3: server-side emit to client-side handler. N library `Room`s (in Node: the event loop
- * is the same code a browser runs, and a browser would cap us at 6 connections per origin) long-poll
- * one conference; a separate endpoint sets a conference metadata key, and every room's `event`
+ * Benchmark 3: server-side emit to client-side handler. N library `Room`s long-poll one conference
+ * (in Node: the event loop is the same code a browser runs, and a browser would cap us at 6
+ * connections per origin), spread over several listener processes so that one client event loop is
+ * not what is measured; a separate endpoint sets a conference metadata key, and every room's `event`
  * handler notes when the ConferenceMetadataUpdatedEvent arrives. Emit time is the event's
  * server-side `timestamp`; the server runs in its own process.
  */
-import type { Room } from 'confer';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ListenerMessage } from './event-latency/listenerChild.js';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
-import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
-import { onCleanup } from './support/cleanup.js';
-import { loadLibrary } from './support/libraryInNode.js';
+import { onCleanup, runBenchmark, runConditions, sleep } from './support/cleanup.js';
+import { bundleLibrary, loadLibrary } from './support/libraryInNode.js';
 import { measureCpu } from './support/procStats.js';
-import { startServerProcess } from './support/ServerProcess.js';
+import { startServerProcess, stopChild } from './support/ServerProcess.js';
 
-const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1,50,200').split(',').map(Number);
+const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1,50,200,1000').split(',').map(Number);
 const PINGS = Number(process.env.BENCH_PINGS ?? 30);
+/** Rooms per listener process: a Node process keeps up with about this many at once. */
+const ROOMS_PER_PROCESS = Number(process.env.BENCH_ROOMS_PER_PROCESS ?? 125);
 const PING_KEY = 'bench/ping';
+const CHILD = fileURLToPath(new URL('./event-latency/listenerChild.ts', import.meta.url));
 
 const now = () => performance.timeOrigin + performance.now();
 
-runBenchmark('event-latency', 180_000, async () => {
-  const { ApiClient, Room } = await loadLibrary();
+/** Starts one listener process with `count` rooms and resolves once they have all joined. */
+function startListeners(env: Record<string, string>, count: number, onArrivals: (arrivals: Array<{ ping: number; at: number; sinceEmit: number }>) => void): Promise<ChildProcess> {
+  const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, BENCH_LISTENERS: String(count) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  onCleanup(`listeners ${env.BENCH_PREFIX}`, () => stopChild(child));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`listener process ${env.BENCH_PREFIX} exited with ${code} before joining`)));
+    child.on('message', (message: ListenerMessage) => {
+      if (message.kind === 'ready') resolve(child);
+      else if (message.kind === 'received') onArrivals(message.arrivals);
+    });
+  });
+}
+
+/** Asks a listener process to leave its rooms and waits until it is gone. */
+function leaveAndStop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.send({ kind: 'leave' });
+  });
+}
+
+runBenchmark('event-latency', 420_000, async () => {
+  const { ApiClient } = await loadLibrary();
+  const library = await bundleLibrary();
   const server = await startServerProcess();
   const rows: BenchRow[] = [];
   const details: Record<string, unknown> = {};
@@ -33,36 +60,32 @@ runBenchmark('event-latency', 180_000, async () => {
     const sinceRequest: number[] = [];
     const sinceEmit: number[] = [];
     const sentAt = new Map<number, number>();
-    const rooms: Room[] = [];
-    onCleanup(`rooms of ${count}`, () => Promise.all(rooms.map((room) => room.leave())));
 
     const sender = new ApiClient({ baseUrl: server.url, auth: { clientId: 'demo', clientSecret: 'demo', userId: 'sender' } });
     const senderEndpoint = crypto.randomUUID();
     await sender.create({ conferenceId });
     await sender.join({ conferenceId, userEndpointId: senderEndpoint });
 
-    for (let i = 0; i < count; i += 25) {
-      await Promise.all(
-        Array.from({ length: Math.min(25, count - i) }, async (_, j) => {
-          const room = new Room({ baseUrl: server.url, auth: { clientId: 'demo', clientSecret: 'demo', userId: `listener-${i + j}` }, autoView: false, window: null });
-          room.on('event', (event) => {
-            if (event.type !== 'ConferenceMetadataUpdatedEvent' || event.key !== PING_KEY) return;
-            const at = now();
-            const ping = Number(event.value);
+    const processes = Math.ceil(count / ROOMS_PER_PROCESS);
+    const children: ChildProcess[] = [];
+    for (let p = 0; p < processes; p++) {
+      const share = Math.floor(count / processes) + (p < count % processes ? 1 : 0);
+      const env = { BENCH_LIBRARY: library, BENCH_SERVER: server.url, BENCH_CONFERENCE: conferenceId, BENCH_PING_KEY: PING_KEY, BENCH_PREFIX: `listener-${count}-${p}` };
+      children.push(
+        await startListeners(env, share, (arrivals) => {
+          for (const { ping, at, sinceEmit: delay } of arrivals) {
             received.get(ping)?.push(at);
-            sinceEmit.push(at - Date.parse(event.timestamp));
+            sinceEmit.push(delay);
             sinceRequest.push(at - sentAt.get(ping)!);
-          });
-          rooms.push(room);
-          await room.join(conferenceId);
+          }
         }),
       );
     }
     // Let the join events of the last listeners drain, so every room sits in a fresh long-poll.
-    await sleep(500);
+    await sleep(500 + count);
 
     const cpu = measureCpu([server.pid]);
-    const clientCpu = measureCpu([process.pid]);
+    const clientCpu = measureCpu(children.map((child) => child.pid!));
     let lost = 0;
     const startedAt = now();
     for (let ping = 0; ping < PINGS; ping++) {
@@ -72,24 +95,28 @@ runBenchmark('event-latency', 180_000, async () => {
       const deadline = now() + 3_000;
       while (received.get(ping)!.length < count && now() < deadline) await sleep(1);
       lost += count - received.get(ping)!.length;
-      // A short pause so the rooms are back in their long-polls, as between real-world events.
-      await sleep(50);
+      // A pause so the rooms are back in their long-polls, as between real-world events.
+      await sleep(50 + count / 10);
     }
     const serverCpu = cpu.stop();
-    const clientProcessCpu = clientCpu.stop();
+    const listenerCpu = clientCpu.stop();
     const elapsed = now() - startedAt;
 
-    rows.push({ metric: `${count} clients: emit → handler`, unit: 'ms', summary: summarize(sinceEmit), ...(count === 200 ? { target: '< 20 ms' } : {}) });
+    const target = count === 200 ? { target: '< 15 ms' } : {};
+    rows.push({ metric: `${count} clients: emit → handler`, unit: 'ms', summary: summarize(sinceEmit), ...target });
     rows.push({ metric: `${count} clients: request → handler`, unit: 'ms', summary: summarize(sinceRequest) });
     const lastPerPing = [...received.entries()].filter(([, a]) => a.length > 0).map(([ping, a]) => Math.max(...a) - sentAt.get(ping)!);
     rows.push({ metric: `${count} clients: request → last client`, unit: 'ms', summary: summarize(lastPerPing) });
     if (lost > 0) rows.push({ metric: `${count} clients: deliveries lost (3 s)`, unit: 'count', value: lost });
-    details[`clients${count}`] = { pings: PINGS, lost, serverCpuPercentOfOneCore: serverCpu, clientProcessCpuPercentOfOneCore: clientProcessCpu, elapsedMs: elapsed };
+    details[`clients${count}`] = { pings: PINGS, lost, listenerProcesses: processes, serverCpuPercentOfOneCore: serverCpu, listenerCpuPercentOfOneCore: listenerCpu, elapsedMs: elapsed };
 
-    await Promise.all(rooms.splice(0).map((room) => room.leave()));
+    await Promise.all(children.map(leaveAndStop));
     await sender.leave({ conferenceId, userEndpointId: senderEndpoint });
   }
+  await server.close();
   report('event-latency', rows, {
     ...runConditions(),
-    details, note: 'emit time is the server timestamp (millisecond resolution); clients are library Rooms in one Node process' });
+    details,
+    note: `emit time is the server timestamp (millisecond resolution); clients are library Rooms in listener processes of up to ${ROOMS_PER_PROCESS} rooms each`,
+  });
 });

@@ -11,11 +11,12 @@ type Library = typeof Confer;
 
 
 /**
- * The package entry bundled by esbuild for Node, as an application's bundler would ship it. Node's
- * own ESM loader cannot be used on src/ directly: it hands `webrtc-adapter` (CommonJS with an
- * `__esModule` default) over as `{ default }`, so `new Room()` throws in plain Node; bundlers unwrap it.
+ * The package entry bundled by esbuild for Node, as an application's bundler would ship it, written
+ * to a temporary file (removed at cleanup) that child processes can import too. Node's own ESM
+ * loader cannot be used on src/ directly: it hands `webrtc-adapter` (CommonJS with an `__esModule`
+ * default) over as `{ default }`, so `new Room()` throws in plain Node; bundlers unwrap it.
  */
-export async function loadLibrary(): Promise<Library> {
+export async function bundleLibrary(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'confer-bench-lib-'));
   onCleanup('library bundle', () => rmSync(dir, { recursive: true, force: true }));
   // esbuild keeps a service process alive after a build; stop it with the benchmark.
@@ -32,5 +33,10 @@ export async function loadLibrary(): Promise<Library> {
   });
   const file = path.join(dir, 'confer.mjs');
   writeFileSync(file, result.outputFiles[0]!.contents);
-  return (await import(pathToFileURL(file).href)) as Library;
+  return file;
+}
+
+/** The bundled library, imported into this process. */
+export async function loadLibrary(): Promise<Library> {
+  return (await import(pathToFileURL(await bundleLibrary()).href)) as Library;
 }
