@@ -26,6 +26,10 @@ export interface ServerOptions {
   ghostSickAfterMs: number;
   /** Ghost rule: silent this much longer, it is removed with a ConferenceLeftEvent. Default 60000 ms. */
   ghostRemoveAfterMs: number;
+  /** Ghost rule after a hang-up: an endpoint whose user hung up a waiting event poll, and is silent since, is SICK after this long. Default 5000 ms. */
+  ghostHungUpSickAfterMs: number;
+  /** Ghost rule after a hang-up: silent this much longer, it is removed. Default 10000 ms. */
+  ghostHungUpRemoveAfterMs: number;
   /** Largest request body accepted; larger is 413. Default 1 MiB. */
   bodyLimitBytes: number;
   /** Log level. Default `warn`. Conference events are logged at `info`, masked as sendEvent asked. */
@@ -52,6 +56,8 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   clientsFile: undefined,
   ghostSickAfterMs: 30_000,
   ghostRemoveAfterMs: 60_000,
+  ghostHungUpSickAfterMs: 5_000,
+  ghostHungUpRemoveAfterMs: 10_000,
   bodyLimitBytes: 1_048_576,
   logLevel: 'warn',
   logStream: undefined,
@@ -60,7 +66,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   createMediaRouter: undefined,
 };
 
-const POSITIVE_INTEGERS = ['eventWaitMs', 'eventRetention', 'tokenTtlSeconds', 'ghostSickAfterMs', 'ghostRemoveAfterMs', 'bodyLimitBytes'] as const;
+const POSITIVE_INTEGERS = ['eventWaitMs', 'eventRetention', 'tokenTtlSeconds', 'ghostSickAfterMs', 'ghostRemoveAfterMs', 'ghostHungUpSickAfterMs', 'ghostHungUpRemoveAfterMs', 'bodyLimitBytes'] as const;
 
 /** Fills in defaults and checks values; throws a TypeError naming the bad option. */
 export function resolveServerOptions(options: Partial<ServerOptions>): ServerOptions {
@@ -86,6 +92,8 @@ const ENV_INTEGERS: Record<string, (typeof POSITIVE_INTEGERS)[number] | 'port'> 
   CONFER_TOKEN_TTL_SECONDS: 'tokenTtlSeconds',
   CONFER_GHOST_SICK_AFTER_MS: 'ghostSickAfterMs',
   CONFER_GHOST_REMOVE_AFTER_MS: 'ghostRemoveAfterMs',
+  CONFER_GHOST_HUNG_UP_SICK_AFTER_MS: 'ghostHungUpSickAfterMs',
+  CONFER_GHOST_HUNG_UP_REMOVE_AFTER_MS: 'ghostHungUpRemoveAfterMs',
   CONFER_BODY_LIMIT_BYTES: 'bodyLimitBytes',
 };
 

@@ -78,7 +78,12 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   };
   const lifecycle = new ConferenceLifecycle(registry, access, teardown, {
     eventRetention: settings.eventRetention,
-    ghost: { sickAfterMs: settings.ghostSickAfterMs, removeAfterMs: settings.ghostRemoveAfterMs },
+    ghost: {
+      sickAfterMs: settings.ghostSickAfterMs,
+      removeAfterMs: settings.ghostRemoveAfterMs,
+      hungUpSickAfterMs: settings.ghostHungUpSickAfterMs,
+      hungUpRemoveAfterMs: settings.ghostHungUpRemoveAfterMs,
+    },
     onEvent: logEvent,
   });
   const handlers = conferenceHandlers({

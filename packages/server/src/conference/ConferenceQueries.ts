@@ -1,6 +1,5 @@
 import type { components } from '@confer/contract';
 import type { Principal } from '../auth/Principal.js';
-import type { Conference } from './Conference.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
 import { ConferenceDomainError } from './ConferenceDomainError.js';
 import { conferenceAggregate, conferenceSimpleView } from './ConferenceViews.js';
@@ -42,11 +41,12 @@ export class ConferenceQueries {
       return await conference.waitForEvents(fromVersion, this.eventWaitMs, signal);
     } finally {
       conference.trackPoll(principal.userId, -1);
-      touchEndpointsOf(conference, principal.userId);
+      // A poll the client hung up on while it waited is the last sign of a client that may be gone.
+      const hungUp = signal.aborted && !conference.isPolling(principal.userId);
+      for (const endpoint of conference.endpointsOf(principal.userId)) {
+        if (hungUp) endpoint.liveness.hangUp();
+        else endpoint.liveness.touch();
+      }
     }
   }
-}
-
-function touchEndpointsOf(conference: Conference, userId: string): void {
-  for (const endpoint of conference.endpointsOf(userId)) endpoint.liveness.touch();
 }

@@ -6,6 +6,10 @@ export interface GhostTimings {
   sickAfterMs: number;
   /** Still silent this much longer: removed with a ConferenceLeftEvent. */
   removeAfterMs: number;
+  /** After its user's waiting poll was hung up (a crashed or vanished client), SICK after this long instead. */
+  hungUpSickAfterMs: number;
+  /** ... and removed this much longer after that, unless a new poll or request arrives. */
+  hungUpRemoveAfterMs: number;
 }
 
 /** What a liveness tracker reports to its conference. */
@@ -21,14 +25,16 @@ export interface LivenessCallbacks {
 /**
  * The ghost rule for one endpoint. It is SICK while the media plane says SICK or while it has been
  * silent (no event poll by its user, no request naming it) for `sickAfterMs`; HEALTHY when both are
- * fine again. Silent for `sickAfterMs + removeAfterMs`, it is a ghost. A media failure alone never
- * removes an endpoint whose user still polls: that client is alive and can publish again.
- * One timer at most, re-armed on activity.
+ * fine again. Silent for `sickAfterMs + removeAfterMs`, it is a ghost. A client whose waiting poll
+ * was hung up is most likely gone (a crashed tab closes its sockets): it gets the shorter hung-up
+ * timings until it shows up again. A media failure alone never removes an endpoint whose user still
+ * polls: that client is alive and can publish again. One timer at most, re-armed on activity.
  */
 export class EndpointLiveness {
   private mediaSick = false;
   private silent = false;
   private state: EndpointHealth = 'HEALTHY';
+  private hungUp = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -42,7 +48,8 @@ export class EndpointLiveness {
   /** The endpoint or its user just did something: it is not silent. */
   touch(): void {
     if (this.closed) return;
-    if (this.silent) {
+    if (this.silent || this.hungUp) {
+      this.hungUp = false;
       this.silent = false;
       clearTimeout(this.timer);
       this.armSilenceTimer();
@@ -50,6 +57,14 @@ export class EndpointLiveness {
     } else {
       this.timer?.refresh();
     }
+  }
+
+  /** Its user's waiting poll was hung up by the client: silence now counts with the hung-up timings. */
+  hangUp(): void {
+    if (this.closed || this.silent) return;
+    this.hungUp = true;
+    clearTimeout(this.timer);
+    this.armSilenceTimer();
   }
 
   /** The media plane's verdict on the endpoint's connections. */
@@ -68,7 +83,7 @@ export class EndpointLiveness {
   }
 
   private armSilenceTimer(): void {
-    this.timer = setTimeout(() => this.onSilence(), this.timings.sickAfterMs);
+    this.timer = setTimeout(() => this.onSilence(), this.hungUp ? this.timings.hungUpSickAfterMs : this.timings.sickAfterMs);
   }
 
   private onSilence(): void {
@@ -79,7 +94,7 @@ export class EndpointLiveness {
     this.silent = true;
     this.evaluate();
     if (this.closed) return;
-    this.timer = setTimeout(() => this.onGhost(), this.timings.removeAfterMs);
+    this.timer = setTimeout(() => this.onGhost(), this.hungUp ? this.timings.hungUpRemoveAfterMs : this.timings.removeAfterMs);
   }
 
   private onGhost(): void {
@@ -87,10 +102,12 @@ export class EndpointLiveness {
       this.touch();
       return;
     }
-    const silentMs = this.timings.sickAfterMs + this.timings.removeAfterMs;
+    const { sickAfterMs, removeAfterMs, hungUpSickAfterMs, hungUpRemoveAfterMs } = this.timings;
+    const silentMs = this.hungUp ? hungUpSickAfterMs + hungUpRemoveAfterMs : sickAfterMs + removeAfterMs;
+    const why = this.hungUp ? 'its event poll was hung up, then no event poll and no request' : 'no event poll and no request';
     const media = this.mediaSick ? ', media failed' : '';
     this.close();
-    this.callbacks.onGhost(`ghost: no event poll and no request for ${formatSeconds(silentMs)}${media}`);
+    this.callbacks.onGhost(`ghost: ${why} for ${formatSeconds(silentMs)}${media}`);
   }
 
   private evaluate(): void {

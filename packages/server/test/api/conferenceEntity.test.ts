@@ -24,7 +24,7 @@ function conference(options: { eventRetention?: number } = {}) {
 }
 
 function liveness(): EndpointLiveness {
-  return new EndpointLiveness({ sickAfterMs: 60_000, removeAfterMs: 60_000 }, { onStateChange: () => {}, onGhost: () => {}, isPolling: () => false });
+  return new EndpointLiveness({ sickAfterMs: 60_000, removeAfterMs: 60_000, hungUpSickAfterMs: 60_000, hungUpRemoveAfterMs: 60_000 }, { onStateChange: () => {}, onGhost: () => {}, isPolling: () => false });
 }
 
 function join(target: Conference, endpointId: string, userId: string) {

@@ -76,6 +76,31 @@ describe('ghost rule', () => {
     expect(body.participants).toEqual([expect.objectContaining({ id: 'b1', state: 'HEALTHY' })]);
   });
 
+  it('gives an endpoint whose waiting poll was hung up the short timings: SICK, then removed, saying why', async () => {
+    const { alice, service, conferenceId } = await setup({ eventWaitMs: 60_000, ghostSickAfterMs: 60_000, ghostRemoveAfterMs: 60_000, ghostHungUpSickAfterMs: 200, ghostHungUpRemoveAfterMs: 300 });
+    await alice.post('join', { conferenceId, userEndpointId: 'a1' });
+    const seen = follow(service, conferenceId);
+    // The client vanishes while its poll waits: the connection closes under the waiting poll.
+    await alice.events(conferenceId, 1_000, AbortSignal.timeout(100)).catch(() => undefined);
+    await waitFor(() => seen.some((e) => e.type === 'ConferenceLeftEvent'), 'the hung-up endpoint to be removed');
+    expect(about(seen, 'a1').map((e) => [e.type, e.state ?? e.reason])).toEqual([
+      ['ConferenceEndpointStateChangedEvent', 'SICK'],
+      ['ConferenceLeftEvent', 'ghost: its event poll was hung up, then no event poll and no request for 0.5 s'],
+    ]);
+  });
+
+  it('forgets a hang-up when the client polls again', async () => {
+    const { alice, service, conferenceId } = await setup({ ghostSickAfterMs: 60_000, ghostRemoveAfterMs: 60_000, ghostHungUpSickAfterMs: 300, ghostHungUpRemoveAfterMs: 300 });
+    await alice.post('join', { conferenceId, userEndpointId: 'a1' });
+    const seen = follow(service, conferenceId);
+    await alice.events(conferenceId, 1_000, AbortSignal.timeout(50)).catch(() => undefined);
+    const again = alice.events(conferenceId, 1_000);
+    // Longer than the hung-up timings (600 ms): nothing may happen to a client that came back.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(about(seen, 'a1')).toEqual([]);
+    await again;
+  });
+
   it('makes a SICK endpoint HEALTHY again when its user polls, and does not remove it', async () => {
     const { alice, service, conferenceId } = await setup({ ghostSickAfterMs: 150, ghostRemoveAfterMs: 60_000 });
     await alice.post('join', { conferenceId, userEndpointId: 'a1' });
