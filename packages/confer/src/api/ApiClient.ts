@@ -15,15 +15,23 @@ export interface ApiClientOptions {
   auth: AuthOptions;
   /** The fetch to use; `globalThis.fetch` by default. */
   fetch?: typeof fetch;
+  /** How long a request may wait for its answer before it fails with code `timeout` (default 10 000 ms; 0 for none). */
+  requestTimeoutMs?: number;
   /** Clock for token expiry. @internal */
   now?: () => number;
 }
 
-/** Per-request options: cancellation, and `keepalive` for requests sent while the page unloads. */
+/** Per-request options: cancellation, a timeout, and `keepalive` for requests sent while the page unloads. */
 export interface RequestOptions {
   signal?: AbortSignal;
+  /** Sent with fetch keepalive and at once with the cached token, whatever its age (no token request first). */
   keepalive?: boolean;
+  /** This request's timeout instead of the client's `requestTimeoutMs`. */
+  timeoutMs?: number;
 }
+
+/** The default of `requestTimeoutMs`. @internal */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 type Answer<D> = { data?: D; error?: unknown; response: Response };
 type RequestInitPart = { headers: Record<string, string>; signal?: AbortSignal; keepalive?: boolean };
@@ -32,9 +40,11 @@ type RequestInitPart = { headers: Record<string, string>; signal?: AbortSignal; 
 export class ApiClient {
   private readonly client: Client<paths>;
   private readonly tokens: TokenProvider;
+  private readonly timeoutMs: number;
 
   constructor(options: ApiClientOptions) {
     if (!options.baseUrl) throw ConferenceError.invalidState('baseUrl is required');
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const fetchImpl = options.fetch ?? globalThis.fetch;
     // Called through a closure: a bare reference to window.fetch invoked as a method of another
     // object throws "Illegal invocation" in browsers.
@@ -158,14 +168,14 @@ export class ApiClient {
     return this.send('sendEvent', options, true, (init) => this.client.POST('/rtc-api/conferences/sendEvent', { ...init, body }));
   }
 
-  /** The current token if one is cached and fresh (used by the `pagehide` leave, which cannot wait). @internal */
+  /** The current token if one is cached, whatever its age (a keepalive request cannot wait for a new one). @internal */
   cachedToken(): string | undefined {
     return this.tokens.cached();
   }
 
   /**
-   * Runs one request: adds the bearer token, turns a thrown failure and an HTTP error alike into a
-   * ConferenceError, and on a 401 asks for a new token and tries once more.
+   * Runs one request: adds the bearer token, turns a thrown failure, an HTTP error and a request that
+   * outlives its timeout alike into a ConferenceError, and on a 401 asks for a new token and tries once more.
    */
   private async send<D>(
     operation: string,
@@ -173,26 +183,54 @@ export class ApiClient {
     authenticated: boolean,
     request: (init: RequestInitPart) => Promise<Answer<D>>,
   ): Promise<D> {
-    const { signal, keepalive } = options;
-    for (let attempt = 0; ; attempt++) {
-      if (signal?.aborted) throw ConferenceError.aborted(operation);
-      const token = authenticated ? await this.tokens.token(signal) : undefined;
-      const init: RequestInitPart = { headers: token ? { Authorization: `Bearer ${token}` } : {} };
-      if (signal) init.signal = signal;
-      if (keepalive) init.keepalive = true;
-      let answer: Answer<D>;
-      try {
-        answer = await request(init);
-      } catch (cause) {
-        if (signal?.aborted) throw ConferenceError.aborted(operation);
-        throw ConferenceError.network(operation, cause);
+    const { keepalive } = options;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    // One signal for the caller's cancellation and the timeout; the token request and the retry after a 401 share it.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const cancel = () => controller.abort();
+    let timedOut = false;
+    const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), controller.abort()), timeoutMs) : undefined;
+    if (options.signal?.aborted) controller.abort();
+    else options.signal?.addEventListener('abort', cancel, { once: true });
+    const stopped = () => (timedOut ? ConferenceError.timeout(operation, timeoutMs) : ConferenceError.aborted(operation));
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (signal.aborted) throw stopped();
+        const cached = keepalive && attempt === 0 ? this.tokens.cached() : undefined;
+        const token = authenticated ? (cached ?? (await untilAborted(this.tokens.token(signal), signal))) : undefined;
+        const init: RequestInitPart = { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal };
+        if (keepalive) init.keepalive = true;
+        let answer: Answer<D>;
+        try {
+          // Raced with the signal: a fetch that ignores it (a polyfill, a test double) must not outlive the timeout.
+          answer = await untilAborted(request(init), signal);
+        } catch (cause) {
+          if (signal.aborted) throw stopped();
+          throw ConferenceError.network(operation, cause);
+        }
+        if (signal.aborted) throw stopped();
+        const { status } = answer.response;
+        if (answer.response.ok) return answer.data as D;
+        if (status === 401 && token !== undefined && attempt === 0 && this.tokens.invalidate(token)) continue;
+        throw ConferenceError.api(operation, status, answer.error);
       }
-      // A fetch that ignores its signal (a polyfill, a test double) must not resurrect an aborted call.
-      if (signal?.aborted) throw ConferenceError.aborted(operation);
-      const { status } = answer.response;
-      if (answer.response.ok) return answer.data as D;
-      if (status === 401 && token !== undefined && attempt === 0 && this.tokens.invalidate(token)) continue;
-      throw ConferenceError.api(operation, status, answer.error);
+    } catch (caught) {
+      // The token request fails with its own operation; a timeout or abort is this request's.
+      if (signal.aborted && caught instanceof ConferenceError && (caught.code === 'aborted' || caught.code === 'timeout')) throw stopped();
+      throw caught;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', cancel);
     }
   }
+}
+
+/** Settles with `promise`, or rejects as soon as `signal` aborts (a `getToken` callback cannot be cancelled, nor some fetches). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(ConferenceError.aborted('getToken'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -10,6 +10,8 @@ export type ConferenceErrorCode =
   | 'network'
   /** The request was cancelled, usually by `leave()`. */
   | 'aborted'
+  /** No answer within the request's timeout (`requestTimeoutMs`, or the long poll's own); `operation` says which. */
+  | 'timeout'
   /** Offer/answer failed: the browser refused an SDP or the server's answer is unusable. */
   | 'negotiation'
   /** Capturing the camera, microphone or screen failed. */
@@ -73,6 +75,11 @@ export class ConferenceError extends Error {
     return new ConferenceError('aborted', `${operation} was aborted`, { operation });
   }
 
+  /** A request that got no answer within `timeoutMs`. */
+  static timeout(operation: string, timeoutMs: number): ConferenceError {
+    return new ConferenceError('timeout', `${operation} got no answer within ${timeoutMs} ms`, { operation });
+  }
+
   /** A method called in the wrong state. */
   static invalidState(message: string): ConferenceError {
     return new ConferenceError('invalid-state', message);
@@ -93,9 +100,9 @@ export class ConferenceError extends Error {
     return error instanceof ConferenceError ? error : fallback(error);
   }
 
-  /** True for failures worth retrying later: no answer, or a 5xx. */
+  /** True for failures worth retrying later: no answer (in time), or a 5xx. */
   get isTransient(): boolean {
-    return this.code === 'network' || (this.code === 'api' && (this.status ?? 0) >= 500);
+    return this.code === 'network' || this.code === 'timeout' || (this.code === 'api' && (this.status ?? 0) >= 500);
   }
 }
 

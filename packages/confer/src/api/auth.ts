@@ -32,7 +32,7 @@ export interface IssuedToken {
 export interface TokenProvider {
   /** A usable token, from the cache when it is still fresh. */
   token(signal?: AbortSignal): Promise<string>;
-  /** The cached token without waiting, for `pagehide` where nothing can be awaited for long. */
+  /** The cached token without waiting, whatever its age, for `pagehide` where nothing can be awaited for long. */
   cached(): string | undefined;
   /** Forgets `rejected` after a 401; false when asking again cannot give another token. */
   invalidate(rejected: string): boolean;
@@ -59,7 +59,8 @@ abstract class CachingTokenProvider implements TokenProvider {
   private pending: Promise<string> | undefined;
 
   cached(): string | undefined {
-    return this.fresh() ? this.current : undefined;
+    // Renewal starts at 80 % of a token's life: an older one is still valid, and the page has no time to wait.
+    return this.current;
   }
 
   token(signal?: AbortSignal): Promise<string> {

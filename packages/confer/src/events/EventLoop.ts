@@ -22,15 +22,23 @@ export interface EventLoopOptions {
   onConnectionChange: (connected: boolean) => void;
   onStop: (stop: EventLoopStop) => void;
   logger: Logger;
+  /** How long the server holds a poll that has no event before it answers `[]`; a poll unanswered 3 s later is given up. */
+  pollTimeoutMs?: number;
   backoff?: BackoffOptions;
   random?: () => number;
 }
+
+/** The server's wait when none is given: the reference server answers an idle poll after 5 s. @internal */
+export const DEFAULT_POLL_TIMEOUT_MS = 5000;
+/** How much later than the server's wait a poll may be answered before it counts as lost (network and load). */
+const POLL_MARGIN_MS = 3000;
 
 /**
  * Long-polls `GET /conferences/{id}/events?v=N` and hands each event over once, in order. A gap
  * (or a 410: the server no longer keeps the events asked for) is repaired by re-reading the
  * aggregate and polling on from its version; network errors and 5xx are retried with jittered
- * backoff from the last version applied, so nothing is lost. @internal
+ * backoff from the last version applied, so nothing is lost. A poll unanswered well after the server's
+ * wait is aborted and counted as a failure: a dropped TCP path is noticed in seconds, not when TCP gives up. @internal
  */
 export class EventLoop {
   private readonly controller = new AbortController();
@@ -64,9 +72,10 @@ export class EventLoop {
     const { api, conferenceId, logger } = this.options;
     const signal = this.controller.signal;
     const policy = new ReconnectPolicy(this.options.backoff, this.options.random);
+    const timeoutMs = (this.options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS) + POLL_MARGIN_MS;
     while (!this.closed) {
       try {
-        const events = await api.getEvents(conferenceId, this.nextVersion, { signal });
+        const events = await api.getEvents(conferenceId, this.nextVersion, { signal, timeoutMs });
         if (this.closed) return;
         policy.reset();
         this.setConnected(true);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiClient, ConferenceError } from '../../src/index.js';
 import { FakeApi, httpError, json } from '../fakes/FakeApi.js';
 
@@ -151,5 +151,49 @@ describe('ApiClient', () => {
     const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch });
     await client.leave(leaveBody, { keepalive: true });
     expect(api.calls[0]?.keepalive).toBe(true);
+  });
+
+  it('sends a keepalive request at once with the cached token, whatever its age; a 401 then gets a new one', async () => {
+    const api = new FakeApi().on('issueToken', () => json({ access_token: `t${api.callsOf('issueToken').length}`, token_type: 'bearer', expires_in: 100 }));
+    let now = 1_000_000;
+    const client = new ApiClient({ baseUrl: 'http://server.test', auth: credentials, fetch: api.fetch, now: () => now });
+    await client.getConference('c1');
+    now += 95_000; // past the early-renewal point: an ordinary request would fetch a new token first
+    expect(client.cachedToken()).toBe('t1');
+    await client.leave(leaveBody, { keepalive: true });
+    expect(api.callsOf('issueToken')).toHaveLength(1);
+    expect(api.callsOf('leave')[0]).toMatchObject({ authorization: 'Bearer t1', keepalive: true });
+
+    api.on('leave', (call) => (call.authorization === 'Bearer t1' ? httpError(401, 'expired') : undefined));
+    await client.leave(leaveBody, { keepalive: true });
+    expect(api.callsOf('leave').slice(1).map((c) => c.authorization)).toEqual(['Bearer t1', 'Bearer t2']);
+  });
+
+  it('fails a request unanswered within requestTimeoutMs with code timeout naming the operation', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const api = new FakeApi().on('publishStream', () => new Promise(() => undefined));
+      const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch, requestTimeoutMs: 4000 });
+      const publishing = caught(client.publishStream({ conferenceId: 'c1', userEndpointId: 'e1', streamId: { id: 's' }, conferenceStreamType: 'MIC', sdpOffer: 'v=0' }));
+      await vi.advanceTimersByTimeAsync(3999);
+      expect(api.callsOf('publishStream')[0]?.signal.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      const error = await publishing;
+      expect(error).toMatchObject({ code: 'timeout', operation: 'publishStream' });
+      expect(error.isTransient).toBe(true);
+      expect(api.callsOf('publishStream')[0]?.signal.aborted).toBe(true);
+      // A per-request timeout wins, and a caller's abort stays an abort.
+      const slow = caught(client.getConference('c1', { timeoutMs: 100 }));
+      api.on('getConference', () => new Promise(() => undefined));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(await slow).toMatchObject({ code: 'timeout', operation: 'getConference' });
+      const controller = new AbortController();
+      const aborted = caught(client.getConference('c1', { signal: controller.signal }));
+      controller.abort();
+      expect(await aborted).toMatchObject({ code: 'aborted', operation: 'getConference' });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

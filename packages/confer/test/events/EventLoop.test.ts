@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiClient } from '../../src/index.js';
 import type { Conference, ConferenceEvent } from '../../src/index.js';
 import { EventLoop } from '../../src/events/EventLoop.js';
@@ -16,7 +16,7 @@ const event = (conferenceVersion: number, type = 'ConferenceMetadataUpdatedEvent
 });
 
 /** Runs a loop against a fake API and records what it reports. */
-function harness(api: FakeApi, options: { fromVersion?: number; auth?: ConstructorParameters<typeof ApiClient>[0]['auth'] } = {}) {
+function harness(api: FakeApi, options: { fromVersion?: number; pollTimeoutMs?: number; auth?: ConstructorParameters<typeof ApiClient>[0]['auth'] } = {}) {
   const client = new ApiClient({ baseUrl: 'http://server.test', auth: options.auth ?? { token: 't' }, fetch: api.fetch });
   const delivered: number[] = [];
   const resyncs: Conference[] = [];
@@ -33,6 +33,7 @@ function harness(api: FakeApi, options: { fromVersion?: number; auth?: Construct
     logger: silentLogger,
     backoff: { initialMs: 2, maxMs: 8 },
     random: () => 0.5,
+    ...(options.pollTimeoutMs ? { pollTimeoutMs: options.pollTimeoutMs } : {}),
   });
   const done = loop.start();
   return { loop, done, delivered, resyncs, connection, stops, polledVersions: () => api.callsOf('getEvents').map((c) => Number(c.url.searchParams.get('v'))) };
@@ -94,6 +95,33 @@ describe('EventLoop', () => {
     expect(run.delivered).toEqual([0, 1]);
     expect(run.polledVersions()).toEqual([0, 1, 1, 1, 1, 2]);
     expect(run.connection).toEqual([false, true]);
+  });
+
+  it('aborts a poll unanswered 3 s after the server\'s wait and counts it as a failure', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const api = new FakeApi();
+      // The first poll is lost on the way (a dropped TCP path): it never answers, whatever its signal says.
+      api.on('getEvents', () => new Promise(() => undefined), { once: true });
+      const run = harness(api, { pollTimeoutMs: 2000 });
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(run.connection).toEqual([]);
+      expect(api.callsOf('getEvents')).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(run.connection).toEqual([false]);
+      expect(api.callsOf('getEvents')[0]?.signal.aborted).toBe(true);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(run.polledVersions()).toEqual([0, 0]);
+      api.push({ type: 'ConferenceMetadataUpdatedEvent' });
+      await vi.advanceTimersByTimeAsync(10);
+      expect(run.delivered).toEqual([0]);
+      expect(run.connection).toEqual([false, true]);
+      run.loop.close();
+      await run.done;
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refreshes the token on 401 and goes on', async () => {
