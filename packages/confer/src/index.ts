@@ -1,12 +1,13 @@
 /** The `confer` package: `Room` for multi-party calls over the Conference REST API, and the typed `ApiClient` beneath it. */
 export { Room } from './room/Room.js';
 export type { RoomOptions, JoinOptions, PublishOptions } from './room/RoomOptions.js';
-export type { RoomEvents, MetadataChange } from './room/events.js';
+export type { RoomEvents, MetadataChange, EndedCause } from './room/events.js';
 export type { RoomState } from './room/RoomState.js';
 export { Participant } from './room/Participant.js';
 export { LocalStream } from './media/LocalStream.js';
 export { RemoteStream } from './media/RemoteStream.js';
 export type { MediaKind } from './media/mediaKinds.js';
+export type { StreamConnectionState } from './media/StreamConnection.js';
 export type { PublishType, CaptureOptions } from './media/capture.js';
 export type { CreatePeerConnection, CreateMediaStream, MediaDevicesLike } from './media/browser.js';
 export { ApiClient } from './api/ApiClient.js';

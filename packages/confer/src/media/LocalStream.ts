@@ -1,6 +1,7 @@
 import type { StreamType } from '../api/types.js';
 import type { MediaKind } from './mediaKinds.js';
 import type { Publisher } from './Publisher.js';
+import type { StreamConnectionState } from './StreamConnection.js';
 
 /** A stream this room publishes, as returned by `room.publish()`. */
 export class LocalStream {
@@ -43,6 +44,11 @@ export class LocalStream {
   /** False once unpublished, by `unpublish()`, `leave()`, the browser's "Stop sharing", or a failure. */
   get published(): boolean {
     return !this.publisher.closed;
+  }
+
+  /** The state of the sending connection: `connecting` until it first connects, `reconnecting` while a lost one is replaced, `failed` when republishing gave up. */
+  get connectionState(): StreamConnectionState {
+    return this.publisher.connectionState;
   }
 
   /** The sending connection's `getStats()` report (outbound-rtp, candidate-pair, remote-inbound-rtp), or undefined once unpublished. */

@@ -12,23 +12,34 @@ export interface PeerSessionOptions {
   onCandidateError: (error: unknown) => void;
   /** The connection state changed; never called after `close()`. */
   onStateChange: (state: RTCPeerConnectionState) => void;
+  /** The connection is lost: `failed`, or `disconnected` for longer than `disconnectedGraceMs`; called at most once, never after `close()`. */
+  onLost: () => void;
+  /** How long `disconnected` may last before the connection counts as lost (default 2000 ms). */
+  disconnectedGraceMs?: number | undefined;
 }
+
+/** The default grace of a `disconnected` connection: ICE often recovers from a short loss by itself. @internal */
+export const DEFAULT_DISCONNECTED_GRACE_MS = 2000;
 
 /**
  * Owns one RTCPeerConnection from creation to close: its handlers, the batching of its ICE candidates,
  * its offer/answer steps and its statistics. Publisher and Viewer hold one at a time and reconnect by
- * closing it and opening another, so `closed` also means "no longer current". @internal
+ * closing it and opening another, so `closed` also means "no longer current". `failed` comes 15-30 s
+ * after the path dies (ICE consent freshness, RFC 7675); `disconnected` within a few seconds, so a
+ * connection that stays disconnected past a short grace is reported lost long before it fails. @internal
  */
 export class PeerSession {
   private readonly pc: RTCPeerConnection;
   private readonly batcher: IceCandidateBatcher;
   private isClosed = false;
+  private isLost = false;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(options: PeerSessionOptions) {
+  constructor(private readonly options: PeerSessionOptions) {
     const pc = options.createPeerConnection(options.rtcConfiguration);
     const batcher = new IceCandidateBatcher(options.sendCandidates, options.onCandidateError);
     pc.onicecandidate = (event) => batcher.add(event.candidate);
-    pc.onconnectionstatechange = () => options.onStateChange(pc.connectionState);
+    pc.onconnectionstatechange = () => this.onState(pc.connectionState);
     this.pc = pc;
     this.batcher = batcher;
   }
@@ -75,9 +86,26 @@ export class PeerSession {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    clearTimeout(this.graceTimer);
     this.batcher.close();
     this.pc.onicecandidate = null;
     this.pc.onconnectionstatechange = null;
     this.pc.close();
+  }
+
+  private onState(state: RTCPeerConnectionState): void {
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    this.options.onStateChange(state);
+    if (state === 'failed') this.lose();
+    else if (state === 'disconnected' && !this.isClosed) {
+      this.graceTimer = setTimeout(() => this.lose(), this.options.disconnectedGraceMs ?? DEFAULT_DISCONNECTED_GRACE_MS);
+    }
+  }
+
+  private lose(): void {
+    if (this.isLost || this.isClosed) return;
+    this.isLost = true;
+    this.options.onLost();
   }
 }

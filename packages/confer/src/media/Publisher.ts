@@ -10,6 +10,8 @@ import type { MediaKind } from './mediaKinds.js';
 import { muteKey } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
 import { acceptedKinds } from './sdp.js';
+import { mayBeDropped, StreamConnection } from './StreamConnection.js';
+import type { Presence, StreamConnectionState } from './StreamConnection.js';
 
 /** Why a publisher stopped: `unpublish()`, the browser ended a screen share, republishing gave up, or the room closed. @internal */
 export type PublisherStopReason = 'unpublished' | 'track-ended' | 'failed' | 'closed';
@@ -31,6 +33,11 @@ export interface PublisherOptions {
   logger: Logger;
   /** Called once, synchronously, when the publisher closes, whatever the reason. */
   onStopped: (reason: PublisherStopReason, error?: ConferenceError) => void;
+  /** The stream's connection state changed. */
+  onConnectionStateChange?: ((state: StreamConnectionState) => void) | undefined;
+  /** Asks the room whether this endpoint is still in the conference (after a 404 or 403); `absent` means the room rejoins and restarts us. */
+  checkPresence?: (() => Promise<Presence>) | undefined;
+  disconnectedGraceMs?: number | undefined;
   backoff?: BackoffOptions;
   random?: () => number;
 }
@@ -38,8 +45,10 @@ export interface PublisherOptions {
 /**
  * Sends one local stream over one sendonly PeerSession: offer → publishStream → answer, ICE trickled
  * after the answer. Bitrate, mute and track replacement act on the live connection without
- * renegotiating; a failed connection is published again (same stream id, new PeerSession) with
- * backoff. @internal
+ * renegotiating. A lost connection is published again at once under the same stream id over a new
+ * PeerSession (then with backoff while that fails): as a reconnection the server may take over
+ * without detaching viewers, or, where it answers 409, by unpublishing first. A 404 or 403 asks the
+ * room whether we were dropped; the stream stays published meanwhile. @internal
  */
 export class Publisher {
   private readonly controller = new AbortController();
@@ -50,9 +59,11 @@ export class Publisher {
   private session: PeerSession | undefined;
   private bitrate: number | undefined;
   private readonly retries: ReconnectPolicy;
+  private readonly connection: StreamConnection;
 
   constructor(private readonly options: PublisherOptions) {
     this.retries = new ReconnectPolicy(options.backoff, options.random);
+    this.connection = new StreamConnection(options.onConnectionStateChange);
     this.owned = new Set(options.ownedTracks);
     this.bitrate = options.videoBitrate;
   }
@@ -80,6 +91,10 @@ export class Publisher {
 
   get closed(): boolean {
     return this.controller.signal.aborted;
+  }
+
+  get connectionState(): StreamConnectionState {
+    return this.connection.state;
   }
 
   isMuted(kind: MediaKind): boolean {
@@ -151,11 +166,12 @@ export class Publisher {
     await this.stopOnServer('unpublished', options.signal);
   }
 
-  /** Publishes again at once with a new peer connection (after the room rejoined). */
+  /** Publishes again at once with a new peer connection (after the room rejoined, or the connection was lost). */
   restart(): void {
     if (this.closed) return;
     this.retries.cancel();
-    void this.queue.push(() => this.republish());
+    this.connection.interrupted();
+    void this.queue.push(() => this.reconnect());
   }
 
   /** Closes the peer connection, timers and listeners and stops owned tracks; idempotent, no network. */
@@ -167,6 +183,7 @@ export class Publisher {
     this.session = undefined;
     for (const track of this.owned) track.stop();
     this.owned.clear();
+    if (reason === 'failed') this.connection.failed();
     this.options.onStopped(reason, error);
   }
 
@@ -191,14 +208,20 @@ export class Publisher {
       rtcConfiguration: this.options.rtcConfiguration,
       sendCandidates: (iceCandidates) =>
         api.addPublishStreamIceCandidates({ conferenceId, userEndpointId, streamId: { id: streamId }, iceCandidates }, { signal: this.controller.signal }),
-      onCandidateError: (error) => logger.warn(`publisher ${streamId}: sending ICE candidates failed`, error),
-      onStateChange: (state) => {
-        if (state === 'connected') this.retries.reset();
-        if (state === 'failed') {
-          logger.debug(`publisher ${streamId}: connection failed, publishing again`);
-          this.scheduleRepublish();
-        }
+      onCandidateError: (error) => {
+        logger.warn(`publisher ${streamId}: sending ICE candidates failed`, error);
+        if (mayBeDropped(error)) void this.options.checkPresence?.();
       },
+      onStateChange: (state) => {
+        if (state !== 'connected') return;
+        this.retries.reset();
+        this.connection.connected();
+      },
+      onLost: () => {
+        logger.debug(`publisher ${streamId}: connection lost, publishing again`);
+        this.restart();
+      },
+      disconnectedGraceMs: this.options.disconnectedGraceMs,
     });
     for (const track of mediaStream.getTracks()) session.addTransceiver(track, { direction: 'sendonly', streams: [mediaStream] });
     this.session = session;
@@ -246,30 +269,46 @@ export class Publisher {
     await sender.setParameters(parameters);
   }
 
-  private scheduleRepublish(): void {
+  private scheduleReconnect(): void {
     if (this.closed) return;
-    this.retries.schedule(() => void this.queue.push(() => this.republish()));
+    this.retries.schedule(() => void this.queue.push(() => this.reconnect()));
   }
 
-  /** Unpublishes the failed connection (the server may still hold it) and publishes again under the same id. */
-  private async republish(): Promise<void> {
+  /**
+   * Publishes again under the same stream id over a new connection: first as a reconnection (a server
+   * that supports it keeps the viewers attached); a 409 (the server still holds the stream and does
+   * not take it over) unpublishes it first, as a fresh publish.
+   */
+  private async reconnect(): Promise<void> {
     if (this.closed) return;
-    const { api, conferenceId, userEndpointId, streamId } = this.options;
-    const session = this.openSession();
-    await ignoreGone(api.unpublishStream({ conferenceId, userEndpointId, streamId: { id: streamId } }, { signal: this.controller.signal }), this.options.logger);
+    const { api, conferenceId, userEndpointId, streamId, logger } = this.options;
     try {
-      await this.negotiate(session);
-    } catch (caught) {
-      if (this.closed) return;
-      const error = caught as ConferenceError;
-      // A 409 means the server still holds the old stream: the unpublish above did not get through yet.
-      if (error.isTransient || error.code === 'negotiation' || error.status === 409) {
-        this.options.logger.debug(`publisher ${streamId}: republish failed (${error.message}); retrying`);
-        this.scheduleRepublish();
-      } else {
-        await this.stopOnServer('failed', undefined, error);
+      try {
+        await this.negotiate(this.openSession());
+      } catch (caught) {
+        if (this.closed || (caught as ConferenceError).status !== 409) throw caught;
+        logger.debug(`publisher ${streamId}: the server keeps the old stream; unpublishing it first`);
+        await ignoreGone(api.unpublishStream({ conferenceId, userEndpointId, streamId: { id: streamId } }, { signal: this.controller.signal }), logger);
+        await this.negotiate(this.openSession());
       }
+    } catch (caught) {
+      if (!this.closed) await this.onReconnectFailure(caught as ConferenceError);
     }
+  }
+
+  /** Retries what may heal, waits for the room when we may have been dropped, and gives up on the rest. */
+  private async onReconnectFailure(error: ConferenceError): Promise<void> {
+    this.options.logger.debug(`publisher ${this.options.streamId}: publishing again failed (${error.message})`);
+    if (mayBeDropped(error)) {
+      const presence = await (this.options.checkPresence?.() ?? Promise.resolve<Presence>('present'));
+      // Dropped: the room joins again and restarts this publisher; the stream stays.
+      if (this.closed || presence === 'absent') return;
+      // 403 while we are in the conference is a refusal; a 404 (or no answer) may be a race with the server.
+      if (error.status === 404 || presence === 'unknown') return this.scheduleReconnect();
+    } else if (error.isTransient || error.code === 'negotiation' || error.status === 409) {
+      return this.scheduleReconnect();
+    }
+    await this.stopOnServer('failed', undefined, error);
   }
 
   /** A replaced or closed session (the publisher closes its own on close) must not go on negotiating. */

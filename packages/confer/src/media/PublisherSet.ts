@@ -4,13 +4,16 @@ import { LocalStream } from './LocalStream.js';
 import type { MediaKind } from './mediaKinds.js';
 import { Publisher } from './Publisher.js';
 import type { PublisherOptions, PublisherStopReason } from './Publisher.js';
+import type { StreamConnectionState } from './StreamConnection.js';
 
 /** What every publisher of a room shares, and whom the set tells when an announced stream stops. @internal */
-export interface PublisherSetOptions extends Omit<PublisherOptions, 'streamId' | 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata' | 'onStopped'> {
+export interface PublisherSetOptions extends Omit<PublisherOptions, 'streamId' | 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata' | 'onStopped' | 'onConnectionStateChange'> {
   /** Captures a camera or microphone for `LocalStream.switchDevice`. */
   captureTrack: (kind: MediaKind, deviceId: string) => Promise<MediaStreamTrack>;
   /** A stream that `publish()` resolved with has stopped, whatever the reason. */
   onStopped: (local: LocalStream, reason: PublisherStopReason, error: ConferenceError | undefined) => void;
+  /** The connection state of a stream that `publish()` resolved with changed. */
+  onConnectionStateChange: (local: LocalStream, state: StreamConnectionState) => void;
 }
 
 /** What one `publish()` sends. @internal */
@@ -36,9 +39,17 @@ export class PublisherSet {
 
   /** Publishes a new stream under a fresh id; rejects (and forgets it) when the first attempt fails. */
   async publish(request: PublishRequest): Promise<LocalStream> {
-    const { captureTrack, onStopped: _onStopped, ...shared } = this.options;
+    const { captureTrack, onStopped: _onStopped, onConnectionStateChange, ...shared } = this.options;
     const streamId = uuid();
-    const publisher = new Publisher({ ...shared, ...request, streamId, onStopped: (reason, error) => this.onStopped(streamId, reason, error) });
+    const publisher = new Publisher({
+      ...shared,
+      ...request,
+      streamId,
+      onStopped: (reason, error) => this.onStopped(streamId, reason, error),
+      onConnectionStateChange: (state) => {
+        if (entry.announced) onConnectionStateChange(entry.local, state);
+      },
+    });
     const entry: Entry = { publisher, local: new LocalStream(publisher, captureTrack), announced: false };
     this.entries.set(streamId, entry);
     await publisher.publish();
@@ -51,7 +62,7 @@ export class PublisherSet {
     return Promise.all([...this.entries.values()].map(({ publisher }) => publisher.unpublish({ signal }))).then(() => undefined);
   }
 
-  /** Publishes everything again with new peer connections (after the room joined again). */
+  /** Publishes everything again under the same stream ids with new peer connections (after the room joined again). */
   restartAll(): void {
     for (const { publisher } of this.entries.values()) publisher.restart();
   }

@@ -1,11 +1,13 @@
 import type { Metadata, StreamType } from '../api/types.js';
 import type { MediaKind } from './mediaKinds.js';
+import type { StreamConnectionState } from './StreamConnection.js';
 
 /** A stream published by another participant. `mediaStream` fills with its tracks while it is viewed. */
 export class RemoteStream {
   /** @internal */
   readonly muted: Record<MediaKind, boolean> = { audio: false, video: false };
   private statsSource: (() => Promise<RTCStatsReport>) | undefined;
+  private connection: StreamConnectionState = 'connecting';
   /** The bitrate cap the publisher announced, in bits per second. */
   videoBitrate: number | undefined;
 
@@ -33,6 +35,16 @@ export class RemoteStream {
   /** Whether the publisher turned its camera off (TRACK_MUTED metadata). */
   get videoMuted(): boolean {
     return this.muted.video;
+  }
+
+  /** The state of the connection that receives it: `connecting` until a view connects, `reconnecting` while it is re-established, `failed` when viewing gave up. */
+  get connectionState(): StreamConnectionState {
+    return this.connection;
+  }
+
+  /** Set by the viewer. @internal */
+  setConnectionState(state: StreamConnectionState): void {
+    this.connection = state;
   }
 
   /** The receiving connection's `getStats()` report (inbound-rtp, candidate-pair), or undefined while it is not viewed. */

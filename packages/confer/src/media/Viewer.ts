@@ -10,6 +10,8 @@ import { kindsOf } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
 import type { RemoteStream } from './RemoteStream.js';
 import { acceptedKinds } from './sdp.js';
+import { mayBeDropped, StreamConnection } from './StreamConnection.js';
+import type { Presence, StreamConnectionState } from './StreamConnection.js';
 
 /** What a Viewer needs. @internal */
 export interface ViewerOptions {
@@ -22,6 +24,11 @@ export interface ViewerOptions {
   logger: Logger;
   /** Viewing failed in a way retrying cannot fix (e.g. 403). */
   onError: (error: ConferenceError) => void;
+  /** The stream's connection state changed (also readable as `stream.connectionState`). */
+  onConnectionStateChange?: ((stream: RemoteStream, state: StreamConnectionState) => void) | undefined;
+  /** Asks the room whether this endpoint is still in the conference (after a 404 or 403); `absent` means the room rejoins and restarts us. */
+  checkPresence?: (() => Promise<Presence>) | undefined;
+  disconnectedGraceMs?: number | undefined;
   backoff?: BackoffOptions;
   random?: () => number;
 }
@@ -29,8 +36,10 @@ export interface ViewerOptions {
 /**
  * Receives one remote stream over one recvonly PeerSession: offer → viewStream → answer, ICE trickled
  * after the answer. Each step runs through its own queue, so events about the stream never race its
- * negotiation; when the connection fails it views the stream again (new PeerSession, new viewer id)
- * with backoff, for as long as it is not closed. @internal
+ * negotiation. A lost connection is viewed again at once over a new PeerSession under the same viewer
+ * id (a server that supports it takes the viewer over; one that answers 409 gets a stopViewStream and
+ * a new viewer id), then with backoff, for as long as it is not closed. The stream's `mediaStream` stays
+ * the same object throughout; its tracks are swapped in place. @internal
  */
 export class Viewer {
   private readonly controller = new AbortController();
@@ -39,9 +48,16 @@ export class Viewer {
   /** The viewer id of the current attempt, once viewStream has been sent for it. */
   private requestedViewerId: string | undefined;
   private readonly retries: ReconnectPolicy;
+  private readonly connection: StreamConnection;
 
   constructor(private readonly options: ViewerOptions) {
     this.retries = new ReconnectPolicy(options.backoff, options.random);
+    const { stream } = options;
+    stream.setConnectionState('connecting');
+    this.connection = new StreamConnection((state) => {
+      stream.setConnectionState(state);
+      options.onConnectionStateChange?.(stream, state);
+    });
   }
 
   /** The stream this viewer receives. */
@@ -61,7 +77,7 @@ export class Viewer {
   start(): Promise<void> {
     const viewerId = uuid();
     const session = this.openSession(viewerId);
-    return this.queue.push(() => this.negotiate(session, viewerId));
+    return this.queue.push(() => this.attempt(session, viewerId));
   }
 
   /** Closes locally, then tells the server (a 404 means the stream or viewer is already gone). */
@@ -71,10 +87,11 @@ export class Viewer {
     if (viewerId) await this.stopOnServer(viewerId, options.signal);
   }
 
-  /** Views the stream again at once with a new peer connection (after the room rejoined). */
+  /** Views the stream again at once with a new peer connection (after the room rejoined, or the connection was lost). */
   restart(): void {
     if (this.closed) return;
     this.retries.cancel();
+    this.connection.interrupted();
     void this.queue.push(() => this.viewAgain());
   }
 
@@ -98,14 +115,20 @@ export class Viewer {
           { conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, iceCandidates },
           { signal: this.controller.signal },
         ),
-      onCandidateError: (error) => logger.warn(`viewer ${stream.streamId}: sending ICE candidates failed`, error),
-      onStateChange: (state) => {
-        if (state === 'connected') this.retries.reset();
-        if (state === 'failed') {
-          logger.debug(`viewer ${stream.streamId}: connection failed`);
-          this.scheduleRetry();
-        }
+      onCandidateError: (error) => {
+        logger.warn(`viewer ${stream.streamId}: sending ICE candidates failed`, error);
+        if (mayBeDropped(error)) void this.options.checkPresence?.();
       },
+      onStateChange: (state) => {
+        if (state !== 'connected') return;
+        this.retries.reset();
+        this.connection.connected();
+      },
+      onLost: () => {
+        logger.debug(`viewer ${stream.streamId}: connection lost, viewing again`);
+        this.restart();
+      },
+      disconnectedGraceMs: this.options.disconnectedGraceMs,
     });
     const transceivers = kindsOf(stream.type).map((kind) => session.addTransceiver(kind, { direction: 'recvonly' }));
     stream.setTracks(transceivers.map((t) => t.receiver.track));
@@ -114,7 +137,7 @@ export class Viewer {
     return session;
   }
 
-  /** Negotiates `session` unless it was replaced or closed meanwhile; every failure ends in a retry, a quiet stop or `onError`. */
+  /** Negotiates `session` unless it was replaced or closed meanwhile; rejects with a ConferenceError. */
   private async negotiate(session: PeerSession, viewerId: string): Promise<void> {
     const { api, conferenceId, userEndpointId, stream } = this.options;
     if (session.closed) return;
@@ -130,20 +153,34 @@ export class Viewer {
       const kinds = acceptedKinds(answer.sdpAnswer);
       stream.setTracks(session.getTransceivers().flatMap((t) => (kinds.has(t.receiver.track.kind as 'audio' | 'video') ? [t.receiver.track] : [])));
     } catch (caught) {
-      if (session.closed) return;
-      const error = ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`viewing ${stream.streamId} failed`, cause));
-      if (error.code === 'api' && error.status === 404) {
-        // The stream went away while we asked for it; its unpublished event closes this viewer.
-        this.options.logger.debug(`viewer ${stream.streamId}: stream is gone`);
-        return;
-      }
-      if (error.isTransient || error.code === 'negotiation' || (error.code === 'api' && error.status === 409)) {
-        this.options.logger.debug(`viewer ${stream.streamId}: ${error.message}; retrying`);
-        this.scheduleRetry();
-        return;
-      }
-      this.options.onError(error);
+      throw ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`viewing ${stream.streamId} failed`, cause));
     }
+  }
+
+  /** One attempt; every failure ends in a retry, a quiet stop, a wait for the room's rejoin, or `onError`. */
+  private async attempt(session: PeerSession, viewerId: string): Promise<void> {
+    try {
+      await this.negotiate(session, viewerId);
+    } catch (caught) {
+      if (!session.closed) await this.onFailure(caught as ConferenceError);
+    }
+  }
+
+  private async onFailure(error: ConferenceError): Promise<void> {
+    const { logger, stream } = this.options;
+    logger.debug(`viewer ${stream.streamId}: ${error.message}`);
+    if (mayBeDropped(error)) {
+      const presence = await (this.options.checkPresence?.() ?? Promise.resolve<Presence>('present'));
+      // Dropped: the room joins again and restarts this viewer.
+      if (this.closed || presence === 'absent') return;
+      // Still in the conference: a 404 means the stream went away (its unpublished event closes this viewer).
+      if (presence === 'present' && error.status === 404) return;
+      if (presence === 'unknown') return this.scheduleRetry();
+    } else if (error.isTransient || error.code === 'negotiation' || error.status === 409) {
+      return this.scheduleRetry();
+    }
+    this.connection.failed();
+    this.options.onError(error);
   }
 
   private scheduleRetry(): void {
@@ -151,14 +188,26 @@ export class Viewer {
     this.retries.schedule(() => void this.queue.push(() => this.viewAgain()));
   }
 
+  /** Views again over a new connection under the same viewer id; on 409 (the server will not take it over) stops it and uses a new one. */
   private async viewAgain(): Promise<void> {
     if (this.closed) return;
     const previous = this.requestedViewerId;
-    const viewerId = uuid();
-    const session = this.openSession(viewerId);
-    this.requestedViewerId = undefined;
-    if (previous) await this.stopOnServer(previous, this.controller.signal);
-    await this.negotiate(session, viewerId);
+    const first = previous ?? uuid();
+    let session = this.openSession(first);
+    try {
+      try {
+        await this.negotiate(session, first);
+      } catch (caught) {
+        if (session.closed || !previous || (caught as ConferenceError).status !== 409) throw caught;
+        this.requestedViewerId = undefined;
+        await this.stopOnServer(previous, this.controller.signal);
+        const viewerId = uuid();
+        session = this.openSession(viewerId);
+        await this.negotiate(session, viewerId);
+      }
+    } catch (caught) {
+      if (!session.closed) await this.onFailure(caught as ConferenceError);
+    }
   }
 
   private async stopOnServer(viewerId: string, signal?: AbortSignal): Promise<void> {

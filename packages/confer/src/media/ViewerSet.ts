@@ -35,9 +35,9 @@ export class ViewerSet {
     return Promise.all(stopping).then(() => undefined);
   }
 
-  /** Views everything again with new peer connections (after the room joined again). */
-  restartAll(): void {
-    for (const viewer of this.viewers.values()) viewer.restart();
+  /** Views again, with new peer connections, every stream that `keep` accepts (after the room joined again). */
+  restartAll(keep: (streamId: string) => boolean): void {
+    for (const [streamId, viewer] of this.viewers) if (keep(streamId)) viewer.restart();
   }
 
   /** Closes every viewer without telling the server. */

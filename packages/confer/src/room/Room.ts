@@ -10,7 +10,7 @@ import type { LocalStream } from '../media/LocalStream.js';
 import type { PublisherStopReason } from '../media/Publisher.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
 import { safeEmit } from '../util/safeEmit.js';
-import type { RoomEvents } from './events.js';
+import type { EndedCause, RoomEvents } from './events.js';
 import type { Participant } from './Participant.js';
 import type { ModelChange } from './RoomModel.js';
 import type { JoinOptions, PublishOptions, ResolvedRoomOptions, RoomOptions } from './RoomOptions.js';
@@ -25,13 +25,14 @@ export class Room {
   private readonly api: ApiClient;
   private readonly config: ResolvedRoomOptions;
   private currentState: RoomState = 'idle';
-  /** The session of the last join; a closed one stays readable (participants, metadata, version). */
+  /** The session of the last join; a closed one stays readable (conference id, metadata, version; its participants and streams are removed). */
   private session: RoomSession | undefined;
 
   constructor(options: RoomOptions) {
     const defaults = browserDefaults();
-    this.api = new ApiClient({ baseUrl: options.baseUrl, auth: options.auth, ...(options.fetch ? { fetch: options.fetch } : {}) });
     this.config = resolveRoomOptions(options, defaults);
+    const { requestTimeoutMs } = this.config;
+    this.api = new ApiClient({ baseUrl: options.baseUrl, auth: options.auth, requestTimeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
     this.config.logger.debug(`confer: ${defaults.browser}, endpoint ${this.config.userEndpointId}`);
   }
 
@@ -89,6 +90,7 @@ export class Room {
       config: this.config,
       conferenceId,
       metadata: options.metadata,
+      create: options.create === true,
       onEvent: (event, changes) => {
         this.apply(session, changes);
         safeEmit(this.emitter, this.config.logger, 'event', event);
@@ -102,6 +104,13 @@ export class Room {
       onStop: (stop) => this.onEventLoopStop(session, stop),
       onViewerError: (error) => this.emitError(error),
       onPublisherStopped: (local, reason, error) => this.onPublisherStopped(local, reason, error),
+      onLocalConnectionStateChange: (local, state) => {
+        if (isInConference(this.currentState)) safeEmit(this.emitter, this.config.logger, 'localStreamConnectionStateChanged', local, state);
+      },
+      onRemoteConnectionStateChange: (stream, state) => {
+        if (isInConference(this.currentState)) safeEmit(this.emitter, this.config.logger, 'remoteStreamConnectionStateChanged', stream, state);
+      },
+      onGone: (what) => (what === 'dropped' ? void this.rejoin(session) : this.onConferenceGone(session)),
     });
     this.session = session;
     this.setState('joining');
@@ -204,9 +213,17 @@ export class Room {
     } else if (stop.kind === 'failed') {
       this.emitError(stop.error);
       this.close('left');
+    } else if (stop.kind === 'ended') {
+      this.close('ended', stop.reason);
     } else {
-      this.close('ended', stop.kind === 'ended' ? stop.reason : 'the conference no longer exists');
+      this.onConferenceGone(session);
     }
+  }
+
+  /** The conference is gone without an end (e.g. the server restarted and forgot it): create it again if we may, else end. */
+  private onConferenceGone(session: RoomSession): void {
+    if (session.create) void this.rejoin(session);
+    else this.close('ended', 'not-found', 'not-found');
   }
 
   /** Turns model changes into viewer actions and events. */
@@ -249,7 +266,7 @@ export class Room {
     } catch (caught) {
       if (session.closed) return;
       const error = caught as ConferenceError;
-      if (error.status === 404) return this.close('ended', 'the conference no longer exists');
+      if (error.status === 404) return this.close('ended', 'not-found', 'not-found');
       this.emitError(error);
       this.close('left');
     }
@@ -261,18 +278,31 @@ export class Room {
     if (reason === 'track-ended' || reason === 'failed') safeEmit(this.emitter, this.config.logger, 'localStreamRemoved', local);
   }
 
-  /** `pagehide` may be the last chance to say goodbye: a keepalive request outlives the page. */
+  /**
+   * `pagehide` may be the last chance to say goodbye: a keepalive request outlives the page. keepalive
+   * also makes the client send it at once with the cached token, whatever its age: asking for a new
+   * one first would die with the page.
+   */
   private leaveOnPagehide(session: RoomSession): void {
     this.api.leave({ conferenceId: session.conferenceId, userEndpointId: this.config.userEndpointId, reason: 'pagehide' }, { keepalive: true }).catch(() => undefined);
     this.close('left');
   }
 
-  /** Closes the session and everything it owns, synchronously; idempotent. */
-  private close(next: 'left' | 'ended', reason?: string): void {
+  /**
+   * Closes the session and everything it owns, synchronously; idempotent. Everyone else is removed
+   * before the state changes and the removals are reported after it, so no listener sees a closed
+   * room that still lists participants or streams.
+   */
+  private close(next: 'left' | 'ended', reason?: string, cause: EndedCause = 'ended'): void {
     if (this.currentState === 'left' || this.currentState === 'ended') return;
+    const removed = this.session?.model.clear() ?? [];
     this.session?.close();
     this.setState(next);
-    if (next === 'ended') safeEmit(this.emitter, this.config.logger, 'ended', reason);
+    for (const change of removed) {
+      if (change.type === 'streamRemoved') safeEmit(this.emitter, this.config.logger, 'streamRemoved', change.stream);
+      else if (change.type === 'participantLeft') safeEmit(this.emitter, this.config.logger, 'participantLeft', change.participant);
+    }
+    if (next === 'ended') safeEmit(this.emitter, this.config.logger, 'ended', reason, cause);
   }
 
   private setState(next: RoomState): void {

@@ -136,6 +136,13 @@ export class RoomModel {
     return changes;
   }
 
+  /** Removes every participant and stream (the room closed) and reports each removal. */
+  clear(): ModelChange[] {
+    const changes: ModelChange[] = [];
+    for (const id of [...this.participants.keys()]) this.removeParticipant(id, changes);
+    return changes;
+  }
+
   private upsertParticipant(
     id: string,
     userId: string | undefined,

@@ -2,6 +2,9 @@ import type { AuthOptions } from '../api/auth.js';
 import type { Metadata } from '../api/types.js';
 import type { browserDefaults, CreateMediaStream, CreatePeerConnection, MediaDevicesLike } from '../media/browser.js';
 import type { CaptureOptions, PublishType } from '../media/capture.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../api/ApiClient.js';
+import { DEFAULT_POLL_TIMEOUT_MS } from '../events/EventLoop.js';
+import { DEFAULT_DISCONNECTED_GRACE_MS } from '../media/PeerSession.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
 import type { BackoffOptions } from '../util/ReconnectPolicy.js';
@@ -26,6 +29,12 @@ export interface RoomOptions {
   backoff?: BackoffOptions;
   /** How long `leave()` waits for the server to acknowledge (default 5000 ms). */
   leaveTimeoutMs?: number;
+  /** How long any request may wait for its answer before it fails with code `timeout` and is retried where it can be (default 10 000 ms). */
+  requestTimeoutMs?: number;
+  /** How long the server holds an event poll that has no event (reference server: 5000 ms, the default); a poll unanswered 3 s after that counts as a lost connection. */
+  pollTimeoutMs?: number;
+  /** How long a media connection may stay `disconnected` before it is replaced (default 2000 ms), instead of waiting 15-30 s for `failed`. */
+  disconnectedGraceMs?: number;
   /** `globalThis.fetch` by default. */
   fetch?: typeof fetch;
   /** `(config) => new RTCPeerConnection(config)` by default. */
@@ -58,7 +67,7 @@ export interface PublishOptions extends CaptureOptions {
 }
 
 /** RoomOptions with every default filled in. @internal */
-export type ResolvedRoomOptions = Required<Pick<RoomOptions, 'autoView' | 'userEndpointId' | 'rtcConfiguration' | 'logger' | 'backoff' | 'leaveTimeoutMs'>> & {
+export type ResolvedRoomOptions = Required<Pick<RoomOptions, 'autoView' | 'userEndpointId' | 'rtcConfiguration' | 'logger' | 'backoff' | 'leaveTimeoutMs' | 'requestTimeoutMs' | 'pollTimeoutMs' | 'disconnectedGraceMs'>> & {
   createPeerConnection: CreatePeerConnection;
   createMediaStream: CreateMediaStream;
   mediaDevices: MediaDevicesLike | undefined;
@@ -75,6 +84,9 @@ export function resolveRoomOptions(options: RoomOptions, defaults: ReturnType<ty
     logger: options.logger ?? silentLogger,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     leaveTimeoutMs: options.leaveTimeoutMs ?? 5000,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    pollTimeoutMs: options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
+    disconnectedGraceMs: options.disconnectedGraceMs ?? DEFAULT_DISCONNECTED_GRACE_MS,
     createPeerConnection: options.createPeerConnection ?? defaults.createPeerConnection,
     createMediaStream: options.createMediaStream ?? defaults.createMediaStream,
     mediaDevices: options.mediaDevices ?? defaults.mediaDevices,

@@ -6,7 +6,9 @@ import type { EventLoopStop } from '../events/EventLoop.js';
 import { captureDevice } from '../media/capture.js';
 import type { LocalStream } from '../media/LocalStream.js';
 import type { PublisherStopReason } from '../media/Publisher.js';
+import type { RemoteStream } from '../media/RemoteStream.js';
 import { PublisherSet } from '../media/PublisherSet.js';
+import type { Presence, StreamConnectionState } from '../media/StreamConnection.js';
 import { ViewerSet } from '../media/ViewerSet.js';
 import { ReconnectPolicy, sleep } from '../util/ReconnectPolicy.js';
 import type { ModelChange } from './RoomModel.js';
@@ -20,6 +22,8 @@ export interface RoomSessionOptions {
   conferenceId: string;
   /** This participant's metadata, sent with the join and every rejoin. */
   metadata: Metadata | undefined;
+  /** The room was joined with `create: true`: a conference that disappears (404) is created again on rejoin. */
+  create: boolean;
   /** One conference event, in order, and what it changed in the model. */
   onEvent: (event: ConferenceEvent, changes: ModelChange[]) => void;
   /** What a re-read aggregate (after a gap or a 410) changed in the model. */
@@ -32,6 +36,12 @@ export interface RoomSessionOptions {
   onViewerError: (error: ConferenceError) => void;
   /** A stream `publish()` resolved with has stopped. */
   onPublisherStopped: (local: LocalStream, reason: PublisherStopReason, error: ConferenceError | undefined) => void;
+  /** The connection state of one of our streams changed. */
+  onLocalConnectionStateChange: (local: LocalStream, state: StreamConnectionState) => void;
+  /** The connection state of a viewed stream changed. */
+  onRemoteConnectionStateChange: (stream: RemoteStream, state: StreamConnectionState) => void;
+  /** A presence check found this endpoint no longer in the conference (`dropped`), or the conference gone (`not-found`). */
+  onGone: (what: 'dropped' | 'not-found') => void;
 }
 
 /**
@@ -51,6 +61,9 @@ export class RoomSession {
   private readonly controller = new AbortController();
   private loop: EventLoop | undefined;
   private isRejoining = false;
+  /** Counts the joins: an answer about an earlier one says nothing about the current one. */
+  private generation = 0;
+  private presence: Promise<Presence> | undefined;
 
   constructor(private readonly options: RoomSessionOptions) {
     const { api, config, conferenceId } = options;
@@ -62,14 +75,17 @@ export class RoomSession {
       rtcConfiguration: config.rtcConfiguration,
       logger: config.logger,
       backoff: config.backoff,
+      disconnectedGraceMs: config.disconnectedGraceMs,
+      checkPresence: () => this.checkPresence(),
     };
     this.metadata = options.metadata;
     this.model = new RoomModel(config.userEndpointId, () => config.createMediaStream([]));
-    this.viewers = new ViewerSet({ ...media, onError: options.onViewerError });
+    this.viewers = new ViewerSet({ ...media, onError: options.onViewerError, onConnectionStateChange: options.onRemoteConnectionStateChange });
     this.publishers = new PublisherSet({
       ...media,
       captureTrack: (kind, deviceId) => captureDevice(config.mediaDevices, kind, deviceId),
       onStopped: options.onPublisherStopped,
+      onConnectionStateChange: options.onLocalConnectionStateChange,
     });
   }
 
@@ -86,6 +102,11 @@ export class RoomSession {
   /** True once closed: by leave, end, pagehide, a failure, or a join that failed. */
   get closed(): boolean {
     return this.controller.signal.aborted;
+  }
+
+  /** Whether a conference that disappears may be created again (the room was joined with `create: true`). */
+  get create(): boolean {
+    return this.options.create;
   }
 
   /** True while `rejoin()` is trying. */
@@ -117,33 +138,54 @@ export class RoomSession {
 
   /**
    * Joins again under the same endpoint id (the server removed it, e.g. during a long outage), with
-   * backoff while failures are transient; then follows the events again and republishes and views
-   * everything again. Answers what the model changed meanwhile; rejects with the failure retrying
-   * cannot fix, or (`aborted`) when the session closes.
+   * backoff while failures are transient; a conference that is gone (404, e.g. a server restart forgot
+   * it) is created again first when the room was joined with `create: true`. Then follows the events
+   * again and republishes (same stream ids) and views everything again. Answers what the model changed
+   * meanwhile; rejects with the failure retrying cannot fix, or (`aborted`) when the session closes.
    */
   async rejoin(): Promise<ModelChange[]> {
     this.isRejoining = true;
     this.loop?.close();
     const policy = new ReconnectPolicy(this.options.config.backoff);
+    let create = false;
     try {
       for (;;) {
         try {
+          if (create) await this.createIfMissing();
           const conference = await this.joinOnServer();
           if (this.closed) throw ConferenceError.aborted('join');
+          this.generation++;
           const changes = this.model.applyAggregate(conference).filter((change) => change.type !== 'selfRemoved');
           this.startEventLoop(conference.version ?? 0);
-          this.viewers.restartAll();
+          this.viewers.restartAll((streamId) => this.model.streams.has(streamId));
           this.publishers.restartAll();
           return changes;
         } catch (caught) {
           const error = ConferenceError.from(caught, (cause) => ConferenceError.network('join', cause));
-          if (this.closed || !error.isTransient) throw error;
+          if (this.closed) throw error;
+          if (error.status === 404 && this.options.create && !create) {
+            this.options.config.logger.debug(`conference ${this.conferenceId} is gone; creating it again`);
+            create = true;
+            continue;
+          }
+          if (!error.isTransient) throw error;
           if (!(await sleep(policy.next(), this.signal))) throw ConferenceError.aborted('join');
         }
       }
     } finally {
       this.isRejoining = false;
     }
+  }
+
+  /**
+   * Asks the server whether this endpoint is still in the conference, after a publisher's or viewer's
+   * request was answered 404 or 403 (concurrent askers share one request). An endpoint the aggregate
+   * does not list (or a 403) is reported as `dropped`, a conference that is gone as `not-found`; then
+   * the answer is `absent`: the room rejoins and restarts every publisher and viewer.
+   */
+  checkPresence(): Promise<Presence> {
+    this.presence ??= this.askPresence().finally(() => (this.presence = undefined));
+    return this.presence;
   }
 
   /** Unpublishes and stops viewing everything: media stops at once, the promise settles once the server was told. */
@@ -158,6 +200,26 @@ export class RoomSession {
     this.loop?.close();
     this.viewers.closeAll();
     this.publishers.closeAll();
+  }
+
+  private async askPresence(): Promise<Presence> {
+    const { api, config, conferenceId, onGone } = this.options;
+    const generation = this.generation;
+    // "absent" also when a rejoin is under way or happened meanwhile: it restarts the askers anyway.
+    const stale = () => this.closed || this.isRejoining || generation !== this.generation;
+    if (stale()) return 'absent';
+    try {
+      const conference = await api.getConference(conferenceId, { signal: this.signal });
+      if (stale()) return 'absent';
+      if (conference.participants?.some((endpoint) => endpoint.id === config.userEndpointId)) return 'present';
+      onGone('dropped');
+    } catch (caught) {
+      if (stale()) return 'absent';
+      const status = (caught as ConferenceError).status;
+      if (status !== 403 && status !== 404) return 'unknown';
+      onGone(status === 403 ? 'dropped' : 'not-found');
+    }
+    return 'absent';
   }
 
   /** Joins on the server; the cloud service answers `{}`, so the aggregate is then read separately. */
@@ -178,6 +240,7 @@ export class RoomSession {
       fromVersion,
       logger: config.logger,
       backoff: config.backoff,
+      pollTimeoutMs: config.pollTimeoutMs,
       onEvent: (event) => this.options.onEvent(event, this.model.applyEvent(event)),
       onResync: (conference) => this.options.onResync(this.model.applyAggregate(conference)),
       onConnectionChange,

@@ -3,6 +3,7 @@ import type { ConferenceError } from '../api/ConferenceError.js';
 import type { LocalStream } from '../media/LocalStream.js';
 import type { MediaKind } from '../media/mediaKinds.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
+import type { StreamConnectionState } from '../media/StreamConnection.js';
 import type { Participant } from './Participant.js';
 import type { RoomState } from './RoomState.js';
 
@@ -12,28 +13,35 @@ export type MetadataChange =
   | { target: 'participant'; participant: Participant }
   | { target: 'stream'; stream: RemoteStream };
 
+/** Why the room ended: the conference was ended (`ConferenceEndedEvent`, `end()`), or it disappeared without an end (404) and the room could not create it again. */
+export type EndedCause = 'ended' | 'not-found';
+
 /** Every event of a Room, by name: `room.on(name, listener)` returns the function that unbinds it. */
 export interface RoomEvents {
   /** The room moved from `previous` to `state`. */
   stateChanged: (state: RoomState, previous: RoomState) => void;
   /** Another endpoint joined (also fired at join for those already there). */
   participantJoined: (participant: Participant) => void;
-  /** Another endpoint left or was removed. */
+  /** Another endpoint left or was removed (also fired for each when the room leaves or ends). */
   participantLeft: (participant: Participant) => void;
   /** A participant became HEALTHY or SICK. */
   participantStateChanged: (participant: Participant) => void;
   /** A remote stream appeared (also fired at join for those already published). */
   streamAdded: (stream: RemoteStream) => void;
-  /** A remote stream went away. */
+  /** A remote stream went away (also fired for each when the room leaves or ends). */
   streamRemoved: (stream: RemoteStream) => void;
+  /** The connection receiving a remote stream connected, is being re-established, or gave up. */
+  remoteStreamConnectionStateChanged: (stream: RemoteStream, state: StreamConnectionState) => void;
   /** A remote publisher muted or unmuted a track (TRACK_MUTED metadata). */
   streamMuteChanged: (stream: RemoteStream, kind: MediaKind, muted: boolean) => void;
   /** One of our streams stopped without `unpublish()`: screen sharing stopped in the browser, or republishing gave up. */
   localStreamRemoved: (stream: LocalStream) => void;
+  /** The connection sending one of our streams connected, is being re-established (same stream id), or gave up. */
+  localStreamConnectionStateChanged: (stream: LocalStream, state: StreamConnectionState) => void;
   /** Conference, participant or stream metadata changed. */
   metadataChanged: (change: MetadataChange) => void;
-  /** The conference ended (someone called end(), or it is gone); the room is closed. */
-  ended: (reason: string | undefined) => void;
+  /** The conference ended (`reason` as given to end()), or (`cause` and `reason` `'not-found'`) it is gone; the room is closed. */
+  ended: (reason: string | undefined, cause: EndedCause) => void;
   /** Every conference event, in order, once, including custom events sent with sendEvent. */
   event: (event: ConferenceEvent) => void;
   /** A failure that did not come back through a promise (e.g. a stream that could not be viewed). */

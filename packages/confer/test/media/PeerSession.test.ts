@@ -1,15 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { IceCandidate } from '../../src/index.js';
 import { PeerSession } from '../../src/media/PeerSession.js';
 import { FakePeerConnectionFactory } from '../fakes/FakePeerConnection.js';
 import { fakeSdp } from '../fakes/sdp.js';
 import { waitFor } from '../fakes/waitFor.js';
 
-function setup(options: { failSend?: boolean } = {}) {
+function setup(options: { failSend?: boolean; graceMs?: number } = {}) {
   const pcs = new FakePeerConnectionFactory();
   const sent: IceCandidate[][] = [];
   const errors: unknown[] = [];
   const states: RTCPeerConnectionState[] = [];
+  let lost = 0;
   const session = new PeerSession({
     createPeerConnection: pcs.create,
     rtcConfiguration: { bundlePolicy: 'max-bundle' },
@@ -19,8 +20,10 @@ function setup(options: { failSend?: boolean } = {}) {
     },
     onCandidateError: (error) => errors.push(error),
     onStateChange: (state) => states.push(state),
+    onLost: () => lost++,
+    disconnectedGraceMs: options.graceMs,
   });
-  return { pcs, pc: pcs.created[0]!, session, sent, errors, states };
+  return { pcs, pc: pcs.created[0]!, session, sent, errors, states, lost: () => lost };
 }
 
 describe('PeerSession', () => {
@@ -94,5 +97,35 @@ describe('PeerSession', () => {
     expect(pc.onconnectionstatechange).toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(sent).toEqual([]);
+  });
+
+  it('reports the connection lost once: at failed, or when disconnected outlasts the grace period', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const failing = setup();
+      failing.pc.setConnectionState('failed');
+      failing.pc.setConnectionState('failed');
+      expect(failing.lost()).toBe(1);
+
+      const flapping = setup({ graceMs: 500 });
+      flapping.pc.setConnectionState('connected');
+      flapping.pc.setConnectionState('disconnected');
+      vi.advanceTimersByTime(499);
+      flapping.pc.setConnectionState('connected');
+      vi.advanceTimersByTime(10_000);
+      expect(flapping.lost()).toBe(0);
+      flapping.pc.setConnectionState('disconnected');
+      vi.advanceTimersByTime(500);
+      expect(flapping.lost()).toBe(1);
+      expect(flapping.states).toEqual(['connected', 'disconnected', 'connected', 'disconnected']);
+
+      const closing = setup();
+      closing.pc.setConnectionState('disconnected');
+      closing.session.close();
+      expect(vi.getTimerCount()).toBe(0);
+      expect(closing.lost()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

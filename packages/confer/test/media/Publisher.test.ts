@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiClient, ConferenceError } from '../../src/index.js';
 import { Publisher } from '../../src/media/Publisher.js';
 import type { PublisherStopReason } from '../../src/media/Publisher.js';
+import type { Presence, StreamConnectionState } from '../../src/media/StreamConnection.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { FakeApi, httpError } from '../fakes/FakeApi.js';
 import { FakeTrack, fakeStream } from '../fakes/media.js';
@@ -9,12 +10,15 @@ import { FakePeerConnectionFactory } from '../fakes/FakePeerConnection.js';
 import type { FakePeerConnection } from '../fakes/FakePeerConnection.js';
 import { waitFor } from '../fakes/waitFor.js';
 
-function setup(options: { type?: 'MIC_AND_CAM' | 'SCREEN' | 'MIC'; owned?: boolean; videoBitrate?: number } = {}) {
+function setup(
+  options: { type?: 'MIC_AND_CAM' | 'SCREEN' | 'MIC'; owned?: boolean; videoBitrate?: number; checkPresence?: () => Promise<Presence> } = {},
+) {
   const api = new FakeApi();
   const pcs = new FakePeerConnectionFactory();
   const type = options.type ?? 'MIC_AND_CAM';
   const mediaStream = type === 'MIC' ? fakeStream('audio') : type === 'SCREEN' ? fakeStream('video') : fakeStream('audio', 'video');
   const stops: { reason: PublisherStopReason; error: ConferenceError | undefined }[] = [];
+  const states: StreamConnectionState[] = [];
   const publisher = new Publisher({
     api: new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch }),
     conferenceId: 'c1',
@@ -29,9 +33,11 @@ function setup(options: { type?: 'MIC_AND_CAM' | 'SCREEN' | 'MIC'; owned?: boole
     logger: silentLogger,
     backoff: { initialMs: 1, maxMs: 4 },
     onStopped: (reason, error) => stops.push({ reason, error }),
+    onConnectionStateChange: (state) => states.push(state),
+    checkPresence: options.checkPresence,
   });
   const pc = () => pcs.created.at(-1)!;
-  return { api, pcs, pc, publisher, mediaStream, stops, tracks: mediaStream.getTracks() as unknown as FakeTrack[] };
+  return { api, pcs, pc, publisher, mediaStream, stops, states, tracks: mediaStream.getTracks() as unknown as FakeTrack[] };
 }
 
 describe('Publisher', () => {
@@ -154,19 +160,94 @@ describe('Publisher', () => {
     expect(stops).toEqual([{ reason: 'track-ended', error: undefined }]);
   });
 
-  it('publishes again under the same stream id when the connection fails', async () => {
-    const { api, pcs, publisher } = setup();
+  it('reconnects a failed connection by publishing the same stream id again, without unpublishing it', async () => {
+    const { api, pcs, publisher, states, stops } = setup();
     await publisher.publish();
     const first = pcs.created[0]!;
+    first.setConnectionState('connected');
     first.setConnectionState('failed');
-    await waitFor(() => api.callsOf('publishStream').length === 2, 'the republish');
+    await waitFor(() => api.callsOf('publishStream').length === 2, 'the reconnection');
     await waitFor(() => pcs.created[1]?.remoteDescription !== null, 'the new answer');
     expect(first.closed).toBe(true);
     expect(pcs.open).toHaveLength(1);
     const operations = api.calls.map((c) => c.operation).filter((o) => o !== 'issueToken');
-    expect(operations).toEqual(['publishStream', 'unpublishStream', 'publishStream']);
+    expect(operations).toEqual(['publishStream', 'publishStream']);
     expect(api.callsOf('publishStream')[1]?.body.streamId).toEqual({ id: 'stream-1' });
+    expect(publisher.connectionState).toBe('reconnecting');
+    pcs.created[1]!.setConnectionState('connected');
+    expect(states).toEqual(['connected', 'reconnecting', 'connected']);
+    expect(stops).toEqual([]);
     publisher.close();
+  });
+
+  it('falls back to unpublish + publish (same stream id) when the server answers 409 to the reconnection', async () => {
+    const { api, pcs, publisher, stops } = setup();
+    await publisher.publish();
+    api.on('publishStream', () => httpError(409, 'stream-1 is published already'), { once: true });
+    pcs.created[0]!.setConnectionState('failed');
+    await waitFor(() => api.callsOf('publishStream').length === 3 && pcs.created.at(-1)?.remoteDescription !== null, 'the new publish');
+    const operations = api.calls.map((c) => c.operation).filter((o) => o !== 'issueToken');
+    expect(operations).toEqual(['publishStream', 'publishStream', 'unpublishStream', 'publishStream']);
+    expect(api.callsOf('unpublishStream')[0]?.body.streamId).toEqual({ id: 'stream-1' });
+    expect(api.callsOf('publishStream')[2]?.body.streamId).toEqual({ id: 'stream-1' });
+    expect(pcs.open).toEqual([pcs.created.at(-1)]);
+    expect(stops).toEqual([]);
+    publisher.close();
+  });
+
+  it('treats a connection disconnected past the grace period as lost, and a short disconnection as nothing', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { api, pcs, publisher } = setup();
+      const publishing = publisher.publish();
+      await vi.advanceTimersByTimeAsync(10);
+      await publishing;
+      const first = pcs.created[0]!;
+      first.setConnectionState('connected');
+      first.setConnectionState('disconnected');
+      await vi.advanceTimersByTimeAsync(1900);
+      first.setConnectionState('connected');
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(api.callsOf('publishStream')).toHaveLength(1);
+      first.setConnectionState('disconnected');
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(api.callsOf('publishStream')).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(api.callsOf('publishStream')).toHaveLength(2);
+      expect(first.closed).toBe(true);
+      publisher.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps the stream when a reconnection is answered 404 and the room finds us dropped; gives up on a 403 while present', async () => {
+    let presence: Presence = 'absent';
+    const asked: string[] = [];
+    const { api, pcs, publisher, stops } = setup({
+      checkPresence: async () => {
+        asked.push(presence);
+        return presence;
+      },
+    });
+    await publisher.publish();
+    api.on('publishStream', () => httpError(404, 'userEndpointId me has not joined conference c1'), { once: true });
+    pcs.created[0]!.setConnectionState('failed');
+    await waitFor(() => asked.length === 1, 'the presence check');
+    expect(stops).toEqual([]);
+    expect(publisher.closed).toBe(false);
+    // The room rejoined: it restarts the publisher, which publishes the same stream id again.
+    publisher.restart();
+    await waitFor(() => api.callsOf('publishStream').length === 3 && pcs.created.at(-1)?.remoteDescription !== null, 'the restart');
+    expect(api.callsOf('publishStream')[2]?.body.streamId).toEqual({ id: 'stream-1' });
+    expect(stops).toEqual([]);
+
+    presence = 'present';
+    api.on('publishStream', () => httpError(403, 'not allowed'));
+    pcs.created.at(-1)!.setConnectionState('failed');
+    await waitFor(() => stops.length === 1, 'the stop');
+    expect(stops[0]?.reason).toBe('failed');
+    expect(publisher.connectionState).toBe('failed');
   });
 
   it('keeps retrying a republish that fails transiently, with backoff', async () => {

@@ -13,6 +13,7 @@ import { waitFor } from '../fakes/waitFor.js';
 function setup() {
   const api = new FakeApi();
   const pcs = new FakePeerConnectionFactory();
+  const states: string[] = [];
   const stops: { local: LocalStream; reason: PublisherStopReason; error: ConferenceError | undefined }[] = [];
   const publishers = new PublisherSet({
     api: new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch }),
@@ -26,6 +27,7 @@ function setup() {
       throw new Error('no capture in this test');
     },
     onStopped: (local, reason, error) => stops.push({ local, reason, error }),
+    onConnectionStateChange: (local, state) => states.push(`${local.streamId}:${state}`),
   });
   const publish = (type: 'MIC' | 'SCREEN' = 'MIC') => {
     const mediaStream = type === 'MIC' ? fakeStream('audio') : fakeStream('video');

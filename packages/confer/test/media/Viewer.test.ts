@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/index.js';
 import type { ConferenceError, StreamType } from '../../src/index.js';
 import { RemoteStream } from '../../src/media/RemoteStream.js';
+import type { Presence, StreamConnectionState } from '../../src/media/StreamConnection.js';
 import { Viewer } from '../../src/media/Viewer.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { FakeApi, httpError, json } from '../fakes/FakeApi.js';
@@ -10,10 +11,11 @@ import { FakePeerConnectionFactory } from '../fakes/FakePeerConnection.js';
 import { fakeSdp } from '../fakes/sdp.js';
 import { waitFor } from '../fakes/waitFor.js';
 
-function setup(type: StreamType = 'MIC_AND_CAM', api = new FakeApi()) {
+function setup(type: StreamType = 'MIC_AND_CAM', api = new FakeApi(), checkPresence?: () => Promise<Presence>) {
   const pcs = new FakePeerConnectionFactory();
   const stream = new RemoteStream('s1', 'alice-endpoint', 'alice', type, {}, createFakeMediaStream([]));
   const errors: ConferenceError[] = [];
+  const states: StreamConnectionState[] = [];
   const viewer = new Viewer({
     api: new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch }),
     conferenceId: 'c1',
@@ -24,8 +26,10 @@ function setup(type: StreamType = 'MIC_AND_CAM', api = new FakeApi()) {
     logger: silentLogger,
     backoff: { initialMs: 1, maxMs: 4 },
     onError: (error) => errors.push(error),
+    onConnectionStateChange: (s, state) => states.push(state),
+    checkPresence,
   });
-  return { api, pcs, stream, viewer, errors };
+  return { api, pcs, stream, viewer, errors, states };
 }
 
 describe('Viewer', () => {
@@ -71,21 +75,60 @@ describe('Viewer', () => {
     viewer.close();
   });
 
-  it('views again with a new peer connection and viewer id when the connection fails', async () => {
-    const { api, pcs, stream, viewer } = setup();
+  it('views again at once with a new peer connection under the same viewer id when the connection is lost', async () => {
+    const { api, pcs, stream, viewer, states } = setup();
     await viewer.start();
+    const mediaStream = stream.mediaStream;
     const firstTracks = stream.mediaStream.getTracks();
+    pcs.created[0]!.setConnectionState('connected');
+    expect(stream.connectionState).toBe('connected');
     pcs.created[0]!.setConnectionState('failed');
+    expect(stream.connectionState).toBe('reconnecting');
     await waitFor(() => api.callsOf('viewStream').length === 2 && pcs.created[1]?.remoteDescription !== null, 'the second view');
     const [first, second] = api.callsOf('viewStream');
-    expect(second?.body.viewerId).not.toBe(first?.body.viewerId);
-    // The failed viewer is stopped on the server before the new one is asked for.
-    expect(api.callsOf('stopViewStream')[0]?.body.viewerId).toBe(first?.body.viewerId);
+    expect(second?.body.viewerId).toBe(first?.body.viewerId);
+    expect(api.callsOf('stopViewStream')).toEqual([]);
     expect(pcs.open).toEqual([pcs.created[1]]);
     // Same MediaStream object for the page, new tracks inside.
+    expect(stream.mediaStream).toBe(mediaStream);
     expect(stream.mediaStream.getTracks()).not.toEqual(firstTracks);
     expect(stream.mediaStream.getTracks()).toHaveLength(2);
+    pcs.created[1]!.setConnectionState('connected');
+    expect(states).toEqual(['connected', 'reconnecting', 'connected']);
     viewer.close();
+  });
+
+  it('stops the old viewer and views under a new id when the server answers 409 to the same viewer id', async () => {
+    const { api, pcs, viewer, errors } = setup();
+    await viewer.start();
+    const firstId = api.callsOf('viewStream')[0]?.body.viewerId;
+    api.on('viewStream', (call) => (call.body.viewerId === firstId ? httpError(409, 'viewerId in use') : undefined));
+    pcs.created[0]!.setConnectionState('failed');
+    await waitFor(() => api.callsOf('viewStream').length === 3 && pcs.created.at(-1)?.remoteDescription !== null, 'the view under a new id');
+    const ids = api.callsOf('viewStream').map((c) => c.body.viewerId);
+    expect(ids[1]).toBe(firstId);
+    expect(ids[2]).not.toBe(firstId);
+    expect(api.callsOf('stopViewStream').map((c) => c.body.viewerId)).toEqual([firstId]);
+    expect(pcs.open).toEqual([pcs.created.at(-1)]);
+    expect(errors).toEqual([]);
+    viewer.close();
+  });
+
+  it('asks the room on 404 or 403: waits for the rejoin when we were dropped, reports a 403 while present', async () => {
+    let presence: Presence = 'absent';
+    const api = new FakeApi().on('viewStream', () => httpError(403, 'userEndpointId me belongs to another user'), { once: true });
+    const { viewer, errors, pcs, stream } = setup('MIC_AND_CAM', api, async () => presence);
+    await viewer.start();
+    expect(errors).toEqual([]);
+    expect(api.callsOf('viewStream')).toHaveLength(1);
+    viewer.restart();
+    await waitFor(() => api.callsOf('viewStream').length === 2 && pcs.created.at(-1)?.remoteDescription !== null, 'the view after the rejoin');
+    presence = 'present';
+    api.on('viewStream', () => httpError(403, 'no'));
+    pcs.created.at(-1)!.setConnectionState('failed');
+    await waitFor(() => errors.length === 1, 'the error');
+    expect(errors[0]?.status).toBe(403);
+    expect(stream.connectionState).toBe('failed');
   });
 
   it('retries viewStream on 5xx and network errors, stays quiet on 404, reports 403', async () => {

@@ -210,7 +210,9 @@ describe('Room: events', () => {
     const local = await room.publish({ type: 'MIC_AND_CAM' });
     api.push({ type: 'ConferenceEndedEvent', userEndpointId: 'alice', reason: 'done' });
     await waitFor(() => room.state === 'ended', 'the end');
-    expect(log.slice(-3)).toEqual(['event:ConferenceEndedEvent', 'stateChanged:ended', 'ended:done']);
+    expect(log.slice(-5)).toEqual(['event:ConferenceEndedEvent', 'stateChanged:ended', 'streamRemoved:a1', 'participantLeft:alice', 'ended:done:ended']);
+    expect(room.participants).toEqual([]);
+    expect(room.remoteStreams).toEqual([]);
     expect(pcs.open).toEqual([]);
     expect((local.mediaStream.getTracks() as unknown as FakeTrack[]).every((t) => t.readyState === 'ended')).toBe(true);
     expect(room.localStreams).toEqual([]);
@@ -219,7 +221,7 @@ describe('Room: events', () => {
     gone.api.on('getEvents', () => httpError(404));
     await gone.room.join('c1');
     await waitFor(() => gone.room.state === 'ended', 'the 404');
-    expect(gone.logOf('ended')).toEqual(['ended:the conference no longer exists']);
+    expect(gone.logOf('ended')).toEqual(['ended:not-found:not-found']);
   });
 
   it('joins again under the same endpoint id when the server removed it, and publishes again', async () => {
@@ -336,7 +338,7 @@ describe('Room: leaving', () => {
   });
 
   it('leave() unpublishes, stops views, leaves, and keeps nothing open', async () => {
-    const { api, room, pcs, window } = roomHarness();
+    const { api, room, pcs, window, log } = roomHarness();
     api.conference.participants = [participant('alice', ['a1'])];
     await room.join('c1');
     const local = await room.publish({ type: 'MIC_AND_CAM' });
@@ -357,7 +359,10 @@ describe('Room: leaving', () => {
     await room.leave();
     expect(api.calls.length).toBe(count);
     expect(room.localStreams).toEqual([]);
-    expect(room.participants.length).toBe(1);
+    // Nobody is listed after leaving, and each removal was announced.
+    expect(room.participants).toEqual([]);
+    expect(room.remoteStreams).toEqual([]);
+    expect(log.filter((l) => l.startsWith('streamRemoved') || l.startsWith('participantLeft'))).toEqual(['streamRemoved:a1', 'participantLeft:alice']);
   });
 
   it('after leave() no peer connection, track, timer or listener remains', async () => {
@@ -419,6 +424,6 @@ describe('Room: leaving', () => {
     await room.end('meeting over');
     expect(api.callsOf('end')[0]?.body).toEqual({ conferenceId: 'c1', userEndpointId: 'me', reason: 'meeting over' });
     expect(room.state).toBe('ended');
-    expect(logOf('ended')).toEqual(['ended:meeting over']);
+    expect(logOf('ended')).toEqual(['ended:meeting over:ended']);
   });
 });

@@ -32,6 +32,7 @@ function setup() {
     config,
     conferenceId: 'c1',
     metadata: { name: 'Me' },
+    create: false,
     onEvent: (event, changes) => {
       events.push(event);
       reported.push(...changes.map(describeChange));
@@ -41,6 +42,9 @@ function setup() {
     onStop: (stop) => stops.push(stop),
     onViewerError: (error) => reported.push(`viewerError:${error.status}`),
     onPublisherStopped: (local, reason) => reported.push(`publisherStopped:${local.streamId}:${reason}`),
+    onLocalConnectionStateChange: (local, state) => reported.push(`local:${local.streamId}:${state}`),
+    onRemoteConnectionStateChange: (stream, state) => reported.push(`remote:${stream.streamId}:${state}`),
+    onGone: (what) => reported.push(`gone:${what}`),
   });
   return { api, pcs, session, reported, stops, events };
 }

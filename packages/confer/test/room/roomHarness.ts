@@ -38,6 +38,8 @@ export function roomHarness(options: Partial<RoomOptions> = {}) {
     'streamRemoved',
     'streamMuteChanged',
     'localStreamRemoved',
+    'localStreamConnectionStateChanged',
+    'remoteStreamConnectionStateChanged',
     'metadataChanged',
     'ended',
     'event',

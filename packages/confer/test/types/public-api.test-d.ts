@@ -1,6 +1,20 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { ApiClient, Room } from 'confer';
-import type { ConferenceError, ConferenceErrorCode, ConferenceEvent, LocalStream, MediaKind, MetadataChange, Participant, RemoteStream, RoomEvents, RoomState, StreamType } from 'confer';
+import type {
+  ConferenceError,
+  ConferenceErrorCode,
+  ConferenceEvent,
+  EndedCause,
+  LocalStream,
+  MediaKind,
+  MetadataChange,
+  Participant,
+  RemoteStream,
+  RoomEvents,
+  RoomState,
+  StreamConnectionState,
+  StreamType,
+} from 'confer';
 
 declare const room: Room;
 
@@ -9,6 +23,7 @@ describe('Room options', () => {
     new Room({ baseUrl: 'http://127.0.0.1:8080', auth: { clientId: 'demo', clientSecret: 'demo', userId: 'alice' } });
     new Room({ baseUrl: 'https://cloud.example', auth: { token: 'eyJ…' } });
     new Room({ baseUrl: 'https://cloud.example', auth: { getToken: async () => 'eyJ…' }, autoView: false });
+    new Room({ baseUrl: 'x', auth: { token: 't' }, requestTimeoutMs: 8000, pollTimeoutMs: 5000, disconnectedGraceMs: 1500 });
     // @ts-expect-error auth is required
     new Room({ baseUrl: 'http://127.0.0.1:8080' });
     // @ts-expect-error client credentials need a secret
@@ -60,6 +75,17 @@ describe('Room events', () => {
     room.on('event', (event) => expectTypeOf(event).toEqualTypeOf<ConferenceEvent>());
     room.on('error', (error) => expectTypeOf(error).toEqualTypeOf<ConferenceError>());
     room.on('ended', (reason) => expectTypeOf(reason).toEqualTypeOf<string | undefined>());
+    room.on('ended', (_reason, cause) => expectTypeOf(cause).toEqualTypeOf<EndedCause>());
+    expectTypeOf<EndedCause>().toEqualTypeOf<'ended' | 'not-found'>();
+    room.on('localStreamConnectionStateChanged', (stream, state) => {
+      expectTypeOf(stream).toEqualTypeOf<LocalStream>();
+      expectTypeOf(state).toEqualTypeOf<StreamConnectionState>();
+    });
+    room.on('remoteStreamConnectionStateChanged', (stream, state) => {
+      expectTypeOf(stream).toEqualTypeOf<RemoteStream>();
+      expectTypeOf(state).toEqualTypeOf<StreamConnectionState>();
+    });
+    expectTypeOf<StreamConnectionState>().toEqualTypeOf<'connecting' | 'connected' | 'reconnecting' | 'failed'>();
     room.on('metadataChanged', (change) => {
       if (change.target === 'conference') expectTypeOf(change.value).toEqualTypeOf<string | undefined>();
       if (change.target === 'stream') expectTypeOf(change.stream).toEqualTypeOf<RemoteStream>();
@@ -73,6 +99,8 @@ describe('Room events', () => {
       | 'streamRemoved'
       | 'streamMuteChanged'
       | 'localStreamRemoved'
+      | 'localStreamConnectionStateChanged'
+      | 'remoteStreamConnectionStateChanged'
       | 'metadataChanged'
       | 'ended'
       | 'event'
@@ -96,6 +124,8 @@ describe('LocalStream', () => {
     expectTypeOf(local.setMuted('audio', true)).toEqualTypeOf<Promise<void>>();
     expectTypeOf(local.unpublish()).toEqualTypeOf<Promise<void>>();
     expectTypeOf(local.streamId).toEqualTypeOf<string>();
+    expectTypeOf(local.connectionState).toEqualTypeOf<StreamConnectionState>();
+    expectTypeOf(({} as RemoteStream).connectionState).toEqualTypeOf<StreamConnectionState>();
     // @ts-expect-error only audio or video can be muted
     void local.setMuted('screen', true);
   });
@@ -103,7 +133,7 @@ describe('LocalStream', () => {
 
 describe('errors and the API client', () => {
   it('has string codes and typed details', () => {
-    expectTypeOf<ConferenceErrorCode>().toEqualTypeOf<'invalid-state' | 'api' | 'network' | 'aborted' | 'negotiation' | 'media'>();
+    expectTypeOf<ConferenceErrorCode>().toEqualTypeOf<'invalid-state' | 'api' | 'network' | 'aborted' | 'timeout' | 'negotiation' | 'media'>();
     const error = {} as ConferenceError;
     expectTypeOf(error.status).toEqualTypeOf<number | undefined>();
     expectTypeOf(error.operation).toEqualTypeOf<string | undefined>();

@@ -1,0 +1,49 @@
+/** A stream's media connection as the application sees it, across the peer connections that carry it in turn. */
+export type StreamConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
+
+/** What a check of this endpoint's membership found: still in the conference, not (the room rejoins), or no answer. @internal */
+export type Presence = 'present' | 'absent' | 'unknown';
+
+/**
+ * Derives a stream's connection state from its successive peer connections: `connecting` until one
+ * connects, `reconnecting` whenever a connected stream loses its connection until another connects,
+ * `failed` when its owner gives up. Reports each change once. @internal
+ */
+export class StreamConnection {
+  private current: StreamConnectionState = 'connecting';
+  private everConnected = false;
+
+  constructor(private readonly onChange: (state: StreamConnectionState) => void = () => undefined) {}
+
+  get state(): StreamConnectionState {
+    return this.current;
+  }
+
+  /** A peer connection of the stream connected. */
+  connected(): void {
+    this.everConnected = true;
+    this.set('connected');
+  }
+
+  /** The connection was lost or is being replaced. */
+  interrupted(): void {
+    this.set(this.everConnected ? 'reconnecting' : 'connecting');
+  }
+
+  /** The owner gave up. */
+  failed(): void {
+    this.set('failed');
+  }
+
+  private set(next: StreamConnectionState): void {
+    if (next === this.current) return;
+    this.current = next;
+    this.onChange(next);
+  }
+}
+
+/** Whether an API failure may mean this endpoint (or its conference) is gone: a 404 or 403 for our own request. @internal */
+export function mayBeDropped(error: unknown): boolean {
+  const status = (error as { status?: number } | undefined)?.status;
+  return (error as { code?: string } | undefined)?.code === 'api' && (status === 404 || status === 403);
+}
