@@ -21,6 +21,8 @@ export function describeError(error: unknown, context: ErrorContext): string {
   switch (error.code) {
     case 'network':
       return `Cannot reach the conference server at ${context.serverUrl}. Is it running (npm run demo)? (${error.operation ?? 'request'} failed)`;
+    case 'timeout':
+      return `The conference server at ${context.serverUrl} did not answer in time (${error.operation ?? 'request'}). Check your connection; the call retries by itself.`;
     case 'media':
       return describeMediaError(error, context.capture ?? 'camera');
     case 'aborted':

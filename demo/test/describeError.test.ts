@@ -10,6 +10,11 @@ describe('describeError', () => {
     expect(describeError(error, context)).toMatch(/^Cannot reach the conference server at http:\/\/127\.0\.0\.1:8080\./);
   });
 
+  it('says the server did not answer in time for a timeout', () => {
+    const error = ConferenceError.timeout('getEvents', 8_000);
+    expect(describeError(error, context)).toBe('The conference server at http://127.0.0.1:8080 did not answer in time (getEvents). Check your connection; the call retries by itself.');
+  });
+
   it('says the credentials were rejected for a failed token request', () => {
     const error = ConferenceError.api('issueToken', 401, { error: 'invalid_client', error_description: 'client authentication failed' });
     expect(describeError(error, context)).toBe('The server rejected the credentials (HTTP 401), so no token was issued. The server said: client authentication failed');
