@@ -1,14 +1,20 @@
-import { parse } from 'sdp-transform';
+import * as sdpModule from 'sdp';
 import type { MediaKind } from './mediaKinds.js';
 
+// `sdp` is the parser webrtc-adapter already ships, so reading answers with it costs no bytes. It is
+// CommonJS: bundlers expose its functions on the namespace, Node's ESM loader only as `default`.
+const sdp = (sdpModule as typeof sdpModule & { default?: typeof sdpModule }).default ?? sdpModule;
+
 /**
- * The media kinds an SDP answer accepts: m-lines with a non-zero port that are not `inactive`.
+ * The media kinds an SDP answer accepts: m-sections with a non-zero port that are not `inactive`.
  * A rejected m-line (port 0, RFC 3264 §6) will never carry media, so its track is left out. @internal
  */
-export function acceptedKinds(sdp: string): Set<MediaKind> {
+export function acceptedKinds(answer: string): Set<MediaKind> {
   const kinds = new Set<MediaKind>();
-  for (const media of parse(sdp).media) {
-    if ((media.type === 'audio' || media.type === 'video') && media.port !== 0 && media.direction !== 'inactive') kinds.add(media.type);
+  const [session = '', ...sections] = sdp.splitSections(answer);
+  for (const section of sections) {
+    const kind = sdp.getKind(section);
+    if ((kind === 'audio' || kind === 'video') && !sdp.isRejected(section) && sdp.getDirection(section, session) !== 'inactive') kinds.add(kind);
   }
   return kinds;
 }
