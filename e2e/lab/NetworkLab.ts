@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CommandError, run } from './exec.js';
@@ -99,6 +99,7 @@ export class NetworkLab {
     const host = new LabHost(name, namespace, `${this.subnet}.${index}`, { namespace: this.hubNamespace, interfaceName: hubPort }, () => this.serverEndpoint());
     this.hosts.set(name, host);
     await run('ip', ['netns', 'add', namespace]);
+    await quietResolver(namespace);
     const inHost = (...args: string[]) => run('ip', ['-n', namespace, ...args]);
     const inHub = (...args: string[]) => run('ip', ['-n', this.hubNamespace, ...args]);
     await inHost('link', 'set', 'lo', 'up');
@@ -199,7 +200,22 @@ async function removeNamespaces(matches: (name: string) => boolean): Promise<voi
       }
     }
     await run('ip', ['netns', 'del', name]).catch(() => undefined);
+    await rm(path.join(NETNS_ETC, name), { recursive: true, force: true });
   }
+}
+
+/** `ip netns exec <name>` bind-mounts the files of /etc/netns/<name>/ over those of /etc/. */
+const NETNS_ETC = '/etc/netns';
+
+/**
+ * Points the host's resolver at its own loopback, where nothing answers: the browsers look names up
+ * now and then (the machine's resolver is outside the lab, so those packets would die at the hub
+ * anyway); this way a lookup fails at once and nothing even reaches the hub.
+ */
+async function quietResolver(namespace: string): Promise<void> {
+  const dir = path.join(NETNS_ETC, namespace);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
 }
 
 async function probeSupport(): Promise<LabSupport> {
