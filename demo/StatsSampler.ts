@@ -34,7 +34,12 @@ export class StatsSampler {
 
   constructor(private readonly direction: 'inbound' | 'outbound') {}
 
-  /** Folds in one report taken at `now` (ms) and returns what to show. */
+  /**
+   * Folds in one report and returns what to show. Rates divide by the time between the reports'
+   * own `timestamp`s, not by when `getStats()` resolved: on a busy page the promise can resolve
+   * hundreds of milliseconds late, which made the overlay's bitrate jump. `now` is the fallback for
+   * a report without RTP entries.
+   */
   sample(report: RTCStatsReport, now: number = performance.now()): TileStats {
     const stats: Stat[] = [];
     report.forEach((value: Stat) => stats.push(value));
@@ -42,7 +47,7 @@ export class StatsSampler {
     const rtp = stats.filter((s) => s.type === rtpType);
     const video = rtp.find((s) => s.kind === 'video');
 
-    const totals: Totals = { at: now, bytes: 0, frames: 0, packets: 0, lost: 0 };
+    const totals: Totals = { at: num(rtp[0]?.timestamp) ?? now, bytes: 0, frames: 0, packets: 0, lost: 0 };
     for (const s of rtp) {
       totals.bytes += num(this.direction === 'inbound' ? s.bytesReceived : s.bytesSent) ?? 0;
       totals.packets += num(this.direction === 'inbound' ? s.packetsReceived : s.packetsSent) ?? 0;

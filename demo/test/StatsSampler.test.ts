@@ -47,6 +47,15 @@ describe('StatsSampler', () => {
     expect(stats).toMatchObject({ bitrate: 200_000, framesPerSecond: 15, width: 320, height: 240, packetLoss: 0, roundTripTime: 0.004 });
   });
 
+  it('divides by the reports’ own timestamps, not by when getStats resolved', () => {
+    const sampler = new StatsSampler('inbound');
+    const video = (bytes: number, timestamp: number): Stat => ({ id: 'V', type: 'inbound-rtp', kind: 'video', timestamp, bytesReceived: bytes, packetsReceived: 0, packetsLost: 0 });
+    sampler.sample(report(video(0, 10_000)), 1_000);
+    // The second promise resolved 1.5 s later on a busy page, but the report was taken 1 s after the first.
+    const stats = sampler.sample(report(video(125_000, 11_000)), 2_500);
+    expect(stats.bitrate).toBe(1_000_000);
+  });
+
   it('shows placeholders until it has two reports', () => {
     const stats = new StatsSampler('inbound').sample(report(), 0);
     expect(formatTileStats(stats)).toEqual([
