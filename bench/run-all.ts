@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS = [
   { name: 'join-to-first-frame', file: 'join-to-first-frame.ts', budgetS: 150 },
   { name: 'publish-to-remote-frame', file: 'publish-to-remote-frame.ts', budgetS: 150 },
+  { name: 'join-burst', file: 'join-burst.ts', budgetS: 180 },
   { name: 'event-latency', file: 'event-latency.ts', budgetS: 180 },
   { name: 'requests-per-call', file: 'requests-per-call.ts', budgetS: 150 },
   { name: 'bundle-size-comparison', file: 'bundle-compare.ts', budgetS: 60 },
