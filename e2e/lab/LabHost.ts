@@ -90,6 +90,22 @@ export class LabHost {
     }
   }
 
+  /**
+   * SIGKILLs every process running on this host (`ip netns pids`), e.g. a participant's whole browser:
+   * a crash, with no pagehide and no leave; the kernel closes their sockets. Returns how many it killed.
+   */
+  async killProcesses(): Promise<number> {
+    const pids = (await run('ip', ['netns', 'pids', this.namespace])).split(/\s+/).filter(Boolean).map(Number);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // It exited meanwhile.
+      }
+    }
+    return pids.length;
+  }
+
   /** The nftables rules in force, as `nft list table` prints them (for failure reports). */
   async describeFaults(): Promise<string> {
     return run('ip', ['netns', 'exec', this.namespace, 'nft', 'list', 'table', 'inet', TABLE], { timeoutMs: 5_000 }).catch(() => '(no faults)');

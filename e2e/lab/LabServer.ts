@@ -27,7 +27,7 @@ export class LabServer {
   /** @internal */
   constructor(
     readonly host: LabHost,
-    private readonly options: { pagesDir: string; tokenSecret: string },
+    private readonly options: { pagesDir: string; tokenSecret: string; env?: Record<string, string> },
   ) {}
 
   /** The API base URL, e.g. `http://10.213.57.2:8080`. */
@@ -56,6 +56,8 @@ export class LabServer {
       CONFER_MEDIA_BIND_ADDRESS: this.host.address,
       LAB_PAGES_DIR: this.options.pagesDir,
       LAB_PAGES_PORT: String(PAGES_PORT),
+      // The server's own settings for this lab (e.g. CONFER_GHOST_SICK_AFTER_MS), kept across restarts.
+      ...this.options.env,
     };
     // The lab server has a real network: loopback media would offer only 127.0.0.1.
     delete env.RTC_LOOPBACK;

@@ -115,12 +115,15 @@ export class NetworkLab {
     return host;
   }
 
-  /** Starts the reference server in its own host `server` (API on :8080, the e2e pages on :8081). */
-  async startServer(): Promise<LabServer> {
+  /**
+   * Starts the reference server in its own host `server` (API on :8080, the e2e pages on :8081).
+   * `env`: more of its environment settings (e.g. `CONFER_GHOST_SICK_AFTER_MS`), kept across restarts.
+   */
+  async startServer(options: { env?: Record<string, string> } = {}): Promise<LabServer> {
     this.assertOpen();
     if (this.server) throw new Error('the lab already has a server');
     const host = await this.addHost('server');
-    this.server = new LabServer(host, { pagesDir: this.pagesDir, tokenSecret: randomBytes(24).toString('hex') });
+    this.server = new LabServer(host, { pagesDir: this.pagesDir, tokenSecret: randomBytes(24).toString('hex'), ...(options.env ? { env: options.env } : {}) });
     await this.server.start();
     return this.server;
   }

@@ -44,16 +44,17 @@ export class LabCall {
  * it, closed after the test whatever happened (the server's output is attached when the test failed).
  * Skips with the reason when this machine cannot make network namespaces.
  */
-export const test = base.extend<{ call: LabCall }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern
-  call: async ({}, use, testInfo) => {
+export const test = base.extend<{ call: LabCall; labServerEnv: Record<string, string> }>({
+  /** More environment for the lab server (`test.use({ labServerEnv: { CONFER_GHOST_SICK_AFTER_MS: '10000' } })`). */
+  labServerEnv: [{}, { option: true }],
+  call: async ({ labServerEnv }, use, testInfo) => {
     const support = await NetworkLab.support();
     testInfo.skip(!support.ok, `network lab unavailable: ${support.ok ? '' : support.reason}`);
     const pagesDir = process.env.CONFER_PAGES_DIR;
     if (!pagesDir) throw new Error('CONFER_PAGES_DIR is unset: run through playwright.config.ts (e2e/globalSetup.ts builds the pages)');
     const lab = await NetworkLab.create({ pagesDir });
     try {
-      const server = await lab.startServer();
+      const server = await lab.startServer({ env: labServerEnv });
       try {
         await use(new LabCall(lab, server, testInfo.testId));
       } finally {
