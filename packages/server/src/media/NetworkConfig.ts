@@ -4,6 +4,7 @@ import { useAbsSendTime, useAudioLevelIndication, useSdesMid, useVideoOrientatio
 import { weriftCodecs } from './codecs.js';
 import './weriftStunFallback.js';
 import type { MediaRouterOptions } from './MediaRouterOptions.js';
+import { TaskQueue } from './TaskQueue.js';
 
 /** The parts of an ICE candidate line the router decides on. */
 export interface CandidateAddress {
@@ -37,7 +38,7 @@ export function parseCandidateLine(line: string): CandidateAddress | undefined {
  * which remote candidates are used, and the addresses written into answers.
  */
 export class NetworkConfig {
-  private portAllocation: Promise<unknown> = Promise.resolve();
+  private readonly portAllocation = new TaskQueue();
 
   constructor(private readonly options: MediaRouterOptions) {}
 
@@ -49,9 +50,7 @@ export class NetworkConfig {
    */
   openSockets<T>(step: () => Promise<T>): Promise<T> {
     if (!this.options.portRange) return step();
-    const run = this.portAllocation.then(step, step);
-    this.portAllocation = run.catch(() => undefined);
-    return run;
+    return this.portAllocation.push(step);
   }
 
   /** Whether the router offers and accepts loopback addresses only. */
