@@ -35,6 +35,9 @@ export function fitGrid(count: number, width: number, height: number, aspect: nu
   return { ...best, tileWidth: Math.floor(best.tileWidth), tileHeight: Math.floor(best.tileHeight) };
 }
 
+/** The smallest side of a strip tile before the strip scrolls instead of shrinking them further. */
+const STRIP_MIN = 90;
+
 /** What {@link layoutTiles} needs to know about the box and the call. */
 export interface LayoutInput {
   /** The visible tile area. */
@@ -77,7 +80,8 @@ export function layoutTiles(input: LayoutInput): Layout {
     const stripWidth = Math.round(Math.min(320, Math.max(160, width * 0.2)));
     const stage = { x: 0, y: 0, width: width - stripWidth - gap, height };
     const tileWidth = stripWidth;
-    const tileHeight = Math.round(tileWidth / aspect);
+    // As tall as 16:9 allows, shorter (down to a legible minimum) so that a small call's strip fits without scrolling.
+    const tileHeight = Math.floor(Math.max(STRIP_MIN, Math.min(tileWidth / aspect, (height - (count - 1) * gap) / count)));
     const total = count * tileHeight + (count - 1) * gap;
     // Centred vertically when the strip is short, stacked from the top (and scrolling) when it is long.
     const top = total < height ? Math.round((height - total) / 2) : 0;
@@ -89,7 +93,7 @@ export function layoutTiles(input: LayoutInput): Layout {
   const stripHeight = Math.round(Math.min(200, Math.max(110, height * 0.25)));
   const stage = { x: 0, y: 0, width, height: height - stripHeight - gap };
   const tileHeight = stripHeight;
-  const tileWidth = Math.round(tileHeight * aspect);
+  const tileWidth = Math.floor(Math.max(STRIP_MIN, Math.min(tileHeight * aspect, (width - (count - 1) * gap) / count)));
   const total = count * tileWidth + (count - 1) * gap;
   const left = total < width ? Math.round((width - total) / 2) : 0;
   const tiles = range(count).map((i) => ({ x: left + i * (tileWidth + gap), y: stage.height + gap, width: tileWidth, height: tileHeight }));

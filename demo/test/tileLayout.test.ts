@@ -58,7 +58,10 @@ describe('layoutTiles', () => {
     expect(noOverlap([layout.stage!, ...layout.tiles])).toBe(true);
   });
 
-  it('puts the strip below the stage on a phone, scrolling sideways when long', () => {
+  it('narrows strip tiles on a phone so three fit, and scrolls sideways beyond that', () => {
+    const three = layoutTiles({ width: 390, height: 700, count: 3, stage: true, gap: 8, minTileWidth: 100 });
+    expect(three.scroll).toBe('none');
+    expect(three.tiles.every((tile) => inside(tile, 390, 700))).toBe(true);
     const layout = layoutTiles({ width: 390, height: 700, count: 5, stage: true, gap: 8, minTileWidth: 100 });
     expect(layout.stage!.width).toBe(390);
     expect(layout.tiles.every((tile) => tile.y > layout.stage!.height)).toBe(true);

@@ -1,6 +1,6 @@
 import type { Participant } from 'confer';
 
-/** The sidebar list: you first, then everyone else with their user id and SICK state. */
+/** The people panel: you first, then everyone else, with a word when their connection is failing. */
 export class ParticipantList {
   constructor(
     private readonly list: HTMLElement,
@@ -17,10 +17,13 @@ export class ParticipantList {
       const name = document.createElement('span');
       name.textContent = displayName(participant);
       name.title = participant.userId ?? participant.userEndpointId;
-      const state = document.createElement('span');
-      state.className = participant.state === 'SICK' ? 'badge sick' : 'badge';
-      state.textContent = participant.state === 'SICK' ? 'SICK' : `${participant.streams.length} stream${participant.streams.length === 1 ? '' : 's'}`;
-      row.append(name, state);
+      row.append(name);
+      if (participant.state === 'SICK') {
+        const state = document.createElement('span');
+        state.className = 'badge sick';
+        state.textContent = 'connection problems';
+        row.append(state);
+      }
       return row;
     });
     this.list.replaceChildren(self, ...rows);
