@@ -1,6 +1,6 @@
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
-import { choosePublishCodec, codecName, describeCodec, matchViewerCodec } from './codecs.js';
+import { choosePublishCodec, codecName, describeCodec, hasInbandFec, matchViewerCodec, withInbandFec } from './codecs.js';
 import type { MediaKind, OfferedCodec } from './codecs.js';
 import { MediaRouterError } from './MediaRouter.js';
 import type { StreamType } from './MediaRouter.js';
@@ -49,10 +49,16 @@ export class SdpOffer {
     private readonly session: SessionDescription,
     /** The checked sections with the codec kept in each. */
     readonly sections: readonly OfferedSection[],
+    /** A publisher's offer (the router receives) or a viewer's (the router sends). */
+    private readonly role: 'publish' | 'view',
   ) {}
 
-  /** Checks a publisher's offer for a stream type and keeps, per m-section, the codec the router prefers. */
-  static forPublish(sdp: unknown, streamType: StreamType, videoPreference: readonly VideoCodecName[]): SdpOffer {
+  /**
+   * Checks a publisher's offer for a stream type and keeps, per m-section, the codec the router
+   * prefers; for a reconnection of a stream (`published`), the codec of each kind must be the one the
+   * stream already has, since its viewers negotiated that one.
+   */
+  static forPublish(sdp: unknown, streamType: StreamType, videoPreference: readonly VideoCodecName[], published?: ReadonlyMap<MediaKind, OfferedCodec>): SdpOffer {
     const session = parseOffer(sdp);
     const kinds = session.media.map((m) => m.type);
     for (const kind of ['audio', 'video'] as const) {
@@ -79,7 +85,12 @@ export class SdpOffer {
       }
       const kind = media.type as MediaKind;
       const offered = offeredCodecs(media);
-      const codec = choosePublishCodec(kind, offered, videoPreference);
+      const current = published?.get(kind);
+      if (published && !current) throw bad(`sdpOffer ${label(media, index)} carries ${kind}, which the published stream does not`);
+      const codec = current ? matchViewerCodec(current, offered) : choosePublishCodec(kind, offered, videoPreference);
+      if (current && !codec) {
+        throw bad(`sdpOffer ${label(media, index)} offers no codec matching the stream's ${describeCodec(current)}; a reconnection keeps the stream's codecs`);
+      }
       if (!codec) {
         const supported = kind === 'audio' ? 'opus' : videoPreference.join(', ');
         const names = [...new Set(offered.map(codecName))].join(', ') || 'none';
@@ -87,7 +98,7 @@ export class SdpOffer {
       }
       return { index, kind, codec };
     });
-    return new SdpOffer(session, sections);
+    return new SdpOffer(session, sections, 'publish');
   }
 
   /**
@@ -122,7 +133,27 @@ export class SdpOffer {
     if (sections.length === 0) {
       throw bad(`sdpOffer ${unrouted.join(', ')}, but the stream carries only ${[...published.keys()].join(' and ')}`);
     }
-    return new SdpOffer(session, sections);
+    return new SdpOffer(session, sections, 'view');
+  }
+
+  /**
+   * werift's answer with the router's own parameters: the opus fmtp of a publisher's answer always
+   * has `useinbandfec=1` (so its encoder adds in-band FEC, whatever its offer said), a viewer's when
+   * its offer asked for it (werift echoes the offer's fmtp; this makes sure of it).
+   */
+  completeAnswer(answerSdp: string): string {
+    const opus = this.sections.filter((s) => codecName(s.codec) === 'OPUS' && (this.role === 'publish' || hasInbandFec(s.codec.fmtp)));
+    if (opus.length === 0) return answerSdp;
+    const session = sdpTransform.parse(answerSdp);
+    for (const section of opus) {
+      const media = session.media[section.index];
+      const pt = section.codec.payloadType;
+      if (!media?.rtp.some((r) => r.payload === pt)) continue;
+      const fmtp = media.fmtp.find((f) => f.payload === pt);
+      if (fmtp) fmtp.config = withInbandFec(fmtp.config);
+      else media.fmtp.push({ payload: pt, config: withInbandFec(undefined) });
+    }
+    return sdpTransform.write(session);
   }
 
   /** The codec kept for each kind. */

@@ -82,3 +82,75 @@ export const describeCodec = (codec: OfferedCodec) => (codec.fmtp ? `${codecName
 export function weriftCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpCodecParameters[] } {
   return { audio: [useOPUS()], video: [useVP8(), useH264()] };
 }
+
+/**
+ * The opus fmtp with `useinbandfec=1` (RFC 7587 §6.1): said by the router as the receiver of a
+ * publisher's audio, it makes the publisher's encoder add in-band FEC, so a viewer's decoder can
+ * rebuild a lost 20 ms frame from the next packet. Other parameters are kept in their order.
+ */
+export function withInbandFec(fmtp: string | undefined): string {
+  const parts = (fmtp ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && p.split('=')[0]!.trim().toLowerCase() !== 'useinbandfec');
+  return [...parts, 'useinbandfec=1'].join(';');
+}
+
+/** Whether an opus fmtp asks for in-band FEC. */
+export const hasInbandFec = (fmtp: string | undefined) => fmtpParameters(fmtp).get('useinbandfec') === '1';
+
+/**
+ * Whether an RTP payload starts a keyframe, read from the payload format alone (no decoding):
+ * VP8 (RFC 7741) a first partition with the P bit clear; H.264 (RFC 6184) an IDR or SPS NAL unit,
+ * alone, in a STAP-A or at the start of an FU-A. Other codecs are not forwarded, so never keyframes.
+ */
+export function isKeyframeStart(codec: Pick<OfferedCodec, 'mimeType'>, payload: Uint8Array): boolean {
+  switch (codecName(codec)) {
+    case 'VP8':
+      return isVp8KeyframeStart(payload);
+    case 'H264':
+      return isH264KeyframeStart(payload);
+    default:
+      return false;
+  }
+}
+
+function isVp8KeyframeStart(payload: Uint8Array): boolean {
+  const first = payload[0];
+  if (first === undefined) return false;
+  // S=1 and PID=0: the packet starts the frame's first partition, which begins with the payload header.
+  if ((first & 0x10) === 0 || (first & 0x07) !== 0) return false;
+  let at = 1;
+  if (first & 0x80) {
+    const x = payload[at++] ?? 0;
+    if (x & 0x80) at += (payload[at] ?? 0) & 0x80 ? 2 : 1; // I: PictureID, 7 or 15 bits
+    if (x & 0x40) at += 1; // L: TL0PICIDX
+    if (x & 0x30) at += 1; // T or K: TID/Y/KEYIDX
+  }
+  const header = payload[at];
+  return header !== undefined && (header & 0x01) === 0;
+}
+
+const H264_IDR = 5;
+const H264_SPS = 7;
+const isH264KeyNal = (type: number) => type === H264_IDR || type === H264_SPS;
+
+function isH264KeyframeStart(payload: Uint8Array): boolean {
+  const first = payload[0];
+  if (first === undefined) return false;
+  const type = first & 0x1f;
+  if (type === 24) {
+    // STAP-A: 16-bit size, then the NAL unit, repeated.
+    for (let at = 1; at + 2 < payload.length; ) {
+      const size = (payload[at]! << 8) | payload[at + 1]!;
+      if (isH264KeyNal(payload[at + 2]! & 0x1f)) return true;
+      at += 2 + size;
+    }
+    return false;
+  }
+  if (type === 28) {
+    const fu = payload[1] ?? 0;
+    return (fu & 0x80) !== 0 && isH264KeyNal(fu & 0x1f);
+  }
+  return isH264KeyNal(type);
+}

@@ -1,6 +1,6 @@
 import * as sdpTransform from 'sdp-transform';
 import { describe, expect, it } from 'vitest';
-import { choosePublishCodec, matchViewerCodec } from '../../src/media/codecs.js';
+import { choosePublishCodec, matchViewerCodec, withInbandFec } from '../../src/media/codecs.js';
 import type { OfferedCodec } from '../../src/media/codecs.js';
 import { MediaRouterError } from '../../src/media/MediaRouter.js';
 import { SdpOffer } from '../../src/media/SdpOffer.js';
@@ -158,5 +158,47 @@ describe('codec choice', () => {
     const source = h264(5, 'profile-level-id=42e01f');
     expect(matchViewerCodec(source, [h264(6, 'packetization-mode=1;profile-level-id=42e01f')])).toBeUndefined();
     expect(matchViewerCodec(source, [h264(7, 'packetization-mode=0;profile-level-id=42e01f')])?.payloadType).toBe(7);
+  });
+});
+
+describe('opus in-band FEC', () => {
+  /** A minimal answer as werift writes it, with the opus fmtp of its choice. */
+  const answer = (fmtp?: string) =>
+    ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=mid:0', 'a=rtpmap:111 opus/48000/2', ...(fmtp ? [`a=fmtp:111 ${fmtp}`] : []), ''].join('\r\n');
+  const opusFmtp = (sdp: string) => /^a=fmtp:111 (.*)$/m.exec(sdp)?.[1]?.trim();
+
+  it("puts useinbandfec=1 into the opus answer to a publisher, whatever its offer said", () => {
+    const withoutFec = chromiumOffer({ videoCodecs: ['VP8'] }).replace('a=fmtp:111 minptime=10;useinbandfec=1', 'a=fmtp:111 minptime=10;useinbandfec=0');
+    const offer = SdpOffer.forPublish(withoutFec, 'MIC_AND_CAM', ['VP8']);
+    expect(opusFmtp(offer.completeAnswer(answer('minptime=10;useinbandfec=0')))).toBe('minptime=10;useinbandfec=1');
+    expect(opusFmtp(offer.completeAnswer(answer()))).toBe('useinbandfec=1');
+  });
+
+  it("keeps it in a viewer's answer where the viewer offered it, and adds nothing otherwise", () => {
+    const published = SdpOffer.forPublish(chromiumOffer({ videoCodecs: ['VP8'] }), 'MIC_AND_CAM', ['VP8']).codecs();
+    const fec = SdpOffer.forView(chromiumOffer({ direction: 'recvonly', videoCodecs: ['VP8'] }), published);
+    expect(opusFmtp(fec.completeAnswer(answer('minptime=10')))).toBe('minptime=10;useinbandfec=1');
+    const noFec = SdpOffer.forView(chromiumOffer({ direction: 'recvonly', videoCodecs: ['VP8'] }).replace(';useinbandfec=1', ''), published);
+    expect(opusFmtp(noFec.completeAnswer(answer('minptime=10')))).toBe('minptime=10');
+  });
+
+  it('withInbandFec replaces any useinbandfec value and keeps the rest', () => {
+    expect(withInbandFec('minptime=10; useinbandfec=0;stereo=1')).toBe('minptime=10;stereo=1;useinbandfec=1');
+    expect(withInbandFec(undefined)).toBe('useinbandfec=1');
+  });
+});
+
+describe('SdpOffer.forPublish for a reconnection', () => {
+  const published = SdpOffer.forPublish(chromiumOffer({ videoCodecs: ['VP8', 'H264'] }), 'MIC_AND_CAM', ['VP8', 'H264']).codecs();
+
+  it("keeps the stream's codec even when the router would prefer another", () => {
+    const offer = SdpOffer.forPublish(chromiumOffer({ videoCodecs: ['VP8', 'H264'] }), 'MIC_AND_CAM', ['H264', 'VP8'], published);
+    expect(offer.codecs().get('video')?.mimeType).toBe('video/VP8');
+  });
+
+  it("refuses an offer without the stream's codec", () => {
+    expect(() => SdpOffer.forPublish(chromiumOffer({ videoCodecs: ['H264'] }), 'MIC_AND_CAM', ['VP8', 'H264'], published)).toThrow(
+      /m-line 1 \(video\) offers no codec matching the stream's VP8; a reconnection keeps the stream's codecs/,
+    );
   });
 });
