@@ -61,6 +61,16 @@ export class KeyframeThrottle {
     this.sendAt(now, this.lastSentAt + Math.max(this.intervalMs, this.minSpacingMs));
   }
 
+  /**
+   * The publisher reconnected: its new connection is a new encoder, which has acted on no request,
+   * so one goes out at once (answering any held one), whatever the last one's age.
+   */
+  newSource(): void {
+    if (this.closed) return;
+    this.lastSentAt = Number.NEGATIVE_INFINITY;
+    this.fire();
+  }
+
   /** Drops a held request. */
   close(): void {
     if (this.closed) return;

@@ -22,8 +22,13 @@ export interface PublishRequest extends StreamRef {
   userEndpointId: string;
   streamType: StreamType;
   sdpOffer: string;
-  /** Cap in bits per second, fed back to the publisher as REMB; the router's default when absent. */
+  /** Cap in bits per second, fed back to the publisher as REMB; the router's default when absent (kept, on a reconnection). */
   videoBitrate?: number;
+  /**
+   * The endpoint already publishes this stream and reconnects it: a new peer connection replaces
+   * the old one, viewers stay attached. Same endpoint, stream type and codecs, else `bad-request`.
+   */
+  reconnect?: boolean;
 }
 
 /** What the control plane asks of the media plane when an endpoint views a stream. */
@@ -31,6 +36,8 @@ export interface ViewRequest extends StreamRef {
   viewerId: string;
   userEndpointId: string;
   sdpOffer: string;
+  /** The viewer of this id reconnects: a new peer connection replaces its old one once answered. */
+  reconnect?: boolean;
 }
 
 /** Counts of live media resources, so tests can prove that nothing outlives its owner. */
@@ -57,7 +64,7 @@ export interface MediaRouterCallbacks {
  * owns peer connections and RTP forwarding. It throws {@link MediaRouterError} for input it cannot use.
  */
 export interface MediaRouter {
-  /** Answers a publisher's offer (recvonly, every server candidate already in the SDP). */
+  /** Answers a publisher's offer (recvonly, every server candidate already in the SDP), or its reconnection's. */
   publish(request: PublishRequest): Promise<{ sdpAnswer: string }>;
   /** Adds candidates trickled by a publisher. */
   addPublishCandidates(stream: StreamRef, candidates: IceCandidate[]): Promise<void>;
@@ -65,7 +72,7 @@ export interface MediaRouter {
   setVideoBitrate(stream: StreamRef, videoBitrate: number): void;
   /** Closes a publisher and every viewer of it. */
   unpublish(stream: StreamRef): void;
-  /** Answers a viewer's offer (sendonly), fed by the publisher's RTP. */
+  /** Answers a viewer's offer (sendonly), fed by the publisher's RTP; a reconnection replaces the viewer's connection. */
   view(request: ViewRequest): Promise<{ sdpAnswer: string }>;
   /** Adds candidates trickled by a viewer. */
   addViewCandidates(stream: StreamRef, viewerId: string, candidates: IceCandidate[]): Promise<void>;

@@ -5,7 +5,7 @@ import { HeaderExtensionRewriter } from './HeaderExtensionRewriter.js';
 import type { IceCandidate } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
 import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
-import type { PublishedStream } from './PublishedStream.js';
+import type { ForwardedHeader, PublishedStream } from './PublishedStream.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { isKeyframeRequest } from './rtcpFeedback.js';
 import type { SdpOffer } from './SdpOffer.js';
@@ -117,13 +117,20 @@ export class StreamViewer {
     const kind = transceiver.kind as MediaKind;
     const track = transceiver.sender.track;
     if (!track) return;
-    const rewriter = new HeaderExtensionRewriter(source.headerExtensions(kind), transceiver.headerExtensions);
-    const unsubscribe = source.subscribe(kind, (packet: RtpPacket, sequenceNumber: number) => {
+    // Rebuilt when the publisher reconnects: its new connection may number its extensions otherwise.
+    let publisherExtensions = source.headerExtensions(kind);
+    let rewriter = new HeaderExtensionRewriter(publisherExtensions, transceiver.headerExtensions);
+    const unsubscribe = source.subscribe(kind, (packet: RtpPacket, forwarded: ForwardedHeader) => {
+      if (forwarded.headerExtensions !== publisherExtensions) {
+        publisherExtensions = forwarded.headerExtensions;
+        rewriter = new HeaderExtensionRewriter(publisherExtensions, transceiver.headerExtensions);
+      }
       // Each viewer gets its own header: werift's sender rewrites SSRC, payload type and sequence
       // numbers in place and keeps the object for retransmission.
       const copy = packet.clone();
       const { header } = copy;
-      header.sequenceNumber = sequenceNumber;
+      header.sequenceNumber = forwarded.sequenceNumber;
+      header.timestamp = forwarded.timestamp;
       header.extensions = rewriter.rewrite(packet.header.extensions);
       header.extension = header.extensions.length > 0;
       header.extensionProfile = ONE_BYTE_PROFILE;

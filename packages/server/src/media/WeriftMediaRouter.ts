@@ -45,6 +45,7 @@ export class WeriftMediaRouter implements MediaRouter {
 
   async publish(request: PublishRequest): Promise<{ sdpAnswer: string }> {
     this.assertOpen();
+    if (request.reconnect) return this.reconnectPublisher(request);
     const { conferenceId, streamId, userEndpointId } = request;
     const key = streamKey(request);
     if (this.streams.has(key)) throw new MediaRouterError('bad-request', `${describe(request)} is already published`);
@@ -55,6 +56,7 @@ export class WeriftMediaRouter implements MediaRouter {
     const stream = new PublishedStream({
       ref: { conferenceId, streamId },
       userEndpointId,
+      streamType: request.streamType,
       offer,
       videoBitrate: request.videoBitrate ?? this.options.defaultVideoBitrate,
       network: this.network,
@@ -72,6 +74,24 @@ export class WeriftMediaRouter implements MediaRouter {
       this.removeStream(stream);
       throw error;
     }
+  }
+
+  /** A new connection for a published stream, from its own endpoint, with its type and codecs; viewers stay. */
+  private async reconnectPublisher(request: PublishRequest): Promise<{ sdpAnswer: string }> {
+    const stream = this.findStream(request);
+    if (stream.userEndpointId !== request.userEndpointId) {
+      throw new MediaRouterError('bad-request', `${describe(request)} is published by another endpoint than ${request.userEndpointId}`);
+    }
+    if (stream.streamType !== request.streamType) {
+      throw new MediaRouterError('bad-request', `${describe(request)} is a ${stream.streamType} stream; a reconnection cannot make it ${request.streamType}`);
+    }
+    const codecs = stream.codecs;
+    if (!codecs) throw new MediaRouterError('not-found', `${describe(request)} is still being negotiated`);
+    if (request.videoBitrate !== undefined) checkBitrate(request.videoBitrate);
+    const offer = SdpOffer.forPublish(request.sdpOffer, request.streamType, this.options.videoCodecs, codecs);
+    const sdpAnswer = await stream.reconnect(offer);
+    if (request.videoBitrate !== undefined) stream.setVideoBitrate(request.videoBitrate);
+    return { sdpAnswer };
   }
 
   async addPublishCandidates(ref: StreamRef, candidates: IceCandidate[]): Promise<void> {
@@ -94,11 +114,15 @@ export class WeriftMediaRouter implements MediaRouter {
     const { viewerId, userEndpointId } = request;
     const codecs = stream.codecs;
     if (!codecs) throw new MediaRouterError('not-found', `${describe(request)} is still being negotiated`);
-    if (stream.viewers.has(viewerId)) throw new MediaRouterError('bad-request', `viewer ${viewerId} of ${describe(request)} already exists`);
+    const previous = stream.viewers.get(viewerId);
+    if (previous && !request.reconnect) throw new MediaRouterError('bad-request', `viewer ${viewerId} of ${describe(request)} already exists`);
+    if (previous && previous.userEndpointId !== userEndpointId) {
+      throw new MediaRouterError('bad-request', `viewer ${viewerId} of ${describe(request)} belongs to another endpoint than ${userEndpointId}`);
+    }
     const offer = SdpOffer.forView(request.sdpOffer, codecs);
     const { conferenceId } = request;
     const sourceId = `viewer:${request.streamId}:${viewerId}`;
-    const viewer = new StreamViewer({
+    const viewer: StreamViewer = new StreamViewer({
       viewerId,
       userEndpointId,
       source: stream,
@@ -107,13 +131,27 @@ export class WeriftMediaRouter implements MediaRouter {
       tracker: this.tracker,
       onHealthChange: (sick) => this.health.set(conferenceId, userEndpointId, sourceId, sick),
       onClose: () => {
-        if (stream.viewers.get(viewerId) === viewer) stream.viewers.delete(viewerId);
+        stream.replacingViewers.delete(viewer);
+        if (stream.viewers.get(viewerId) !== viewer) return;
+        stream.viewers.delete(viewerId);
         this.health.forget(conferenceId, userEndpointId, sourceId);
       },
     });
-    stream.viewers.set(viewerId, viewer);
+    // A reconnecting viewer's old connection serves on until the new one is answered; either way
+    // the stream knows the new viewer, so an unpublish meanwhile closes it.
+    if (request.reconnect) stream.replacingViewers.add(viewer);
+    else stream.viewers.set(viewerId, viewer);
     try {
-      return { sdpAnswer: await viewer.answer() };
+      const sdpAnswer = await viewer.answer();
+      if (request.reconnect) {
+        stream.replacingViewers.delete(viewer);
+        const current = stream.viewers.get(viewerId);
+        // The old one's health source is the new one's: set the new one in place first, so closing the old forgets nothing.
+        stream.viewers.set(viewerId, viewer);
+        current?.close();
+        this.health.set(conferenceId, userEndpointId, sourceId, false);
+      }
+      return { sdpAnswer };
     } catch (error) {
       viewer.close();
       throw error;

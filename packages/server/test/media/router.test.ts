@@ -49,9 +49,20 @@ describe('WeriftMediaRouter with Node peers', () => {
     return { ref, sdpAnswer };
   }
 
+  /** Reconnects a published stream from a new publisher connection, as publish does. */
+  async function reconnect(router: WeriftMediaRouter, pub: SyntheticPublisher, streamId: string) {
+    const ref = { conferenceId, streamId };
+    const { sdpAnswer } = await router.publish({ ...ref, userEndpointId: 'alice', streamType: 'MIC_AND_CAM', sdpOffer: await pub.createOffer(), reconnect: true });
+    await pub.setAnswer(sdpAnswer);
+    await waitFor(() => pub.pc.iceGatheringState === 'complete', 'publisher gathering');
+    await router.addPublishCandidates(ref, pub.candidates);
+    await waitFor(() => pub.pc.connectionState === 'connected', 'new publisher connected');
+    return sdpAnswer;
+  }
+
   /** Views with every candidate in the offer. */
-  async function view(router: WeriftMediaRouter, v: DecodingViewer, streamId: string, viewerId: string) {
-    const { sdpAnswer } = await router.view({ conferenceId, streamId, viewerId, userEndpointId: `bob-${viewerId}`, sdpOffer: await v.createFullOffer() });
+  async function view(router: WeriftMediaRouter, v: DecodingViewer, streamId: string, viewerId: string, reconnect = false) {
+    const { sdpAnswer } = await router.view({ conferenceId, streamId, viewerId, userEndpointId: `bob-${viewerId}`, sdpOffer: await v.createFullOffer(), reconnect });
     await v.setAnswer(sdpAnswer);
     return sdpAnswer;
   }
@@ -98,6 +109,57 @@ describe('WeriftMediaRouter with Node peers', () => {
     const before = b.framesDecoded;
     await waitFor(() => b.framesDecoded > before + 10, 'viewer b still decodes');
     await expect(router.addViewCandidates(ref, 'a', [])).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('a publisher reconnects under the same stream id: the viewer keeps its connection and track, and decodes on', async () => {
+    const { router } = setup({ keyframeRequestIntervalMs: 600_000 });
+    const first = publisher();
+    const { ref } = await publish(router, first, 'stream-r');
+    const v = viewer();
+    await view(router, v, ref.streamId, 'v');
+    await waitFor(() => v.framesDecoded > 20 && v.audioChunks > 20, 'media at the viewer', 15_000);
+    const before = { video: (await v.inbound('video'))!, audio: (await v.inbound('audio'))! };
+
+    // The publisher's connection is lost (its side closes, as a browser's heal does), then comes back.
+    first.close();
+    const second = publisher();
+    const answer = await reconnect(router, second, ref.streamId);
+    expect(answer).toMatch(/a=fmtp:111 .*useinbandfec=1/);
+    expect(router.counters()).toMatchObject({ publishers: 1, viewers: 1 });
+    await waitFor(() => router.counters().peerConnections === 2, 'the old publisher connection closed');
+    const frames = v.framesDecoded;
+    const chunks = v.audioChunks;
+    await waitFor(() => v.framesDecoded > frames + 30 && v.audioChunks > chunks + 30, 'the viewer decodes the new connection', 15_000);
+
+    expect(v.pc.connectionState).toBe('connected');
+    expect(v.tracksReceived).toBe(2);
+    expect(v.lastFrameSize).toEqual({ width: 640, height: 480 });
+    const after = { video: (await v.inbound('video'))!, audio: (await v.inbound('audio'))! };
+    // The viewer's SSRCs are the router's own, unchanged; the sequence numbers continue (no loss counted for the switch).
+    expect(after.video.ssrc).toBe(before.video.ssrc);
+    expect(after.audio.ssrc).toBe(before.audio.ssrc);
+    expect(after.video.packetsLost - before.video.packetsLost).toBeLessThan(20);
+    expect(after.audio.packetsLost - before.audio.packetsLost).toBeLessThan(20);
+    const stream = router.publishedStream(ref)!;
+    expect(stream.stats.reconnections).toBe(1);
+    // The new encoder was asked for a keyframe once it connected, whatever the throttle's interval.
+    expect(stream.keyframeStats.sent).toBe(2);
+  });
+
+  it('a viewer reconnects with the same viewer id: the new connection replaces the old one', async () => {
+    const { router } = setup();
+    const pub = publisher({ audio: false, video: true });
+    const { ref } = await publish(router, pub, 'stream-v');
+    const old = viewer({ audio: false, video: true });
+    await view(router, old, ref.streamId, 'v');
+    await waitFor(() => old.framesDecoded > 5, 'the first connection decodes');
+    const fresh = viewer({ audio: false, video: true });
+    await view(router, fresh, ref.streamId, 'v', true);
+    await waitFor(() => fresh.framesDecoded > 10, 'the new connection decodes', 15_000);
+    expect(router.counters()).toMatchObject({ publishers: 1, viewers: 1 });
+    await waitFor(() => router.counters().peerConnections === 2, 'the old viewer connection closed');
+    expect(router.publishedStream(ref)!.viewers.size).toBe(1);
+    await expect(view(router, viewer({ audio: false, video: true }), ref.streamId, 'v')).rejects.toMatchObject({ code: 'bad-request' });
   });
 
   it('caps the publisher with REMB at videoBitrate and follows setVideoBitrate', async () => {

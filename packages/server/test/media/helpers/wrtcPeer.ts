@@ -151,6 +151,8 @@ export class SyntheticPublisher extends WrtcPeer {
 export class DecodingViewer extends WrtcPeer {
   framesDecoded = 0;
   audioChunks = 0;
+  /** 'track' events so far: a publisher's reconnection must not bring a new one. */
+  tracksReceived = 0;
   lastFrameSize: { width: number; height: number } | undefined;
   private readonly sinks: Array<{ stop(): void }> = [];
 
@@ -160,6 +162,7 @@ export class DecodingViewer extends WrtcPeer {
     if (kinds.video) this.pc.addTransceiver('video', { direction: 'recvonly' });
     this.pc.addEventListener('track', (e) => {
       const track = e.track as unknown as Wrtc.MediaStreamTrack;
+      this.tracksReceived++;
       if (track.kind === 'video') {
         const sink = new wrtc.nonstandard.RTCVideoSink(track);
         sink.onframe = ({ frame }: { frame: { width: number; height: number } }) => {
@@ -173,6 +176,16 @@ export class DecodingViewer extends WrtcPeer {
         this.sinks.push(sink);
       }
     });
+  }
+
+  /** The inbound-rtp report of one kind (SSRC, packets lost, frames decoded and dropped), from getStats. */
+  async inbound(kind: 'audio' | 'video'): Promise<{ ssrc: number; packetsReceived: number; packetsLost: number; framesDecoded?: number; framesDropped?: number } | undefined> {
+    const report = await this.pc.getStats();
+    let found;
+    report.forEach((s: { type: string; kind?: string; mediaType?: string }) => {
+      if (s.type === 'inbound-rtp' && (s.kind ?? s.mediaType) === kind) found = s;
+    });
+    return found;
   }
 
   /** Inbound RTP packets of one kind, from getStats. */
