@@ -230,12 +230,18 @@ export class Conference {
     this.append({ type: 'ConferenceMetadataUpdatedEvent', ...actor, key, operation: 'REMOVE' });
   }
 
-  /** Holds a stream id while the media plane works on its publish; conflict when it is published or held. */
-  reserveStreamId(streamId: string): void {
+  /**
+   * Holds a stream id while the media plane works on its publish; conflict when it is published or
+   * held. A reconnection (`reconnect`: the stream's own endpoint publishes it again) needs the stream
+   * published and only refuses an id held by another publish or reconnection.
+   */
+  reserveStreamId(streamId: string, reconnect = false): void {
     this.assertLive();
-    if (this.streams.has(streamId) || this.reservedStreamIds.has(streamId)) {
-      throw ConferenceDomainError.conflict(`streamId ${streamId} is already published in conference ${this.id}`);
+    if (this.reservedStreamIds.has(streamId)) {
+      throw ConferenceDomainError.conflict(`streamId ${streamId} is being published by another request in conference ${this.id}`);
     }
+    if (reconnect) this.requireStream(streamId);
+    else if (this.streams.has(streamId)) throw ConferenceDomainError.conflict(`streamId ${streamId} is already published in conference ${this.id}`);
     this.reservedStreamIds.add(streamId);
   }
 
@@ -274,12 +280,19 @@ export class Conference {
     this.append({ type: 'ConferencePublishedStreamBitrateUpdatedEvent', ...this.publisherOf(stream), streamId, videoBitrate });
   }
 
-  /** Holds a viewer id while the media plane works on its view; conflict when it is in use or held. */
-  reserveViewerId(viewerId: string): void {
+  /**
+   * Holds a viewer id while the media plane works on its view; conflict when it is in use or held.
+   * A reconnection (`reconnect`: its own endpoint views again) needs the viewer and only refuses an
+   * id held by another view or reconnection.
+   */
+  reserveViewerId(viewerId: string, reconnect = false): void {
     this.assertLive();
-    if (this.viewers.has(viewerId) || this.reservedViewerIds.has(viewerId)) {
-      throw ConferenceDomainError.conflict(`viewerId ${viewerId} is already in use in conference ${this.id}`);
+    if (this.reservedViewerIds.has(viewerId)) {
+      throw ConferenceDomainError.conflict(`viewerId ${viewerId} is being used by another viewStream in conference ${this.id}`);
     }
+    if (reconnect) {
+      if (!this.viewers.has(viewerId)) throw ConferenceDomainError.notFound(`viewerId ${viewerId} not found in conference ${this.id}`);
+    } else if (this.viewers.has(viewerId)) throw ConferenceDomainError.conflict(`viewerId ${viewerId} is already in use in conference ${this.id}`);
     this.reservedViewerIds.add(viewerId);
   }
 

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { components } from '@confer/contract';
 import type { Principal } from '../auth/Principal.js';
 import type { MediaRouter } from '../media/MediaRouter.js';
+import type { Conference } from './Conference.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
 import { ConferenceDomainError } from './ConferenceDomainError.js';
+import type { Endpoint, StreamRecord, ViewerRecord } from './Endpoint.js';
 import type { MediaTeardown } from './MediaTeardown.js';
 
 type Schemas = components['schemas'];
+type PublishCommand = Schemas['ConferencePublishStreamWebCommand'];
+type ViewCommand = Schemas['ConferenceViewStreamWebCommand'];
 
 const PUBLISHABLE_TYPES = new Set(['MIC', 'CAM', 'MIC_AND_CAM', 'SCREEN']);
 
@@ -23,13 +28,19 @@ export class MediaCommands {
     private readonly teardown: MediaTeardown,
   ) {}
 
-  /** POST publishStream: answers the offer and appends ConferenceStreamPublishedEvent. */
-  async publishStream(principal: Principal, body: Schemas['ConferencePublishStreamWebCommand']): Promise<Schemas['ConferencePublishResult']> {
+  /**
+   * POST publishStream: answers the offer and appends ConferenceStreamPublishedEvent. A streamId the
+   * same endpoint already publishes is a reconnection (an extension of the API, see the README):
+   * see {@link reconnectStream}.
+   */
+  async publishStream(principal: Principal, body: PublishCommand): Promise<Schemas['ConferencePublishResult']> {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
     if (!PUBLISHABLE_TYPES.has(body.conferenceStreamType)) {
       throw ConferenceDomainError.invalid('body.conferenceStreamType must be MIC, CAM, MIC_AND_CAM or SCREEN');
     }
+    const existing = body.streamId ? conference.stream(body.streamId.id) : undefined;
+    if (existing) return this.reconnectStream(conference, endpoint, existing, body);
     const streamId = body.streamId?.id ?? randomUUID();
     conference.reserveStreamId(streamId);
     let sdpAnswer: string;
@@ -59,6 +70,51 @@ export class MediaCommands {
     return { sdpAnswer, streamId: { id: streamId } };
   }
 
+  /**
+   * publishStream of a stream its endpoint already publishes: the media plane replaces the
+   * publisher's connection and keeps the viewers. No unpublished/published event: for everyone else
+   * the stream never left. Only a changed `metadata` or `videoBitrate` (given and different) appends
+   * its usual update event. 409 when another endpoint publishes the id, or the type would change.
+   */
+  private async reconnectStream(
+    conference: Conference,
+    endpoint: Readonly<Endpoint>,
+    stream: Readonly<StreamRecord>,
+    body: PublishCommand,
+  ): Promise<Schemas['ConferencePublishResult']> {
+    if (stream.userEndpointId !== endpoint.id) {
+      throw ConferenceDomainError.conflict(`streamId ${stream.id} is already published in conference ${conference.id} by another endpoint than ${endpoint.id}`);
+    }
+    if (stream.type !== body.conferenceStreamType) {
+      throw ConferenceDomainError.conflict(
+        `streamId ${stream.id} is published as ${stream.type}; publishing it again as ${body.conferenceStreamType} is not a reconnection (unpublish it first)`,
+      );
+    }
+    conference.reserveStreamId(stream.id, true);
+    let sdpAnswer: string;
+    try {
+      ({ sdpAnswer } = await this.media.publish({
+        conferenceId: conference.mediaKey,
+        streamId: stream.id,
+        userEndpointId: endpoint.id,
+        streamType: stream.type,
+        sdpOffer: body.sdpOffer,
+        reconnect: true,
+        ...(body.videoBitrate === undefined ? {} : { videoBitrate: body.videoBitrate }),
+      }));
+    } finally {
+      conference.releaseStreamId(stream.id);
+    }
+    // The very stream: had it been unpublished meanwhile, the media plane closed it and refused.
+    if (!conference.isJoined(endpoint) || conference.stream(stream.id) !== stream) {
+      this.teardown.closeStream(conference, stream.id);
+      throw ConferenceDomainError.notFound(`streamId ${stream.id} or userEndpointId ${endpoint.id} left conference ${conference.id} while reconnecting`);
+    }
+    if (body.metadata !== undefined && !isDeepStrictEqual(body.metadata, stream.metadata)) conference.setStreamMetadata(stream.id, body.metadata);
+    if (body.videoBitrate !== undefined && body.videoBitrate !== stream.videoBitrate) conference.setStreamBitrate(stream.id, body.videoBitrate);
+    return { sdpAnswer, streamId: { id: stream.id } };
+  }
+
   /** POST addPublishStreamIceCandidates: candidates trickled by the publisher of an own stream. */
   async addPublishStreamIceCandidates(principal: Principal, body: Schemas['ConferencePublishStreamIceCandidatesWebCommand']): Promise<void> {
     const conference = this.access.conference(principal, body.conferenceId);
@@ -76,13 +132,19 @@ export class MediaCommands {
     conference.unpublish(stream.id, 'unpublished');
   }
 
-  /** POST viewStream: answers the viewer's offer; the viewer id is the request's or a generated one. */
-  async viewStream(principal: Principal, body: Schemas['ConferenceViewStreamWebCommand']): Promise<Schemas['ConferenceStreamViewResult']> {
+  /**
+   * POST viewStream: answers the viewer's offer; the viewer id is the request's or a generated one.
+   * A viewerId the same endpoint already uses for that stream is a reconnection (an extension of the
+   * API): the viewer's connection is replaced, no event. 409 for an id of another endpoint or stream.
+   */
+  async viewStream(principal: Principal, body: ViewCommand): Promise<Schemas['ConferenceStreamViewResult']> {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
     const stream = this.access.publishedStream(conference, body.streamId.id);
     const viewerId = body.viewerId ?? randomUUID();
-    conference.reserveViewerId(viewerId);
+    const existing = conference.viewer(viewerId);
+    if (existing) checkViewerReconnection(conference, endpoint, existing, stream.id);
+    conference.reserveViewerId(viewerId, existing !== undefined);
     let sdpAnswer: string;
     try {
       ({ sdpAnswer } = await this.media.view({
@@ -91,17 +153,20 @@ export class MediaCommands {
         viewerId,
         userEndpointId: endpoint.id,
         sdpOffer: body.sdpOffer,
+        ...(existing ? { reconnect: true } : {}),
       }));
     } finally {
       conference.releaseViewerId(viewerId);
     }
     const viewer = { id: viewerId, userEndpointId: endpoint.id, streamId: stream.id };
     // The very stream: one unpublished and published again under its id meanwhile has other media.
-    if (!conference.isJoined(endpoint) || conference.stream(stream.id) !== stream) {
+    // A reconnecting viewer must also still be the one it replaced (not stopped meanwhile).
+    const gone = !conference.isJoined(endpoint) || conference.stream(stream.id) !== stream || (existing !== undefined && conference.viewer(viewerId) !== existing);
+    if (gone) {
       this.teardown.closeViewer(conference, viewer);
-      throw ConferenceDomainError.notFound(`streamId ${stream.id} or userEndpointId ${endpoint.id} left conference ${conference.id} while viewing`);
+      throw ConferenceDomainError.notFound(`streamId ${stream.id}, userEndpointId ${endpoint.id} or viewerId ${viewerId} left conference ${conference.id} while viewing`);
     }
-    conference.addViewer(viewer);
+    if (!existing) conference.addViewer(viewer);
     return { sdpAnswer, viewerId };
   }
 
@@ -137,5 +202,15 @@ export class MediaCommands {
       this.media.setVideoBitrate(conference.streamRef(stream.id), videoBitrate);
       conference.setStreamBitrate(stream.id, videoBitrate);
     }
+  }
+}
+
+/** A viewStream naming a viewer id in use reconnects it only from its own endpoint and for its own stream: 409 otherwise. */
+function checkViewerReconnection(conference: Conference, endpoint: Readonly<Endpoint>, viewer: Readonly<ViewerRecord>, streamId: string): void {
+  if (viewer.userEndpointId !== endpoint.id) {
+    throw ConferenceDomainError.conflict(`viewerId ${viewer.id} is already in use in conference ${conference.id} by another endpoint than ${endpoint.id}`);
+  }
+  if (viewer.streamId !== streamId) {
+    throw ConferenceDomainError.conflict(`viewerId ${viewer.id} already views streamId ${viewer.streamId}; a reconnection must name that stream`);
   }
 }

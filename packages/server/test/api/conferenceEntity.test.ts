@@ -97,10 +97,16 @@ describe('Conference entity', () => {
     const { conference: c, types } = conference();
     join(c, 'a1', 'alice');
     c.reserveStreamId('s1');
-    expect(() => c.reserveStreamId('s1')).toThrow(domainError('conflict', 'streamId s1 is already published in conference c'));
+    expect(() => c.reserveStreamId('s1')).toThrow(domainError('conflict', 'streamId s1 is being published by another request in conference c'));
+    expect(() => c.reserveStreamId('s1', true)).toThrow(domainError('conflict'));
     c.releaseStreamId('s1');
+    expect(() => c.reserveStreamId('s1', true)).toThrow(domainError('not-found', 'streamId s1 is not published in conference c'));
     publish(c, 's1', 'a1');
-    expect(() => c.reserveStreamId('s1')).toThrow(domainError('conflict'));
+    expect(() => c.reserveStreamId('s1')).toThrow(domainError('conflict', 'streamId s1 is already published in conference c'));
+    // A reconnection holds the published id, once.
+    c.reserveStreamId('s1', true);
+    expect(() => c.reserveStreamId('s1', true)).toThrow(domainError('conflict'));
+    c.releaseStreamId('s1');
     expect(() => publish(c, 's2', 'ghost')).toThrow(domainError('not-found', 'userEndpointId ghost has not joined conference c'));
     expect(types()).toEqual(['ConferenceJoinedEvent', 'ConferenceStreamPublishedEvent']);
   });
@@ -120,10 +126,14 @@ describe('Conference entity', () => {
     expect(() => c.addViewer({ id: 'v1', userEndpointId: 'a1', streamId: 'nope' })).toThrow(domainError('not-found'));
     publish(c, 's1', 'a1');
     c.reserveViewerId('v1');
-    expect(() => c.reserveViewerId('v1')).toThrow(domainError('conflict', 'viewerId v1 is already in use in conference c'));
+    expect(() => c.reserveViewerId('v1')).toThrow(domainError('conflict', 'viewerId v1 is being used by another viewStream in conference c'));
     c.releaseViewerId('v1');
+    expect(() => c.reserveViewerId('v1', true)).toThrow(domainError('not-found'));
     c.addViewer({ id: 'v1', userEndpointId: 'a1', streamId: 's1' });
-    expect(() => c.reserveViewerId('v1')).toThrow(domainError('conflict'));
+    expect(() => c.reserveViewerId('v1')).toThrow(domainError('conflict', 'viewerId v1 is already in use in conference c'));
+    c.reserveViewerId('v1', true);
+    expect(() => c.reserveViewerId('v1', true)).toThrow(domainError('conflict'));
+    c.releaseViewerId('v1');
     c.removeViewer('v1');
     expect(c.viewer('v1')).toBeUndefined();
   });

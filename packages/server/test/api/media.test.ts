@@ -72,17 +72,76 @@ describe('publishStream', () => {
     await alice.post('end', { conferenceId, userEndpointId: 'a1' });
   });
 
-  it('409 for a stream id in use in the conference, also from another endpoint; nothing else changes', async () => {
+  it("409 for a stream id another endpoint publishes (the same user's other endpoint too); nothing else changes", async () => {
     const conferenceId = await room();
     await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' } });
     const before = (await service.conference(conferenceId)).body;
     const counters = server.media.counters();
-    for (const answer of [await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' } }), await publish(bob, conferenceId, 'b1', { streamId: { id: 's1' } })]) {
-      expect(answer.status).toBe(409);
-      expect(answer.body.message).toBe(`streamId s1 is already published in conference ${conferenceId}`);
-    }
-    expect((await service.conference(conferenceId)).body).toEqual(before);
+    const taken = await publish(bob, conferenceId, 'b1', { streamId: { id: 's1' } });
+    expect(taken.status).toBe(409);
+    expect(taken.body).toEqual({ status: 409, error: 'Conflict', message: `streamId s1 is already published in conference ${conferenceId} by another endpoint than b1` });
+    // alice's second endpoint is another endpoint too, though the same user.
+    await alice.post('join', { conferenceId, userEndpointId: 'a2' });
+    expect((await publish(alice, conferenceId, 'a2', { streamId: { id: 's1' } })).status).toBe(409);
+    expect((await service.conference(conferenceId)).body).toEqual({ ...before, version: before.version + 1, participants: expect.any(Array) });
     expect(server.media.counters()).toEqual(counters);
+    await alice.post('end', { conferenceId, userEndpointId: 'a1' });
+  });
+
+  it('a second publishStream of a stream by its own endpoint reconnects it: same answer shape, no event', async () => {
+    const conferenceId = await room();
+    await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' }, metadata: { label: 'camera' }, videoBitrate: 800_000 });
+    await view(bob, conferenceId, 'b1', 's1', { viewerId: 'v1' });
+    await settled({ publishers: 1, viewers: 1, peerConnections: 2 });
+    const again = await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' }, metadata: { label: 'camera' }, videoBitrate: 800_000 });
+    expect(again.status).toBe(200);
+    expect(Object.keys(again.body).sort()).toEqual(['sdpAnswer', 'streamId']);
+    expect(again.body.streamId).toEqual({ id: 's1' });
+    expect(again.body.sdpAnswer).toMatch(/^v=0/);
+    // The old connection is closed, the new one counted; the viewer is untouched.
+    await settled({ publishers: 1, viewers: 1, peerConnections: 2 });
+    // Without metadata or bitrate both are kept, again without an event.
+    expect((await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' } })).status).toBe(200);
+    expect(await eventsFrom(conferenceId, 3)).toEqual([]);
+    expect((await service.conference(conferenceId)).body.participants[0].streams).toEqual([{ id: { id: 's1' }, type: 'MIC_AND_CAM', metadata: { label: 'camera' }, videoBitrate: 800_000 }]);
+    // The viewer record survived: the viewer can still be stopped under its id.
+    expect((await bob.post('stopViewStream', { conferenceId, userEndpointId: 'b1', streamId: { id: 's1' }, viewerId: 'v1' })).status).toBe(204);
+    await alice.post('end', { conferenceId, userEndpointId: 'a1' });
+    await settled({ publishers: 0, viewers: 0, peerConnections: 0 });
+  });
+
+  it('a reconnection with changed metadata or bitrate appends just those update events', async () => {
+    const conferenceId = await room();
+    await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' }, metadata: { label: 'camera' } });
+    expect((await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' }, metadata: { label: 'front camera' }, videoBitrate: 300_000 })).status).toBe(200);
+    expect((await eventsFrom(conferenceId, 3)).map((e) => [e.type, e.streamId])).toEqual([
+      ['ConferenceStreamMetadataUpdatedEvent', 's1'],
+      ['ConferencePublishedStreamBitrateUpdatedEvent', 's1'],
+    ]);
+    expect((await service.conference(conferenceId)).body.participants[0].streams[0]).toMatchObject({ metadata: { label: 'front camera' }, videoBitrate: 300_000 });
+    await alice.post('end', { conferenceId, userEndpointId: 'a1' });
+  });
+
+  it('409 for a reconnection that changes the stream type; 400 for one whose offer cannot carry the stream', async () => {
+    const conferenceId = await room();
+    await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' } });
+    const counters = server.media.counters();
+    const retyped = await alice.post('publishStream', { conferenceId, userEndpointId: 'a1', conferenceStreamType: 'MIC', sdpOffer: micOffer, streamId: { id: 's1' } });
+    expect(retyped.status).toBe(409);
+    expect(retyped.body).toEqual({
+      status: 409,
+      error: 'Conflict',
+      message: 'streamId s1 is published as MIC_AND_CAM; publishing it again as MIC is not a reconnection (unpublish it first)',
+    });
+    const garbage = await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' }, sdpOffer: 'garbage' });
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.message).toMatch(/^media: sdpOffer is not SDP/);
+    const noVideo = await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' }, sdpOffer: micOffer });
+    expect(noVideo.status).toBe(400);
+    expect(noVideo.body.message).toMatch(/^media: sdpOffer has 0 video m-line/);
+    // A refused reconnection keeps the stream as it was.
+    expect(server.media.counters()).toEqual(counters);
+    expect((await eventsFrom(conferenceId, 3))).toEqual([]);
     await alice.post('end', { conferenceId, userEndpointId: 'a1' });
   });
 
@@ -138,7 +197,8 @@ describe('ICE candidates, viewing and stopping', () => {
     expect(generated.body.sdpAnswer).toMatch(/^v=0/);
     const chosen = await view(bob, conferenceId, 'b1', 's1', { viewerId: 'v1', metadata: { quality: 'high' } });
     expect(chosen.body.viewerId).toBe('v1');
-    expect((await view(bob, conferenceId, 'b1', 's1', { viewerId: 'v1' })).status).toBe(409);
+    // The same viewer id from its own endpoint for the same stream: a reconnection (see below).
+    expect((await view(bob, conferenceId, 'b1', 's1', { viewerId: 'v1' })).status).toBe(200);
     expect((await view(bob, conferenceId, 'b1', 'nope')).status).toBe(404);
     expect((await view(bob, conferenceId, 'a1', 's1')).status).toBe(403);
     await settled({ publishers: 1, viewers: 2 });
@@ -157,6 +217,35 @@ describe('ICE candidates, viewing and stopping', () => {
     await settled({ publishers: 1, viewers: 1 });
     // Viewers are not part of the aggregate: none of this made an event.
     expect((await service.conference(conferenceId)).body.version).toBe(3);
+    await alice.post('end', { conferenceId, userEndpointId: 'a1' });
+    await settled({ publishers: 0, viewers: 0, peerConnections: 0 });
+  });
+
+  it('viewStream with the viewer id its endpoint uses for that stream reconnects it; 409 for another endpoint or stream', async () => {
+    const conferenceId = await room();
+    await publish(alice, conferenceId, 'a1', { streamId: { id: 's1' } });
+    await publish(alice, conferenceId, 'a1', { streamId: { id: 's2' } });
+    await view(bob, conferenceId, 'b1', 's1', { viewerId: 'v1' });
+    await settled({ publishers: 2, viewers: 1, peerConnections: 3 });
+    const version = (await service.conference(conferenceId)).body.version;
+    const again = await view(bob, conferenceId, 'b1', 's1', { viewerId: 'v1' });
+    expect(again.status).toBe(200);
+    expect(Object.keys(again.body).sort()).toEqual(['sdpAnswer', 'viewerId']);
+    expect(again.body.viewerId).toBe('v1');
+    // The old connection is closed: still one viewer.
+    await settled({ publishers: 2, viewers: 1, peerConnections: 3 });
+    const foreign = await view(alice, conferenceId, 'a1', 's1', { viewerId: 'v1' });
+    expect(foreign.status).toBe(409);
+    expect(foreign.body).toEqual({ status: 409, error: 'Conflict', message: `viewerId v1 is already in use in conference ${conferenceId} by another endpoint than a1` });
+    const otherStream = await view(bob, conferenceId, 'b1', 's2', { viewerId: 'v1' });
+    expect(otherStream.status).toBe(409);
+    expect(otherStream.body.message).toBe('viewerId v1 already views streamId s1; a reconnection must name that stream');
+    const garbage = await view(bob, conferenceId, 'b1', 's1', { viewerId: 'v1', sdpOffer: 'garbage' });
+    expect(garbage.status).toBe(400);
+    expect(server.media.counters()).toMatchObject({ publishers: 2, viewers: 1 });
+    expect((await service.conference(conferenceId)).body.version).toBe(version);
+    expect((await bob.post('stopViewStream', { conferenceId, userEndpointId: 'b1', streamId: { id: 's1' }, viewerId: 'v1' })).status).toBe(204);
+    await settled({ publishers: 2, viewers: 0, peerConnections: 2 });
     await alice.post('end', { conferenceId, userEndpointId: 'a1' });
     await settled({ publishers: 0, viewers: 0, peerConnections: 0 });
   });
@@ -299,6 +388,30 @@ describe('media operations racing leave', () => {
     await waitFor(() => gated.media.counters().publishers === 0, 'the stream to be closed');
     expect((await s.conference('race')).body.participants).toEqual([expect.objectContaining({ id: 'a2', streams: [] })]);
     expect((await s.events('race', 0)).body.map((e: { type: string }) => e.type)).toEqual(['ConferenceJoinedEvent', 'ConferenceJoinedEvent', 'ConferenceLeftEvent']);
+  });
+
+  it('a reconnection while another publish of the id is in flight is 409; one whose stream was unpublished meanwhile is 404', async () => {
+    const api = new ApiCaller(gated.url);
+    const a = await api.as('alice');
+    await a.post('create', { conferenceId: 'race-reconnect' });
+    await a.post('join', { conferenceId: 'race-reconnect', userEndpointId: 'a1' });
+    const body = { conferenceId: 'race-reconnect', userEndpointId: 'a1', conferenceStreamType: 'MIC_AND_CAM', sdpOffer: publishOffer, streamId: { id: 's1' } };
+    const first = a.post('publishStream', body);
+    await waitFor(() => waiting.length === 1, 'the publish to reach the media router');
+    const early = await a.post('publishStream', body);
+    expect(early.status).toBe(409);
+    expect(early.body.message).toBe('streamId s1 is being published by another request in conference race-reconnect');
+    waiting.shift()!();
+    expect((await first).status).toBe(200);
+    const reconnecting = a.post('publishStream', body);
+    await waitFor(() => waiting.length === 1, 'the reconnection to reach the media router');
+    expect((await a.post('publishStream', body)).status).toBe(409);
+    await a.post('unpublishStream', { conferenceId: 'race-reconnect', userEndpointId: 'a1', streamId: { id: 's1' } });
+    waiting.shift()!();
+    const answer = await reconnecting;
+    expect(answer.status).toBe(404);
+    expect(answer.body).toMatchObject({ status: 404, error: 'Not Found', message: expect.stringMatching(/s1/) });
+    await waitFor(() => gated.media.counters().publishers === 0 && gated.media.counters().peerConnections === 0, 'nothing left open');
   });
 
   it('a view whose stream was unpublished meanwhile answers 404 and leaves no viewer behind', async () => {

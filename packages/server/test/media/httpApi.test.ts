@@ -99,6 +99,61 @@ describe('media through the HTTP API', () => {
     expect(types).toContain('ConferenceStreamUnpublishedEvent');
   });
 
+  it('a publisher and a viewer reconnect under their ids: the other viewer decodes on, and no event tells anyone', async () => {
+    const { conferenceId, callers } = await conferenceWith('gina', 'hank', 'ivy');
+    const [gina, hank, ivy] = callers as [User, User, User];
+    const streamId = { id: 'gina-cam' };
+    const publishFrom = async (pub: SyntheticPublisher) => {
+      const published = await gina.post('publishStream', { conferenceId, userEndpointId: 'gina-1', conferenceStreamType: 'MIC_AND_CAM', streamId, sdpOffer: await pub.createFullOffer(), metadata: { label: 'cam' } });
+      expect(published.status).toBe(200);
+      expect(published.body.streamId).toEqual(streamId);
+      await pub.setAnswer(published.body.sdpAnswer);
+    };
+    const viewAs = async (user: User, name: string, v: DecodingViewer) => {
+      const viewed = await user.post('viewStream', { conferenceId, userEndpointId: `${name}-1`, streamId, viewerId: `${name}-sees-gina`, sdpOffer: await v.createFullOffer() });
+      expect(viewed.status).toBe(200);
+      expect(viewed.body.viewerId).toBe(`${name}-sees-gina`);
+      await v.setAnswer(viewed.body.sdpAnswer);
+    };
+    const first = new SyntheticPublisher({ audio: true, video: true });
+    const [hankView, ivyView] = [new DecodingViewer({ audio: true, video: true }), new DecodingViewer({ audio: true, video: true })];
+    peers.push(first, hankView, ivyView);
+    await publishFrom(first);
+    await viewAs(hank, 'hank', hankView);
+    await viewAs(ivy, 'ivy', ivyView);
+    await waitFor(() => hankView.framesDecoded > 10 && ivyView.framesDecoded > 10, 'both viewers decode', 15_000);
+    const version = (await hank.events(conferenceId, 0)).length;
+
+    // gina's connection drops; her client publishes the same stream id again from a new connection.
+    first.close();
+    const second = new SyntheticPublisher({ audio: true, video: true });
+    peers.push(second);
+    await publishFrom(second);
+    const frames = ivyView.framesDecoded;
+    await waitFor(() => ivyView.framesDecoded > frames + 30, 'ivy decodes the new connection', 15_000);
+    expect(ivyView.pc.connectionState).toBe('connected');
+    expect(ivyView.tracksReceived).toBe(2);
+
+    // hank's connection drops; his client views again under the same viewer id.
+    hankView.close();
+    const hankAgain = new DecodingViewer({ audio: true, video: true });
+    peers.push(hankAgain);
+    await viewAs(hank, 'hank', hankAgain);
+    await waitFor(() => hankAgain.framesDecoded > 10, 'hank decodes again', 15_000);
+    await waitFor(() => server.media.counters().peerConnections === 3, 'the replaced connections closed');
+    expect(server.media.counters()).toMatchObject({ publishers: 1, viewers: 2 });
+
+    // No stream event was appended: for the others the stream never left.
+    expect((await hank.events(conferenceId, version)).filter((e: { type: string }) => e.type.startsWith('ConferenceStream'))).toEqual([]);
+    // Someone else's endpoint may not take the ids over.
+    const [intruder, peeker] = [new SyntheticPublisher({ audio: true, video: true }), new DecodingViewer({ audio: true, video: true })];
+    peers.push(intruder, peeker);
+    expect((await ivy.post('publishStream', { conferenceId, userEndpointId: 'ivy-1', conferenceStreamType: 'MIC_AND_CAM', streamId, sdpOffer: await intruder.createOffer() })).status).toBe(409);
+    expect((await ivy.post('viewStream', { conferenceId, userEndpointId: 'ivy-1', streamId, viewerId: 'hank-sees-gina', sdpOffer: await peeker.createOffer() })).status).toBe(409);
+    expect((await gina.post('leave', { conferenceId, userEndpointId: 'gina-1' })).status).toBe(204);
+    await waitFor(() => server.media.counters().peerConnections === 0, 'media released');
+  });
+
   it('answers 400 with a clear message for SDP it cannot use, and keeps nothing', async () => {
     const { conferenceId, callers } = await conferenceWith('dave');
     const dave = callers[0]!;
