@@ -2,6 +2,8 @@ import type { StreamType } from '../api/types.js';
 import type { MediaKind } from './mediaKinds.js';
 import type { Publisher } from './Publisher.js';
 import type { StreamConnectionState } from './StreamConnection.js';
+import type { ConnectionQuality } from '../stats/connectionQuality.js';
+import type { StreamStats } from '../stats/streamStats.js';
 
 /** A stream this room publishes, as returned by `room.publish()`. */
 export class LocalStream {
@@ -49,6 +51,21 @@ export class LocalStream {
   /** The state of the sending connection: `connecting` until it first connects, `reconnecting` while a lost one is replaced, `failed` when republishing gave up. */
   get connectionState(): StreamConnectionState {
     return this.publisher.connectionState;
+  }
+
+  /** The last stats sample of the sending connection (sampled while the room has a listener of a sampled event). */
+  get stats(): StreamStats | undefined {
+    return this.publisher.stats;
+  }
+
+  /** How well the stream gets out: `lost` while its connection is re-established or gave up, `unknown` until sampled. */
+  get connectionQuality(): ConnectionQuality {
+    return this.publisher.connectionQuality;
+  }
+
+  /** The microphone's level, 0..1 (linear, 1 = 0 dBov), from the sender's `media-source` stats at the last sample; 0 while muted. */
+  get audioLevel(): number {
+    return this.audioMuted ? 0 : (this.publisher.stats?.audioLevel ?? 0);
   }
 
   /** The sending connection's `getStats()` report (outbound-rtp, candidate-pair, remote-inbound-rtp), or undefined once unpublished. */

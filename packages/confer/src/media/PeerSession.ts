@@ -1,6 +1,8 @@
 import type { IceCandidate } from '../api/types.js';
 import type { CreatePeerConnection } from './browser.js';
 import { IceCandidateBatcher } from './IceCandidateBatcher.js';
+import { StatsSampler } from '../stats/StatsSampler.js';
+import type { StreamStats } from '../stats/streamStats.js';
 
 /** What a PeerSession needs and whom it tells. @internal */
 export interface PeerSessionOptions {
@@ -16,6 +18,8 @@ export interface PeerSessionOptions {
   onLost: () => void;
   /** How long `disconnected` may last before the connection counts as lost (default 2000 ms). */
   disconnectedGraceMs?: number | undefined;
+  /** The figures of each stats sample (from the second `sampleStats()` on); never called after `close()`. */
+  onStats?: ((stats: StreamStats) => void) | undefined;
 }
 
 /** The default grace of a `disconnected` connection: ICE often recovers from a short loss by itself. @internal */
@@ -23,7 +27,7 @@ export const DEFAULT_DISCONNECTED_GRACE_MS = 2000;
 
 /**
  * Owns one RTCPeerConnection from creation to close: its handlers, the batching of its ICE candidates,
- * its offer/answer steps and its statistics. Publisher and Viewer hold one at a time and reconnect by
+ * its offer/answer steps and its statistics (one StatsSampler). Publisher and Viewer hold one at a time and reconnect by
  * closing it and opening another, so `closed` also means "no longer current". `failed` comes 15-30 s
  * after the path dies (ICE consent freshness, RFC 7675); `disconnected` within a few seconds, so a
  * connection that stays disconnected past a short grace is reported lost long before it fails. @internal
@@ -34,9 +38,11 @@ export class PeerSession {
   private isClosed = false;
   private isLost = false;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly sampler: StatsSampler;
 
   constructor(private readonly options: PeerSessionOptions) {
     const pc = options.createPeerConnection(options.rtcConfiguration);
+    this.sampler = new StatsSampler(() => pc.getStats(), (stats) => options.onStats?.(stats));
     const batcher = new IceCandidateBatcher(options.sendCandidates, options.onCandidateError);
     pc.onicecandidate = (event) => batcher.add(event.candidate);
     pc.onconnectionstatechange = () => this.onState(pc.connectionState);
@@ -82,12 +88,18 @@ export class PeerSession {
     return this.pc.getStats();
   }
 
+  /** Reads the stats once more (the room's clock calls this); `onStats` gets the figures since the last read. */
+  sampleStats(): Promise<void> {
+    return this.sampler.sample();
+  }
+
   /** Drops pending candidates, detaches the handlers and closes the connection; idempotent, no network. */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
     clearTimeout(this.graceTimer);
     this.batcher.close();
+    this.sampler.close();
     this.pc.onicecandidate = null;
     this.pc.onconnectionstatechange = null;
     this.pc.close();

@@ -10,6 +10,9 @@ import type { MediaKind } from './mediaKinds.js';
 import { muteKey } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
 import { acceptedKinds } from './sdp.js';
+import { QualityTracker } from '../stats/connectionQuality.js';
+import type { ConnectionQuality } from '../stats/connectionQuality.js';
+import type { StreamStats } from '../stats/streamStats.js';
 import { mayBeDropped, StreamConnection } from './StreamConnection.js';
 import type { Presence, StreamConnectionState } from './StreamConnection.js';
 
@@ -38,6 +41,8 @@ export interface PublisherOptions {
   /** Asks the room whether this endpoint is still in the conference (after a 404 or 403); `absent` means the room rejoins and restarts us. */
   checkPresence?: (() => Promise<Presence>) | undefined;
   disconnectedGraceMs?: number | undefined;
+  /** A stats sample of the sending connection (also readable as `stats`). */
+  onStats?: ((stats: StreamStats) => void) | undefined;
   backoff?: BackoffOptions;
   random?: () => number;
 }
@@ -60,6 +65,8 @@ export class Publisher {
   private bitrate: number | undefined;
   private readonly retries: ReconnectPolicy;
   private readonly connection: StreamConnection;
+  private latestStats: StreamStats | undefined;
+  private readonly quality = new QualityTracker();
 
   constructor(private readonly options: PublisherOptions) {
     this.retries = new ReconnectPolicy(options.backoff, options.random);
@@ -91,6 +98,22 @@ export class Publisher {
 
   get closed(): boolean {
     return this.controller.signal.aborted;
+  }
+
+  /** The last stats sample of the current connection. */
+  get stats(): StreamStats | undefined {
+    return this.latestStats;
+  }
+
+  /** `lost` while the connection is being replaced or gave up, else the sampled quality. */
+  get connectionQuality(): ConnectionQuality {
+    const state = this.connection.state;
+    return state === 'reconnecting' || state === 'failed' ? 'lost' : this.quality.quality;
+  }
+
+  /** Samples the current connection's stats (the room's clock calls this). */
+  async sampleStats(): Promise<void> {
+    await this.session?.sampleStats();
   }
 
   get connectionState(): StreamConnectionState {
@@ -202,6 +225,8 @@ export class Publisher {
   /** Replaces the PeerSession (closing the old one) with a new one that sends every track of the stream. */
   private openSession(): PeerSession {
     this.session?.close();
+    this.latestStats = undefined;
+    this.quality.update(undefined, false);
     const { api, conferenceId, userEndpointId, streamId, mediaStream, logger } = this.options;
     const session = new PeerSession({
       createPeerConnection: this.options.createPeerConnection,
@@ -222,6 +247,11 @@ export class Publisher {
         this.restart();
       },
       disconnectedGraceMs: this.options.disconnectedGraceMs,
+      onStats: (stats) => {
+        this.latestStats = stats;
+        this.quality.update(stats, false);
+        this.options.onStats?.(stats);
+      },
     });
     for (const track of mediaStream.getTracks()) session.addTransceiver(track, { direction: 'sendonly', streams: [mediaStream] });
     this.session = session;

@@ -7,13 +7,15 @@ import type { PublisherOptions, PublisherStopReason } from './Publisher.js';
 import type { StreamConnectionState } from './StreamConnection.js';
 
 /** What every publisher of a room shares, and whom the set tells when an announced stream stops. @internal */
-export interface PublisherSetOptions extends Omit<PublisherOptions, 'streamId' | 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata' | 'onStopped' | 'onConnectionStateChange'> {
+export interface PublisherSetOptions extends Omit<PublisherOptions, 'streamId' | 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata' | 'onStopped' | 'onConnectionStateChange' | 'onStats'> {
   /** Captures a camera or microphone for `LocalStream.switchDevice`. */
   captureTrack: (kind: MediaKind, deviceId: string) => Promise<MediaStreamTrack>;
   /** A stream that `publish()` resolved with has stopped, whatever the reason. */
   onStopped: (local: LocalStream, reason: PublisherStopReason, error: ConferenceError | undefined) => void;
   /** The connection state of a stream that `publish()` resolved with changed. */
   onConnectionStateChange: (local: LocalStream, state: StreamConnectionState) => void;
+  /** A stats sample of a stream that `publish()` resolved with. */
+  onStats: (local: LocalStream) => void;
 }
 
 /** What one `publish()` sends. @internal */
@@ -39,7 +41,7 @@ export class PublisherSet {
 
   /** Publishes a new stream under a fresh id; rejects (and forgets it) when the first attempt fails. */
   async publish(request: PublishRequest): Promise<LocalStream> {
-    const { captureTrack, onStopped: _onStopped, onConnectionStateChange, ...shared } = this.options;
+    const { captureTrack, onStopped: _onStopped, onConnectionStateChange, onStats, ...shared } = this.options;
     const streamId = uuid();
     const publisher = new Publisher({
       ...shared,
@@ -48,6 +50,9 @@ export class PublisherSet {
       onStopped: (reason, error) => this.onStopped(streamId, reason, error),
       onConnectionStateChange: (state) => {
         if (entry.announced) onConnectionStateChange(entry.local, state);
+      },
+      onStats: () => {
+        if (entry.announced) onStats(entry.local);
       },
     });
     const entry: Entry = { publisher, local: new LocalStream(publisher, captureTrack), announced: false };
@@ -65,6 +70,11 @@ export class PublisherSet {
   /** Publishes everything again under the same stream ids with new peer connections (after the room joined again). */
   restartAll(): void {
     for (const { publisher } of this.entries.values()) publisher.restart();
+  }
+
+  /** Samples the stats of every running stream's connection. */
+  sampleAll(): void {
+    for (const { publisher } of this.entries.values()) void publisher.sampleStats();
   }
 
   /** Closes every publisher without telling the server. */

@@ -1,6 +1,10 @@
 import type { Metadata, StreamType } from '../api/types.js';
 import type { MediaKind } from './mediaKinds.js';
 import type { StreamConnectionState } from './StreamConnection.js';
+import type { Playback } from './Playback.js';
+import { QualityTracker } from '../stats/connectionQuality.js';
+import type { ConnectionQuality } from '../stats/connectionQuality.js';
+import type { StreamStats } from '../stats/streamStats.js';
 
 /** A stream published by another participant. `mediaStream` fills with its tracks while it is viewed. */
 export class RemoteStream {
@@ -8,6 +12,12 @@ export class RemoteStream {
   readonly muted: Record<MediaKind, boolean> = { audio: false, video: false };
   private statsSource: (() => Promise<RTCStatsReport>) | undefined;
   private connection: StreamConnectionState = 'connecting';
+  private audioReceiver: RTCRtpReceiver | undefined;
+  private latestStats: StreamStats | undefined;
+  private readonly quality = new QualityTracker();
+  private readonly elements = new Set<HTMLMediaElement>();
+  /** Set by the room: where attach() reports an autoplay refusal. @internal */
+  playback: Playback | undefined;
   /** The bitrate cap the publisher announced, in bits per second. */
   videoBitrate: number | undefined;
 
@@ -52,9 +62,55 @@ export class RemoteStream {
     return this.statsSource?.();
   }
 
-  /** Names the connection that receives this stream, or none. @internal */
-  setStatsSource(source: (() => Promise<RTCStatsReport>) | undefined): void {
+  /** The last stats sample of the receiving connection (sampled while the room has a listener of a sampled event). */
+  get stats(): StreamStats | undefined {
+    return this.latestStats;
+  }
+
+  /** How well the stream gets through: `lost` while its connection is re-established or gave up, `unknown` until sampled. */
+  get connectionQuality(): ConnectionQuality {
+    return this.connection === 'reconnecting' || this.connection === 'failed' ? 'lost' : this.quality.quality;
+  }
+
+  /**
+   * The received audio level, 0..1 (linear, 1 = 0 dBov) of the latest packet (RFC 6464, through
+   * `getSynchronizationSources()`, read on every access), else the last sampled `inbound-rtp` level; 0 when muted or silent.
+   */
+  get audioLevel(): number {
+    if (this.muted.audio) return 0;
+    const [source] = this.audioReceiver?.getSynchronizationSources?.() ?? [];
+    return source?.audioLevel ?? this.latestStats?.audioLevel ?? 0;
+  }
+
+  /** Plays the stream in `element` (srcObject, autoplay, playsInline, play()); an autoplay refusal fires the room's `audioPlaybackBlocked` instead of rejecting. */
+  attach(element: HTMLMediaElement): Promise<void> {
+    this.elements.add(element);
+    element.autoplay = true;
+    (element as HTMLVideoElement).playsInline = true;
+    element.srcObject = this.mediaStream;
+    return this.playback ? this.playback.play(this, element) : element.play().catch(() => undefined);
+  }
+
+  /** Stops playing the stream in `element`, or in every element it was attached to. */
+  detach(element?: HTMLMediaElement): void {
+    for (const attached of element ? [element] : [...this.elements]) {
+      this.elements.delete(attached);
+      this.playback?.forget(attached);
+      if (attached.srcObject === this.mediaStream) attached.srcObject = null;
+    }
+  }
+
+  /** Names the connection that receives this stream (and its audio receiver), or none; its samples start over. @internal */
+  setStatsSource(source: (() => Promise<RTCStatsReport>) | undefined, audioReceiver: RTCRtpReceiver | undefined): void {
     this.statsSource = source;
+    this.audioReceiver = audioReceiver;
+    this.setStats(undefined);
+  }
+
+  /** A stats sample of the receiving connection; answers whether the quality changed. @internal */
+  setStats(stats: StreamStats | undefined): boolean {
+    this.latestStats = stats;
+    return this.quality.update(stats, true);
   }
 
   /** Puts a (re)negotiated viewer's tracks into `mediaStream`, keeping the same object for the page. @internal */

@@ -29,6 +29,8 @@ export interface ViewerOptions {
   /** Asks the room whether this endpoint is still in the conference (after a 404 or 403); `absent` means the room rejoins and restarts us. */
   checkPresence?: (() => Promise<Presence>) | undefined;
   disconnectedGraceMs?: number | undefined;
+  /** A stats sample of the receiving connection (also readable as `stream.stats`). */
+  onStats?: ((stream: RemoteStream) => void) | undefined;
   backoff?: BackoffOptions;
   random?: () => number;
 }
@@ -95,6 +97,11 @@ export class Viewer {
     void this.queue.push(() => this.viewAgain());
   }
 
+  /** Samples the current connection's stats (the room's clock calls this). */
+  async sampleStats(): Promise<void> {
+    await this.session?.sampleStats();
+  }
+
   /** Closes the peer connection, timers and pending requests; idempotent, no network. */
   close(): void {
     if (this.closed) return;
@@ -129,10 +136,14 @@ export class Viewer {
         this.restart();
       },
       disconnectedGraceMs: this.options.disconnectedGraceMs,
+      onStats: (stats) => {
+        stream.setStats(stats);
+        this.options.onStats?.(stream);
+      },
     });
     const transceivers = kindsOf(stream.type).map((kind) => session.addTransceiver(kind, { direction: 'recvonly' }));
     stream.setTracks(transceivers.map((t) => t.receiver.track));
-    stream.setStatsSource(() => session.getStats());
+    stream.setStatsSource(() => session.getStats(), transceivers.find((t) => t.receiver.track.kind === 'audio')?.receiver);
     this.session = session;
     return session;
   }
@@ -219,6 +230,6 @@ export class Viewer {
     if (!this.session) return;
     this.session.close();
     this.session = undefined;
-    this.options.stream.setStatsSource(undefined);
+    this.options.stream.setStatsSource(undefined, undefined);
   }
 }

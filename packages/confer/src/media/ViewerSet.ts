@@ -40,6 +40,11 @@ export class ViewerSet {
     for (const [streamId, viewer] of this.viewers) if (keep(streamId)) viewer.restart();
   }
 
+  /** Samples the stats of every view's connection. */
+  sampleAll(): void {
+    for (const viewer of this.viewers.values()) void viewer.sampleStats();
+  }
+
   /** Closes every viewer without telling the server. */
   closeAll(): void {
     for (const viewer of this.viewers.values()) viewer.close();

@@ -6,8 +6,11 @@ export type CreatePeerConnection = (configuration: RTCConfiguration) => RTCPeerC
 /** Creates a MediaStream from tracks; tests pass a fake. */
 export type CreateMediaStream = (tracks: MediaStreamTrack[]) => MediaStream;
 
-/** The capture functions the library calls; tests pass fakes. */
-export type MediaDevicesLike = Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'>;
+/** What `listDevices` and the device events need of `navigator.mediaDevices` (each optional: without them there are no device events). */
+export type DeviceListLike = Partial<Pick<MediaDevices, 'enumerateDevices' | 'addEventListener' | 'removeEventListener'>>;
+
+/** The capture and device functions the library calls; tests pass fakes. */
+export type MediaDevicesLike = Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'> & DeviceListLike;
 
 /**
  * The browser defaults of every injectable, resolved when a Room is created (never at import, so

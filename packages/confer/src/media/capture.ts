@@ -34,14 +34,14 @@ export async function captureStream(devices: MediaDevicesLike | undefined, type:
   }
 }
 
-/** Captures one camera or microphone by device id, for a device switch. @internal */
+/** Captures one camera or microphone by device id (empty: the default one), for a device switch or fallback. @internal */
 export async function captureDevice(devices: MediaDevicesLike | undefined, kind: MediaKind, deviceId: string): Promise<MediaStreamTrack> {
   if (!devices) throw ConferenceError.media('no mediaDevices to capture from');
   let stream: MediaStream;
   try {
-    stream = await devices.getUserMedia({ [kind]: { deviceId: { exact: deviceId } } });
+    stream = await devices.getUserMedia({ [kind]: deviceId ? { deviceId: { exact: deviceId } } : true });
   } catch (cause) {
-    throw ConferenceError.media(`capturing ${kind} device ${deviceId} failed: ${(cause as Error)?.message ?? String(cause)}`, cause);
+    throw ConferenceError.media(`capturing ${kind} device ${deviceId || '(default)'} failed: ${(cause as Error)?.message ?? String(cause)}`, cause);
   }
   const [track] = kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks();
   if (!track) throw ConferenceError.media(`device ${deviceId} gave no ${kind} track`);

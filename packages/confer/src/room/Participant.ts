@@ -1,5 +1,6 @@
 import type { EndpointState, Metadata } from '../api/types.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
+import type { ConnectionQuality } from '../stats/connectionQuality.js';
 
 /** Another endpoint in the conference (the local one is not listed). */
 export class Participant {
@@ -17,6 +18,14 @@ export class Participant {
     /** HEALTHY, or SICK while its media connections are failing. */
     public state: EndpointState,
   ) {}
+
+  /** The worst quality among its viewed streams (`connectionQualityChanged` says when it changes); `unknown` until sampled. */
+  connectionQuality: ConnectionQuality = 'unknown';
+
+  /** The loudest of its streams' `audioLevel`s, 0..1. */
+  get audioLevel(): number {
+    return Math.max(0, ...this.streams.map((stream) => stream.audioLevel));
+  }
 
   /** The streams this participant publishes. */
   get streams(): RemoteStream[] {

@@ -6,9 +6,14 @@ import type { Metadata } from '../api/types.js';
 import type { EventLoopStop } from '../events/EventLoop.js';
 import { browserDefaults } from '../media/browser.js';
 import { captureStream } from '../media/capture.js';
+import { capturedByLibrary, DeviceWatcher, listDevices } from '../media/devices.js';
 import type { LocalStream } from '../media/LocalStream.js';
+import type { MediaKind } from '../media/mediaKinds.js';
+import { Playback } from '../media/Playback.js';
 import type { PublisherStopReason } from '../media/Publisher.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
+import { worstQuality } from '../stats/connectionQuality.js';
+import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import { safeEmit } from '../util/safeEmit.js';
 import type { EndedCause, RoomEvents } from './events.js';
 import type { Participant } from './Participant.js';
@@ -19,6 +24,9 @@ import { RoomSession } from './RoomSession.js';
 import type { RoomState } from './RoomState.js';
 import { ALLOWED, isInConference } from './RoomState.js';
 
+/** The events whose listeners make the room sample stats and audio levels (one shared timer, only while one is bound). */
+const SAMPLED_EVENTS: readonly (keyof RoomEvents)[] = ['statsUpdated', 'activeSpeakersChanged', 'connectionQualityChanged', 'localConnectionQualityChanged'];
+
 /** One endpoint in one conference: join, publish, view others, leave. */
 export class Room {
   private readonly emitter = createNanoEvents<RoomEvents>();
@@ -27,18 +35,29 @@ export class Room {
   private currentState: RoomState = 'idle';
   /** The session of the last join; a closed one stays readable (conference id, metadata, version; its participants and streams are removed). */
   private session: RoomSession | undefined;
+  private readonly playback = new Playback((stream, element) => this.emit('audioPlaybackBlocked', stream, element));
+  private readonly devices: DeviceWatcher;
+  private localQuality: ConnectionQuality = 'unknown';
 
   constructor(options: RoomOptions) {
     const defaults = browserDefaults();
     this.config = resolveRoomOptions(options, defaults);
     const { requestTimeoutMs } = this.config;
     this.api = new ApiClient({ baseUrl: options.baseUrl, auth: options.auth, requestTimeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    this.devices = new DeviceWatcher(this.config.mediaDevices, (devices) => this.onDevicesChanged(devices), (error) =>
+      this.emitError(ConferenceError.from(error, (cause) => ConferenceError.media('listing devices failed', cause))),
+    );
     this.config.logger.debug(`confer: ${defaults.browser}, endpoint ${this.config.userEndpointId}`);
   }
 
   /** Listens to a room event; returns the function that stops listening. */
   on<K extends keyof RoomEvents>(event: K, listener: RoomEvents[K]): Unsubscribe {
-    return this.emitter.on(event, listener);
+    const unbind = this.emitter.on(event, listener);
+    this.watch();
+    return () => {
+      unbind();
+      this.watch();
+    };
   }
 
   /** Where the room is in its life. */
@@ -76,6 +95,31 @@ export class Room {
     return this.session?.publishers.localStreams ?? [];
   }
 
+  /** The participants speaking now, loudest first (not this endpoint); kept current while someone listens to `activeSpeakersChanged`. */
+  get activeSpeakers(): Participant[] {
+    return this.session?.model.speakers.speakers ?? [];
+  }
+
+  /** The worst connection quality of our own streams; `unknown` until sampled. */
+  get localConnectionQuality(): ConnectionQuality {
+    return this.localQuality;
+  }
+
+  /** Whether some `attach()`ed element waits for `startAudio()` (the browser refused to autoplay it). */
+  get audioPlaybackBlocked(): boolean {
+    return this.playback.isBlocked;
+  }
+
+  /** Lists cameras, microphones and speakers (as the standalone `listDevices`, with this room's `mediaDevices`). */
+  listDevices(kind?: MediaDeviceKind): Promise<MediaDeviceInfo[]> {
+    return listDevices(kind, this.config.mediaDevices);
+  }
+
+  /** Plays every remote element the autoplay policy refused; call it from a user gesture (a click). */
+  startAudio(): Promise<void> {
+    return this.playback.resume();
+  }
+
   /** The conference metadata, key by key. */
   get metadata(): Record<string, string> {
     return Object.fromEntries(this.session?.model.metadata ?? []);
@@ -106,11 +150,18 @@ export class Room {
       onPublisherStopped: (local, reason, error) => this.onPublisherStopped(local, reason, error),
       onLocalConnectionStateChange: (local, state) => {
         if (isInConference(this.currentState)) safeEmit(this.emitter, this.config.logger, 'localStreamConnectionStateChanged', local, state);
+        this.updateLocalQuality();
       },
       onRemoteConnectionStateChange: (stream, state) => {
         if (isInConference(this.currentState)) safeEmit(this.emitter, this.config.logger, 'remoteStreamConnectionStateChanged', stream, state);
       },
       onGone: (what) => (what === 'dropped' ? void this.rejoin(session) : this.onConferenceGone(session)),
+      playback: this.playback,
+      onSample: (changes) => this.apply(session, changes),
+      onLocalStats: (local) => {
+        if (local.stats) this.emit('statsUpdated', local, local.stats);
+        this.updateLocalQuality();
+      },
     });
     this.session = session;
     this.setState('joining');
@@ -136,7 +187,7 @@ export class Room {
     const session = this.assertInConference('publish');
     if (!['MIC_AND_CAM', 'MIC', 'CAM', 'SCREEN'].includes(options.type)) throw ConferenceError.invalidState(`unknown stream type ${String(options.type)}`);
     const mediaStream = options.mediaStream ?? (await captureStream(this.config.mediaDevices, options.type, options));
-    const ownedTracks = options.mediaStream ? [] : mediaStream.getTracks();
+    const ownedTracks = options.mediaStream && !capturedByLibrary(options.mediaStream) ? [] : mediaStream.getTracks();
     if (!isInConference(this.currentState)) {
       for (const track of ownedTracks) track.stop();
       throw ConferenceError.invalidState(`the room was ${this.currentState} while capturing`);
@@ -248,6 +299,15 @@ export class Room {
         case 'selfRemoved':
           void this.rejoin(session);
           break;
+        case 'statsUpdated':
+          if (change.stream.stats) this.emit('statsUpdated', change.stream, change.stream.stats);
+          break;
+        case 'connectionQualityChanged':
+          this.emit('connectionQualityChanged', change.participant, change.participant.connectionQuality);
+          break;
+        case 'activeSpeakersChanged':
+          this.emit('activeSpeakersChanged', change.speakers);
+          break;
         default:
           safeEmit(this.emitter, this.config.logger, change.type, change.participant);
       }
@@ -297,6 +357,7 @@ export class Room {
     if (this.currentState === 'left' || this.currentState === 'ended') return;
     const removed = this.session?.model.clear() ?? [];
     this.session?.close();
+    this.playback.clear();
     this.setState(next);
     for (const change of removed) {
       if (change.type === 'streamRemoved') safeEmit(this.emitter, this.config.logger, 'streamRemoved', change.stream);
@@ -313,8 +374,46 @@ export class Room {
       return;
     }
     this.currentState = next;
+    this.watch();
     this.config.logger.debug(`room: ${previous} -> ${next}`);
     safeEmit(this.emitter, this.config.logger, 'stateChanged', next, previous);
+  }
+
+  private emit<K extends keyof RoomEvents>(event: K, ...args: Parameters<RoomEvents[K]>): void {
+    safeEmit(this.emitter, this.config.logger, event, ...args);
+  }
+
+  /** Samples while someone listens to a sampled event; watches devices while joined or while someone listens to `devicesChanged`, never after close. */
+  private watch(): void {
+    const listening = (event: keyof RoomEvents) => (this.emitter.events[event]?.length ?? 0) > 0;
+    const inConference = isInConference(this.currentState);
+    if (this.session) this.session.sampling = inConference && SAMPLED_EVENTS.some(listening);
+    this.devices.watching = this.currentState !== 'left' && this.currentState !== 'ended' && (inConference || listening('devicesChanged'));
+  }
+
+  private updateLocalQuality(): void {
+    const quality = worstQuality(this.localStreams.map((local) => local.connectionQuality));
+    if (quality === this.localQuality) return;
+    this.localQuality = quality;
+    if (isInConference(this.currentState)) this.emit('localConnectionQualityChanged', quality);
+  }
+
+  /** Reports the new list; a camera or microphone in use that is gone is replaced by the default one. */
+  private onDevicesChanged(devices: MediaDeviceInfo[]): void {
+    this.emit('devicesChanged', devices);
+    for (const local of this.localStreams) {
+      if (local.type === 'SCREEN') continue;
+      for (const track of local.mediaStream.getTracks()) {
+        const deviceId = track.getSettings?.().deviceId ?? '';
+        const present = devices.some((device) => device.deviceId === deviceId && device.kind === `${track.kind}input`);
+        if (track.readyState !== 'ended' && (present || !deviceId)) continue;
+        const kind = track.kind as MediaKind;
+        local.switchDevice(kind, '').then(
+          () => this.emit('deviceFallback', local, kind, deviceId),
+          (error: unknown) => this.emitError(ConferenceError.from(error, (cause) => ConferenceError.media(`falling back from ${kind} device ${deviceId} failed`, cause))),
+        );
+      }
+    }
   }
 
   private emitError(error: ConferenceError): void {

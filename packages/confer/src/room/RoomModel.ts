@@ -1,7 +1,10 @@
 import type { Conference, ConferenceEvent, KnownConferenceEvent, Metadata, StreamType } from '../api/types.js';
 import type { MediaKind } from '../media/mediaKinds.js';
 import { parseMuteKey } from '../media/mediaKinds.js';
+import type { Playback } from '../media/Playback.js';
 import { RemoteStream } from '../media/RemoteStream.js';
+import { ActiveSpeakers } from '../stats/ActiveSpeakers.js';
+import { worstQuality } from '../stats/connectionQuality.js';
 import type { MetadataChange } from './events.js';
 import { Participant } from './Participant.js';
 
@@ -14,7 +17,10 @@ export type ModelChange =
   | { type: 'streamRemoved'; stream: RemoteStream }
   | { type: 'streamMuteChanged'; stream: RemoteStream; kind: MediaKind; muted: boolean }
   | { type: 'metadataChanged'; change: MetadataChange }
-  | { type: 'selfRemoved' };
+  | { type: 'selfRemoved' }
+  | { type: 'statsUpdated'; stream: RemoteStream }
+  | { type: 'connectionQualityChanged'; participant: Participant }
+  | { type: 'activeSpeakersChanged'; speakers: Participant[] };
 
 interface StreamInfo {
   id: string;
@@ -31,11 +37,33 @@ export class RoomModel {
   readonly participants = new Map<string, Participant>();
   readonly streams = new Map<string, RemoteStream>();
   readonly metadata = new Map<string, string>();
+  /** Who speaks, from the audio levels sampled by `applyAudioLevels`. */
+  readonly speakers = new ActiveSpeakers<Participant>();
 
   constructor(
     private readonly selfId: string,
     private readonly createMediaStream: () => MediaStream,
+    private readonly playback?: Playback,
   ) {}
+
+  /** Samples every participant's audio level (muted streams count as silent); every 500 ms answers a new speaker list if it changed. */
+  applyAudioLevels(now: number): ModelChange[] {
+    this.speakers.add(new Map([...this.participants.values()].map((participant) => [participant, participant.audioLevel])));
+    const speakers = this.speakers.update(now);
+    return speakers ? [{ type: 'activeSpeakersChanged', speakers }] : [];
+  }
+
+  /** A viewed stream was sampled (or its connection changed state): its stats, and its participant's quality if that changed. */
+  applyStreamStats(stream: RemoteStream, sampled: boolean): ModelChange[] {
+    const changes: ModelChange[] = sampled ? [{ type: 'statsUpdated', stream }] : [];
+    const participant = this.participants.get(stream.userEndpointId);
+    const quality = participant && worstQuality(participant.streams.map((s) => s.connectionQuality));
+    if (participant && quality !== participant.connectionQuality) {
+      participant.connectionQuality = quality!;
+      changes.push({ type: 'connectionQualityChanged', participant });
+    }
+    return changes;
+  }
 
   /** Applies one event (already ordered and deduplicated by the event loop). */
   applyEvent(event: ConferenceEvent): ModelChange[] {
@@ -174,11 +202,14 @@ export class RoomModel {
     for (const stream of participant.streams) this.removeStream(stream, changes);
     this.participants.delete(id);
     changes.push({ type: 'participantLeft', participant });
+    const speakers = this.speakers.forget(participant);
+    if (speakers) changes.push({ type: 'activeSpeakersChanged', speakers });
   }
 
   private addStream(participant: Participant, info: StreamInfo, changes: ModelChange[]): void {
     const stream = new RemoteStream(info.id, participant.userEndpointId, participant.userId, info.type, info.metadata, this.createMediaStream());
     stream.videoBitrate = info.videoBitrate;
+    stream.playback = this.playback;
     for (const kind of ['audio', 'video'] as const) stream.muted[kind] = this.metadata.get(`TRACK_MUTED/${kind}/${info.id}`) === 'true';
     participant.streamMap.set(info.id, stream);
     this.streams.set(info.id, stream);

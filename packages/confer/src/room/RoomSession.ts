@@ -10,6 +10,8 @@ import type { RemoteStream } from '../media/RemoteStream.js';
 import { PublisherSet } from '../media/PublisherSet.js';
 import type { Presence, StreamConnectionState } from '../media/StreamConnection.js';
 import { ViewerSet } from '../media/ViewerSet.js';
+import type { Playback } from '../media/Playback.js';
+import { StatsClock } from '../stats/StatsSampler.js';
 import { ReconnectPolicy, sleep } from '../util/ReconnectPolicy.js';
 import type { ModelChange } from './RoomModel.js';
 import { RoomModel } from './RoomModel.js';
@@ -40,6 +42,12 @@ export interface RoomSessionOptions {
   onLocalConnectionStateChange: (local: LocalStream, state: StreamConnectionState) => void;
   /** The connection state of a viewed stream changed. */
   onRemoteConnectionStateChange: (stream: RemoteStream, state: StreamConnectionState) => void;
+  /** Plays remote streams in the page's elements (for `RemoteStream.attach`). */
+  playback: Playback;
+  /** What a stats or audio-level sample changed about the others (stats, quality, speakers). */
+  onSample: (changes: ModelChange[]) => void;
+  /** A stats sample of one of our streams. */
+  onLocalStats: (local: LocalStream) => void;
   /** A presence check found this endpoint no longer in the conference (`dropped`), or the conference gone (`not-found`). */
   onGone: (what: 'dropped' | 'not-found') => void;
 }
@@ -64,6 +72,8 @@ export class RoomSession {
   /** Counts the joins: an answer about an earlier one says nothing about the current one. */
   private generation = 0;
   private presence: Promise<Presence> | undefined;
+  /** The one timer of every stats sampler and of the audio levels, running while someone listens. */
+  private readonly clock = new StatsClock((withStats) => this.tick(withStats));
 
   constructor(private readonly options: RoomSessionOptions) {
     const { api, config, conferenceId } = options;
@@ -79,14 +89,28 @@ export class RoomSession {
       checkPresence: () => this.checkPresence(),
     };
     this.metadata = options.metadata;
-    this.model = new RoomModel(config.userEndpointId, () => config.createMediaStream([]));
-    this.viewers = new ViewerSet({ ...media, onError: options.onViewerError, onConnectionStateChange: options.onRemoteConnectionStateChange });
+    this.model = new RoomModel(config.userEndpointId, () => config.createMediaStream([]), options.playback);
+    this.viewers = new ViewerSet({
+      ...media,
+      onError: options.onViewerError,
+      onConnectionStateChange: (stream, state) => {
+        options.onRemoteConnectionStateChange(stream, state);
+        options.onSample(this.model.applyStreamStats(stream, false));
+      },
+      onStats: (stream) => options.onSample(this.model.applyStreamStats(stream, true)),
+    });
     this.publishers = new PublisherSet({
       ...media,
       captureTrack: (kind, deviceId) => captureDevice(config.mediaDevices, kind, deviceId),
       onStopped: options.onPublisherStopped,
       onConnectionStateChange: options.onLocalConnectionStateChange,
+      onStats: options.onLocalStats,
     });
+  }
+
+  /** Samples stats and audio levels while true (someone listens to a sampled event); stopped by `close()`. */
+  set sampling(on: boolean) {
+    this.clock.running = on;
   }
 
   /** The conference joined (or being joined). */
@@ -197,9 +221,19 @@ export class RoomSession {
   close(): void {
     if (this.closed) return;
     this.controller.abort();
+    this.clock.close();
     this.loop?.close();
     this.viewers.closeAll();
     this.publishers.closeAll();
+  }
+
+  private tick(withStats: boolean): void {
+    if (withStats) {
+      this.publishers.sampleAll();
+      this.viewers.sampleAll();
+    }
+    const changes = this.model.applyAudioLevels(performance.now());
+    if (changes.length > 0) this.options.onSample(changes);
   }
 
   private async askPresence(): Promise<Presence> {

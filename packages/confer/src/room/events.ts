@@ -4,6 +4,8 @@ import type { LocalStream } from '../media/LocalStream.js';
 import type { MediaKind } from '../media/mediaKinds.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
 import type { StreamConnectionState } from '../media/StreamConnection.js';
+import type { ConnectionQuality } from '../stats/connectionQuality.js';
+import type { StreamStats } from '../stats/streamStats.js';
 import type { Participant } from './Participant.js';
 import type { RoomState } from './RoomState.js';
 
@@ -44,6 +46,20 @@ export interface RoomEvents {
   ended: (reason: string | undefined, cause: EndedCause) => void;
   /** Every conference event, in order, once, including custom events sent with sendEvent. */
   event: (event: ConferenceEvent) => void;
+  /** Who speaks changed: the participants speaking now, loudest first (as `room.activeSpeakers`); sampled while bound. */
+  activeSpeakersChanged: (speakers: Participant[]) => void;
+  /** A participant's connection quality (the worst of its viewed streams) changed; sampled while bound. */
+  connectionQualityChanged: (participant: Participant, quality: ConnectionQuality) => void;
+  /** The quality of our own streams (the worst of them) changed; sampled while bound. */
+  localConnectionQualityChanged: (quality: ConnectionQuality) => void;
+  /** A stream's stats were sampled (once a second per stream while bound). */
+  statsUpdated: (stream: LocalStream | RemoteStream, stats: StreamStats) => void;
+  /** The browser's device list changed (`devicechange`); listened to while joined or while bound. */
+  devicesChanged: (devices: MediaDeviceInfo[]) => void;
+  /** The camera or microphone a stream used went away; the stream now sends the default device. */
+  deviceFallback: (stream: LocalStream, kind: MediaKind, lostDeviceId: string) => void;
+  /** The browser refused to play an `attach()`ed element without a user gesture: call `room.startAudio()` from one. */
+  audioPlaybackBlocked: (stream: RemoteStream, element: HTMLMediaElement) => void;
   /** A failure that did not come back through a promise (e.g. a stream that could not be viewed). */
   error: (error: ConferenceError) => void;
 }

@@ -28,6 +28,7 @@ function setup() {
     },
     onStopped: (local, reason, error) => stops.push({ local, reason, error }),
     onConnectionStateChange: (local, state) => states.push(`${local.streamId}:${state}`),
+    onStats: () => undefined,
   });
   const publish = (type: 'MIC' | 'SCREEN' = 'MIC') => {
     const mediaStream = type === 'MIC' ? fakeStream('audio') : fakeStream('video');

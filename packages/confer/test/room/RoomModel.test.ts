@@ -20,6 +20,10 @@ const summary = (changes: ModelChange[]) =>
         return `${c.type} ${c.change.target}`;
       case 'selfRemoved':
         return c.type;
+      case 'statsUpdated':
+        return `${c.type} ${c.stream.streamId}`;
+      case 'activeSpeakersChanged':
+        return `${c.type} ${c.speakers.map((p) => p.userEndpointId).join(',')}`;
       default:
         return `${c.type} ${c.participant.userEndpointId}`;
     }

@@ -1,3 +1,4 @@
+import { Playback } from '../../src/media/Playback.js';
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/index.js';
 import type { ConferenceEvent } from '../../src/index.js';
@@ -45,6 +46,9 @@ function setup() {
     onLocalConnectionStateChange: (local, state) => reported.push(`local:${local.streamId}:${state}`),
     onRemoteConnectionStateChange: (stream, state) => reported.push(`remote:${stream.streamId}:${state}`),
     onGone: (what) => reported.push(`gone:${what}`),
+    playback: new Playback(() => undefined),
+    onSample: (changes) => reported.push(...changes.map(describeChange)),
+    onLocalStats: () => undefined,
   });
   return { api, pcs, session, reported, stops, events };
 }

@@ -91,6 +91,13 @@ describe('Room events', () => {
       if (change.target === 'stream') expectTypeOf(change.stream).toEqualTypeOf<RemoteStream>();
     });
     expectTypeOf<keyof RoomEvents>().toEqualTypeOf<
+      | 'activeSpeakersChanged'
+      | 'connectionQualityChanged'
+      | 'localConnectionQualityChanged'
+      | 'statsUpdated'
+      | 'devicesChanged'
+      | 'deviceFallback'
+      | 'audioPlaybackBlocked'
       | 'stateChanged'
       | 'participantJoined'
       | 'participantLeft'
