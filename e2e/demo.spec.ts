@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { VIEWPORTS, type DemoPage } from './support/DemoPage.js';
 import { expect, test } from './support/test.js';
 
@@ -37,6 +38,13 @@ test.describe('demo page', () => {
     await alice.selfTile().hover();
     await alice.button('Statistics for Alice (you)').click();
     await expect(alice.selfTile().locator('[data-stat="bitrate"]')).toHaveText(/(kbps|Mbps)$/);
+
+    // Another microphone mid-call, from the settings menu: Bob keeps hearing Alice.
+    await alice.button('Settings').click();
+    await alice.page.locator('#settings').getByLabel('Microphone').selectOption({ label: 'Fake Audio Input 1' });
+    await alice.page.locator('#settings').getByRole('button', { name: 'Done' }).click();
+    await expect(alice.page.locator('.toast[data-kind="error"]')).toHaveCount(0);
+    await bob.expectMediaFlowing({ video: 1, audio: 1 });
 
     await bob.button('Leave').click();
     await expect(bob.message()).toHaveText(`You left “${room}”.`);
@@ -209,5 +217,34 @@ test.describe('demo page', () => {
       await demo.expectFits(viewport);
       await demo.screenshot(testInfo, `demo-camera-denied-${name}`);
     }
+  });
+
+  test('docs/demo.png: a 4-person call with a screen share on stage at 1280×800 (UPDATE_DOCS=1 writes it)', async ({ call }, testInfo) => {
+    // Four cameras and a screen share keep two cores busy for half a minute: only when the picture is wanted.
+    test.skip(!process.env.UPDATE_DOCS, 'set UPDATE_DOCS=1 to regenerate docs/demo.png');
+    test.slow();
+    // A readable name for the picture; each run has its own server, so it is free.
+    const room = 'design-review';
+    const alice = await call.openDemo('Alice Martin');
+    await alice.page.setViewportSize(VIEWPORTS.laptop);
+    await alice.enter(room, { create: true });
+    const others: DemoPage[] = [];
+    for (const name of ['Bob Okafor', 'Carol Nguyen', 'Dave Kim']) {
+      const person = await call.openDemo(name, { room });
+      await person.enter(undefined);
+      others.push(person);
+    }
+    await others[1]!.button('Mute microphone').click();
+    await others[2]!.button('Share screen').click();
+    const screen = alice.remoteTile('Dave Kim', 'screen');
+    await expect(screen).toHaveAttribute('data-role', 'stage');
+    await alice.expectMediaFlowing({ video: 4, audio: 3 });
+    await expect(alice.remoteTile('Carol Nguyen').locator('[data-badge="audio-muted"]')).toBeVisible();
+    // A picture for the README, not of a machine too busy to forward media in time.
+    await expect(alice.page.locator('.tile[data-sick="true"]')).toHaveCount(0, { timeout: 60_000 });
+    await alice.expectFits(VIEWPORTS.laptop);
+    await alice.page.mouse.move(0, 0);
+    await alice.screenshot(testInfo, 'demo');
+    await alice.page.screenshot({ path: fileURLToPath(new URL('../docs/demo.png', import.meta.url)), animations: 'disabled' });
   });
 });

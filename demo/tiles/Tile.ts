@@ -74,7 +74,7 @@ export class Tile {
     this.nameLabel = element('span', 'name');
     this.micBadge = badge('audio-muted', 'Microphone muted', 'micOff');
     this.cameraBadge = badge('video-muted', 'Camera off', 'cameraOff');
-    this.sickBadge = element('span', 'badge sick', 'Reconnecting');
+    this.sickBadge = element('span', 'badge sick', 'connection problems');
     this.sickBadge.dataset.badge = 'sick';
     this.sickBadge.title = 'This participant’s media connections are failing';
     this.qualityBadge = element('span', 'quality');
