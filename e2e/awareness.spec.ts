@@ -1,0 +1,152 @@
+import { chromium } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { CHROMIUM_ARGS, resolveChromium } from './support/chromium.js';
+import { Participant } from './support/Participant.js';
+import { expect, test } from './support/test.js';
+
+/**
+ * What every call UI needs from the library, in real Chromium: who speaks (Chromium's fake
+ * microphone beeps), connection quality on loopback, device changes, and playback under an autoplay
+ * policy that wants a user gesture. The pages are the harness; listeners are bound through `page.evaluate`.
+ */
+
+declare global {
+  interface Window {
+    awareness: { speakers: { at: number; userIds: string[] }[]; boundAt: number; devices: number[]; blocked: number; started: string | undefined };
+  }
+}
+
+/** Waits until every remote stream of the page's room is connected. */
+async function waitConnected(page: Page, count: number): Promise<void> {
+  await expect
+    .poll(() => page.evaluate(() => window.harness.room!.remoteStreams.filter((s) => s.connectionState === 'connected').length))
+    .toBe(count);
+}
+
+/** Records `activeSpeakersChanged` from now on (which starts the sampling). */
+async function recordSpeakers(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    window.awareness = { speakers: [], boundAt: performance.now(), devices: [], blocked: 0, started: undefined };
+    window.harness.room!.on('activeSpeakersChanged', (speakers) =>
+      window.awareness.speakers.push({ at: performance.now() - window.awareness.boundAt, userIds: speakers.map((p) => p.userId ?? '') }),
+    );
+  });
+}
+
+// fixme: Chromium's fake microphone sends one loud 20 ms packet per beep and silence between, so no
+// sample-of-levels rule (LiveKit's 40th percentile over 500 ms) calls it speech; see the library README.
+test.fixme('two muted microphones and one that beeps: the beeping one is the only active speaker within 1 s', async ({ call }) => {
+  const [alice, bob, carol] = await call.join('Alice', 'Bob', 'Carol');
+  // The beep is a test tone, not speech: without turning voice processing off, noise suppression
+  // and gain control hold it near -35 dBov, under the speaking level.
+  for (const [p, muted] of [[alice, true], [bob, true], [carol, false]] as const) {
+    await p.page.evaluate(async (mute) => {
+      const audio = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
+      const local = await window.harness.room!.publish({ type: 'MIC', audio });
+      if (mute) await local.setMuted('audio', true);
+    }, muted);
+  }
+  for (const p of [alice, bob, carol]) await waitConnected(p.page, 2);
+  await Promise.all([alice, bob, carol].map((p) => recordSpeakers(p.page)));
+
+  for (const listener of [alice, bob]) {
+    await expect.poll(() => listener.page.evaluate(() => window.harness.room!.activeSpeakers.map((p) => p.userId))).toEqual(['carol']);
+    const history = await listener.page.evaluate(() => window.awareness.speakers);
+    const first = history.find((entry) => entry.userIds.includes('carol'));
+    expect(first?.userIds).toEqual(['carol']);
+    expect(first!.at).toBeLessThan(1000);
+    expect(history.every((entry) => entry.userIds.every((id) => id === 'carol'))).toBe(true);
+  }
+  // Carol hears two muted microphones; she is never in her own list.
+  expect(await carol.page.evaluate(() => window.harness.room!.activeSpeakers.length)).toBe(0);
+  // The remote level is readable per stream, the local one from the sender's media-source stats.
+  expect(await alice.page.evaluate(() => window.harness.room!.participants.find((p) => p.userId === 'bob')!.audioLevel)).toBe(0);
+  await expect.poll(() => carol.page.evaluate(() => window.harness.room!.localStreams[0]!.audioLevel), { intervals: [50] }).toBeGreaterThan(0);
+
+  for (const p of [alice, bob, carol]) await p.leave();
+  for (const p of [alice, bob, carol]) expect(await p.census()).toMatchObject({ livePeerConnections: 0, liveTracks: 0 });
+});
+
+test('connection quality reads excellent on loopback, per participant and for our own streams', async ({ call }) => {
+  const [alice, bob] = await call.join('Alice', 'Bob');
+  await alice.publish('MIC_AND_CAM');
+  await bob.publish('MIC_AND_CAM');
+  await waitConnected(alice.page, 1);
+  await alice.page.evaluate(() => {
+    const room = window.harness.room!;
+    const seen: string[] = [];
+    (window as unknown as { qualities: string[] }).qualities = seen;
+    room.on('connectionQualityChanged', (participant, quality) => seen.push(`${participant.userId}:${quality}`));
+    room.on('localConnectionQualityChanged', (quality) => seen.push(`local:${quality}`));
+    room.on('statsUpdated', () => undefined);
+  });
+  await expect.poll(() => alice.page.evaluate(() => window.harness.room!.participants[0]!.connectionQuality)).toBe('excellent');
+  await expect.poll(() => alice.page.evaluate(() => window.harness.room!.localConnectionQuality)).toBe('excellent');
+  const stats = await alice.page.evaluate(() => window.harness.room!.remoteStreams[0]!.stats);
+  expect(stats!.bitrateIn).toBeGreaterThan(0);
+  expect(stats!.width).toBeGreaterThan(0);
+  expect(stats!.packetLoss).toBe(0);
+  expect(await alice.page.evaluate(() => (window as unknown as { qualities: string[] }).qualities)).toContain('bob:excellent');
+});
+
+test('a devicechange in the page is reported with the new device list', async ({ call }) => {
+  const alice = await call.open('Alice');
+  // Before join: listening is enough to be told.
+  await alice.page.evaluate(() => {
+    window.harness.createRoom('alice');
+    window.awareness = { speakers: [], boundAt: 0, devices: [], blocked: 0, started: undefined };
+    window.harness.room!.on('devicesChanged', (devices) => window.awareness.devices.push(devices.length));
+  });
+  await alice.page.evaluate(() => navigator.mediaDevices.dispatchEvent(new Event('devicechange')));
+  await expect.poll(() => alice.page.evaluate(() => window.awareness.devices)).toHaveLength(1);
+  expect((await alice.page.evaluate(() => window.awareness.devices))[0]).toBeGreaterThan(0);
+  expect(await alice.page.evaluate(() => window.harness.room!.listDevices('audioinput').then((d) => d.length))).toBeGreaterThan(0);
+});
+
+// fixme: play() of the remote <audio> resolved under --autoplay-policy=document-user-activation-required
+// in this Chromium (no NotAllowedError), so the blocked path is not reached here; unit-tested in test/media/devices.test.ts.
+test.fixme('startAudio() plays what the autoplay policy blocked, from a click', async ({ call }) => {
+  const executablePath = resolveChromium();
+  const strict = await chromium.launch({
+    headless: true,
+    args: [...CHROMIUM_ARGS.filter((arg) => !arg.startsWith('--autoplay-policy')), '--autoplay-policy=document-user-activation-required'],
+    ...(executablePath ? { executablePath } : {}),
+  });
+  try {
+    const [alice] = await call.join('Alice');
+    await alice.publish('MIC');
+    const bob = await Participant.open(strict, 'Bob');
+    try {
+      await bob.join(call.conferenceId);
+      await waitConnected(bob.page, 1);
+      await bob.page.evaluate(async () => {
+        const room = window.harness.room!;
+        window.awareness = { speakers: [], boundAt: 0, devices: [], blocked: 0, started: undefined };
+        room.on('audioPlaybackBlocked', () => window.awareness.blocked++);
+        const audio = document.createElement('audio');
+        audio.id = 'remote-audio';
+        document.body.append(audio);
+        await room.remoteStreams[0]!.attach(audio);
+        const button = document.createElement('button');
+        button.id = 'start-audio';
+        button.textContent = 'Start audio';
+        button.onclick = () => room.startAudio().then(
+          () => (window.awareness.started = 'ok'),
+          (error: Error) => (window.awareness.started = error.name),
+        );
+        document.body.append(button);
+      });
+      expect(await bob.page.evaluate(() => window.awareness.blocked)).toBe(1);
+      expect(await bob.page.evaluate(() => window.harness.room!.audioPlaybackBlocked)).toBe(true);
+      await bob.page.click('#start-audio');
+      await expect.poll(() => bob.page.evaluate(() => window.awareness.started)).toBe('ok');
+      expect(await bob.page.evaluate(() => (document.getElementById('remote-audio') as HTMLAudioElement).paused)).toBe(false);
+      expect(await bob.page.evaluate(() => window.harness.room!.audioPlaybackBlocked)).toBe(false);
+      await bob.leave();
+    } finally {
+      await bob.close();
+    }
+  } finally {
+    await strict.close();
+  }
+});
