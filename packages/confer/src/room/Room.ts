@@ -167,7 +167,6 @@ export class Room {
     this.setState('joining');
     this.config.window?.addEventListener('pagehide', () => this.leaveOnPagehide(session), { signal: session.signal });
     try {
-      if (options.create) await session.createIfMissing();
       const changes = await session.join();
       this.setState('joined');
       this.apply(session, changes);

@@ -143,18 +143,9 @@ export class RoomSession {
     return this.loop?.version;
   }
 
-  /** Creates the conference; one that exists already (409) is fine. */
-  async createIfMissing(): Promise<void> {
-    try {
-      await this.options.api.create({ conferenceId: this.conferenceId }, { signal: this.signal });
-    } catch (error) {
-      if (!(error instanceof ConferenceError && error.status === 409)) throw error;
-    }
-  }
-
   /** Joins on the server, reads the conference into the model and follows its events; answers what the model gained. */
   async join(): Promise<ModelChange[]> {
-    const conference = await this.joinOnServer();
+    const conference = await this.joinCreatingIfMissing();
     const changes = this.model.applyAggregate(conference).filter((change) => change.type !== 'selfRemoved');
     this.startEventLoop(conference.version ?? 0);
     return changes;
@@ -171,12 +162,10 @@ export class RoomSession {
     this.isRejoining = true;
     this.loop?.close();
     const policy = new ReconnectPolicy(this.options.config.backoff);
-    let create = false;
     try {
       for (;;) {
         try {
-          if (create) await this.createIfMissing();
-          const conference = await this.joinOnServer();
+          const conference = await this.joinCreatingIfMissing();
           if (this.closed) throw ConferenceError.aborted('join');
           this.generation++;
           const changes = this.model.applyAggregate(conference).filter((change) => change.type !== 'selfRemoved');
@@ -187,11 +176,6 @@ export class RoomSession {
         } catch (caught) {
           const error = ConferenceError.from(caught, (cause) => ConferenceError.network('join', cause));
           if (this.closed) throw error;
-          if (error.status === 404 && this.options.create && !create) {
-            this.options.config.logger.debug(`conference ${this.conferenceId} is gone; creating it again`);
-            create = true;
-            continue;
-          }
           if (!error.isTransient) throw error;
           if (!(await sleep(policy.next(), this.signal))) throw ConferenceError.aborted('join');
         }
@@ -254,6 +238,37 @@ export class RoomSession {
       onGone(status === 403 ? 'dropped' : 'not-found');
     }
     return 'absent';
+  }
+
+  /**
+   * Joins; with `create: true` a conference that does not exist (404) is created and joined then. Joining
+   * first means an existing room never sees a `create`, whatever a service answers for an existing id
+   * (the reference server 409, others 200 or 403). A create that fails because someone else created the
+   * conference meanwhile is fine: the second join decides, and only if it still finds nothing is the
+   * create's failure the one reported.
+   */
+  private async joinCreatingIfMissing(): Promise<Conference> {
+    const { api, config, conferenceId, create } = this.options;
+    try {
+      return await this.joinOnServer();
+    } catch (caught) {
+      if (!(create && caught instanceof ConferenceError && caught.status === 404)) throw caught;
+    }
+    config.logger.debug(`conference ${conferenceId} does not exist; creating it`);
+    let createFailure: ConferenceError | undefined;
+    try {
+      await api.create({ conferenceId }, { signal: this.signal });
+    } catch (caught) {
+      // Only an answer from the server can mean "it exists already"; no answer at all is retried by the caller.
+      if (!(caught instanceof ConferenceError) || caught.status === undefined) throw caught;
+      createFailure = caught;
+    }
+    try {
+      return await this.joinOnServer();
+    } catch (caught) {
+      if (createFailure && caught instanceof ConferenceError && caught.status === 404) throw createFailure;
+      throw caught;
+    }
   }
 
   /** Joins on the server; the cloud service answers `{}`, so the aggregate is then read separately. */

@@ -105,7 +105,7 @@ describe('Room: coming back after faults', () => {
     api.on('getEvents', () => httpError(404, 'conference c1 not found'), { once: true });
     api.push({ type: 'ConferenceMetadataUpdatedEvent', key: 'wake', operation: 'SET', value: 'x' });
     await waitFor(() => room.state === 'joined' && api.callsOf('publishStream').length === 2, 'the recreation');
-    expect(api.calls.map((c) => c.operation).filter((o) => o === 'create' || o === 'join')).toEqual(['create', 'join', 'join', 'create', 'join']);
+    expect(api.calls.map((c) => c.operation).filter((o) => o === 'create' || o === 'join')).toEqual(['join', 'join', 'create', 'join']);
     expect(api.callsOf('publishStream')[1]?.body.streamId).toEqual({ id: local.streamId });
     expect(logOf('ended')).toEqual([]);
     expect(logOf('localStreamRemoved')).toEqual([]);

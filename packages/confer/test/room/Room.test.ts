@@ -6,12 +6,12 @@ import { waitFor } from '../fakes/waitFor.js';
 import { participant, roomHarness } from './roomHarness.js';
 
 describe('Room: joining', () => {
-  it('creates when asked (409 is fine), joins, and shows who and what is already there', async () => {
+  it('joins an existing room with create: true without a create, and shows who and what is already there', async () => {
     const { api, room, log, pcs } = roomHarness();
     api.conference.participants = [participant('alice', ['a1'], { name: 'Alice' }), participant('me', ['stale-own'])];
-    api.on('create', () => httpError(409, 'c1 exists'));
     await room.join('c1', { metadata: { name: 'Me' }, create: true });
-    expect(api.calls.map((c) => c.operation).slice(0, 3)).toEqual(['issueToken', 'create', 'join']);
+    expect(api.calls.map((c) => c.operation).slice(0, 2)).toEqual(['issueToken', 'join']);
+    expect(api.callsOf('create')).toHaveLength(0);
     expect(api.callsOf('join')[0]?.body).toEqual({ conferenceId: 'c1', userEndpointId: 'me', metadata: { name: 'Me' } });
     expect(room.state).toBe('joined');
     expect(room.conferenceId).toBe('c1');

@@ -15,7 +15,7 @@ import { participant } from './roomHarness.js';
 const describeChange = (change: ModelChange) =>
   'stream' in change ? `${change.type}:${change.stream.streamId}` : 'participant' in change ? `${change.type}:${change.participant.userEndpointId}` : change.type;
 
-function setup() {
+function setup({ create = false }: { create?: boolean } = {}) {
   const api = new FakeApi();
   api.conference = { id: 'c1', participants: [participant('alice', ['a1'])], metadata: {} };
   const pcs = new FakePeerConnectionFactory();
@@ -33,7 +33,7 @@ function setup() {
     config,
     conferenceId: 'c1',
     metadata: { name: 'Me' },
-    create: false,
+    create,
     onEvent: (event, changes) => {
       events.push(event);
       reported.push(...changes.map(describeChange));
@@ -79,12 +79,30 @@ describe('RoomSession', () => {
     session.close();
   });
 
-  it('createIfMissing() accepts a conference that exists and passes other failures on', async () => {
-    const { api, session } = setup();
-    api.on('create', () => httpError(409, 'exists'), { once: true });
-    await session.createIfMissing();
-    api.on('create', () => httpError(403, 'no'), { once: true });
-    await expect(session.createIfMissing()).rejects.toMatchObject({ status: 403, operation: 'create' });
+  it('join() with create: joins first, creates only on 404, whatever the create answers for an id someone else just took', async () => {
+    for (const createAnswer of [json({ id: 'c1' }), httpError(409, 'exists'), httpError(403, 'exists')]) {
+      const { api, session } = setup({ create: true });
+      api.on('join', () => httpError(404, 'no conference c1'), { once: true });
+      api.on('create', () => createAnswer, { once: true });
+      await session.join();
+      expect(api.calls.map((c) => c.operation).filter((op) => op !== 'issueToken').slice(0, 3)).toEqual(['join', 'create', 'join']);
+      session.close();
+    }
+  });
+
+  it('join() with create sends no create when the conference exists, and reports the create failure when the second join finds nothing', async () => {
+    const existing = setup({ create: true });
+    await existing.session.join();
+    expect(existing.api.callsOf('create')).toHaveLength(0);
+    existing.session.close();
+    const { api, session } = setup({ create: true });
+    api.on('join', () => httpError(404, 'no conference c1'));
+    api.on('create', () => httpError(403, 'not allowed'));
+    await expect(session.join()).rejects.toMatchObject({ status: 403, operation: 'create' });
+    const plain = setup();
+    plain.api.on('join', () => httpError(404, 'no conference c1'));
+    await expect(plain.session.join()).rejects.toMatchObject({ status: 404, operation: 'join' });
+    expect(plain.api.callsOf('create')).toHaveLength(0);
   });
 
   it('rejoin() retries transient failures, then follows the events again and restarts every publisher and viewer', async () => {
