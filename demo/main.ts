@@ -82,7 +82,7 @@ async function startCall(request: JoinRequest): Promise<void> {
   prejoin.showMessage(undefined);
   prejoin.setBusy(request.create ? 'create' : 'join');
   devices = request.devices;
-  const current = new CallSession(config, request, callElements, (text, kind) => toasts.show(text, kind), renderControls, (text, kind) => {
+  const current = new CallSession(config, request, callElements, (text, kind, action) => toasts.show(text, kind, action), renderControls, (text, kind) => {
     session = undefined;
     showCall(undefined);
     prejoin.show({ name: request.name, room: request.room });

@@ -1,5 +1,5 @@
-import { ConferenceError, Room } from 'confer';
-import type { LocalStream, MediaKind, Participant, RemoteStream } from 'confer';
+import { ApiClient, ConferenceError, LocalStream, Room } from 'confer';
+import type { MediaKind, Participant, RemoteStream } from 'confer';
 import type { DemoConfig } from '../config.js';
 import { userIdFor } from '../config.js';
 import { describeError } from '../describeError.js';
@@ -7,8 +7,8 @@ import { CallLayout } from '../layout/CallLayout.js';
 import { routeAudio } from '../prejoin/devices.js';
 import type { DeviceChoice } from '../prejoin/DevicePickers.js';
 import type { JoinRequest } from '../prejoin/PreJoin.js';
+import { formatStats, qualityBars } from '../tiles/statsDisplay.js';
 import { Tile } from '../tiles/Tile.js';
-import { MediaMonitor } from './MediaMonitor.js';
 import { displayName, ParticipantList } from './ParticipantList.js';
 
 /** The page elements a call drives. */
@@ -19,8 +19,8 @@ export interface CallElements {
   sharingBar: HTMLElement;
 }
 
-/** How the call tells the page something (a toast). */
-export type Notify = (text: string, kind?: 'error' | 'info') => void;
+/** How the call tells the page something (a toast), optionally with a button that does something. */
+export type Notify = (text: string, kind?: 'error' | 'info', action?: { label: string; run: () => void }) => void;
 
 /** What the controls show: each device on or off, and whether we share the screen. */
 export interface ControlsState {
@@ -42,7 +42,6 @@ export class CallSession {
   private readonly room: Room;
   private readonly layout: CallLayout;
   private readonly list: ParticipantList;
-  private readonly monitor: MediaMonitor;
   private readonly unbind: Array<() => void> = [];
   /** Tracks we captured ourselves (the preview): the library leaves them to us to stop. */
   private readonly ownTracks = new Set<MediaStreamTrack>();
@@ -51,6 +50,8 @@ export class CallSession {
   private devices: DeviceChoice;
   private closed = false;
   private endedHere = false;
+
+  private readonly auth: { clientId: string; clientSecret: string; userId: string };
 
   constructor(
     private readonly config: DemoConfig,
@@ -61,22 +62,10 @@ export class CallSession {
     private readonly onClosed: (message: string, kind: 'error' | 'info') => void,
   ) {
     this.devices = request.devices;
-    this.room = new Room({
-      baseUrl: config.serverUrl,
-      auth: { clientId: config.clientId, clientSecret: config.clientSecret, userId: userIdFor(request.name) },
-    });
+    this.auth = { clientId: config.clientId, clientSecret: config.clientSecret, userId: userIdFor(request.name) };
+    this.room = new Room({ baseUrl: config.serverUrl, auth: this.auth });
     this.layout = new CallLayout(elements.tiles);
     this.list = new ParticipantList(elements.participants, elements.participantCount);
-    this.monitor = new MediaMonitor((round) => {
-      for (const tile of this.layout.all()) {
-        const rows = round.rows.get(tile.key);
-        if (rows && tile.statsOpen) tile.showStats(rows);
-        const quality = round.quality.get(tile.key);
-        // SICK (the server's verdict) overrides what the stats suggest.
-        if (quality !== undefined && tile.element.dataset.sick !== 'true') tile.update({ quality });
-      }
-      this.layout.setActiveSpeaker(round.speaker);
-    });
   }
 
   get roomName(): string {
@@ -90,6 +79,11 @@ export class CallSession {
   async join(): Promise<void> {
     this.listen();
     try {
+      // "New meeting" creates the room first, so a name that is taken fails here (409) instead of
+      // quietly joining someone else's meeting, and the join then finds the room (the library's
+      // `create: true` alone joins first and logs that join's 404 for every new room).
+      // `create: true` on the join still re-creates the room if a restarted server forgot it.
+      if (this.request.create) await new ApiClient({ baseUrl: this.config.serverUrl, auth: this.auth }).create({ conferenceId: this.request.room });
       await this.room.join(this.request.room, { metadata: { name: this.request.name }, create: this.request.create });
     } catch (error) {
       this.dispose();
@@ -123,7 +117,6 @@ export class CallSession {
     }
     try {
       this.screen = await this.room.publish({ type: 'SCREEN' });
-      this.monitor.add({ streamId: this.screen.streamId, tileKey: SELF, direction: 'outbound', getStats: () => this.screen?.getStats() ?? Promise.resolve(undefined) });
     } catch (error) {
       this.notify(describeError(error, this.errorContext('screen')));
     }
@@ -167,7 +160,6 @@ export class CallSession {
     if (this.closed) return;
     this.closed = true;
     for (const unbind of this.unbind.splice(0)) unbind();
-    this.monitor.close();
     this.layout.close();
     this.list.clear();
     for (const track of this.ownTracks) track.stop();
@@ -175,17 +167,19 @@ export class CallSession {
     this.elements.sharingBar.hidden = true;
   }
 
-  /** Publishes what the pre-join screen captured: camera and microphone as one stream, muted as chosen there. */
+  /**
+   * Publishes the pre-join preview as it is (a `createLocalStream` stream: no second permission
+   * prompt, and the library stops its tracks when it is unpublished), muted as chosen there.
+   */
   private async publishPreview(): Promise<void> {
-    const { media, camera, microphone } = this.request;
+    const { media, microphone } = this.request;
     const audio = media.getAudioTracks()[0];
-    const video = camera ? media.getVideoTracks()[0] : undefined;
+    const video = media.getVideoTracks()[0];
     const type = audio && video ? 'MIC_AND_CAM' : video ? 'CAM' : audio ? 'MIC' : undefined;
     if (!type) return;
     // Disabled before it is sent, so not a syllable leaves before the mute is announced.
     if (audio) audio.enabled = microphone;
-    const tracks = [audio, video].filter((track): track is MediaStreamTrack => track !== undefined);
-    const local = await this.publish(type, new MediaStream(tracks));
+    const local = await this.publish(type, media);
     if (local && audio && !microphone) await this.setMuted(local, 'audio', true);
   }
 
@@ -196,7 +190,6 @@ export class CallSession {
       const local = await this.room.publish({ type, ...(mediaStream ? { mediaStream } : { ...capture, ...audio }) });
       this.locals.add(local);
       this.layout.get(SELF)?.addMedia({ streamId: local.streamId, type: local.type, mediaStream: local.mediaStream, remote: false });
-      this.monitor.add({ streamId: local.streamId, tileKey: SELF, direction: 'outbound', getStats: () => local.getStats() });
       this.render();
       return local;
     } catch (error) {
@@ -221,7 +214,6 @@ export class CallSession {
   }
 
   private forgetLocal(local: LocalStream): void {
-    this.monitor.remove(local.streamId);
     if (this.screen === local) this.screen = undefined;
     if (this.locals.delete(local)) this.layout.get(SELF)?.removeMedia(local.streamId);
     this.render();
@@ -237,7 +229,6 @@ export class CallSession {
       }),
       room.on('streamAdded', (stream) => this.addRemote(stream)),
       room.on('streamRemoved', (stream) => {
-        this.monitor.remove(stream.streamId);
         if (stream.type === 'SCREEN') this.layout.remove(screenKey(stream.streamId));
         else this.layout.get(stream.userEndpointId)?.removeMedia(stream.streamId);
         this.refreshPerson(stream.userEndpointId);
@@ -258,6 +249,18 @@ export class CallSession {
         else if (cause === 'not-found') this.finish(`The meeting “${this.request.room}” no longer exists.`, 'info');
         else this.finish(`The meeting “${this.request.room}” has ended${reason ? `: ${reason}` : ''}.`, 'info');
       }),
+      // Speakers, quality and stats come from the library's one sampler, which runs while these are bound.
+      room.on('activeSpeakersChanged', (speakers) => this.layout.setActiveSpeaker(speakers[0]?.userEndpointId)),
+      room.on('connectionQualityChanged', (participant) => this.refreshPerson(participant.userEndpointId)),
+      room.on('localConnectionQualityChanged', (quality) => this.layout.get(SELF)?.update({ quality: qualityBars(quality) })),
+      room.on('statsUpdated', (stream, stats) => {
+        const tile = this.tileOf(stream);
+        // A person's tile may carry a camera and a separate microphone stream: the camera's figures speak for it.
+        if (tile?.statsOpen && (stream.type !== 'MIC' || tile.streamIds.length === 1)) tile.showStats(formatStats(stats));
+      }),
+      room.on('audioPlaybackBlocked', () =>
+        this.notify('The browser blocked the call’s sound until you click.', 'info', { label: 'Turn on sound', run: () => void this.room.startAudio() }),
+      ),
       room.on('error', (error) => {
         if (!this.closed) this.notify(describeError(error, this.errorContext()));
       }),
@@ -279,9 +282,16 @@ export class CallSession {
         : participant
           ? this.personTile(participant)
           : this.layout.add(new Tile(stream.userEndpointId, 'person', false, this.layout));
-    tile.addMedia({ streamId: stream.streamId, type: stream.type, mediaStream: stream.mediaStream, remote: true });
+    tile.addMedia({
+      streamId: stream.streamId,
+      type: stream.type,
+      mediaStream: stream.mediaStream,
+      remote: true,
+      // The library plays it (autoplay, playsInline, play()) and reports a blocked autoplay as audioPlaybackBlocked.
+      attach: (element) => stream.attach(element),
+      detach: (element) => stream.detach(element),
+    });
     for (const element of tile.mediaElements()) void routeAudio(element, this.devices.speakerId);
-    this.monitor.add({ streamId: stream.streamId, tileKey: tile.key, direction: 'inbound', getStats: () => stream.getStats() });
     this.refreshPerson(stream.userEndpointId);
   }
 
@@ -297,11 +307,18 @@ export class CallSession {
         sick,
         micMuted: !media.some((stream) => stream.type !== 'CAM' && !stream.audioMuted),
         cameraOff: !media.some((stream) => stream.type !== 'MIC' && !stream.videoMuted),
-        ...(sick ? { quality: 0 } : {}),
+        // SICK is the server's verdict that media is not getting through: no bars, whatever the last sample said.
+        quality: sick ? 0 : qualityBars(participant.connectionQuality),
       });
       for (const stream of participant.streams) if (stream.type === 'SCREEN') this.layout.get(screenKey(stream.streamId))?.update({ name, sick });
     }
     this.renderList();
+  }
+
+  /** The tile that shows `stream`: ours, someone's screen, or someone's person tile. */
+  private tileOf(stream: LocalStream | RemoteStream): Tile | undefined {
+    if (stream instanceof LocalStream) return stream === this.screen ? undefined : this.layout.get(SELF);
+    return this.layout.get(stream.type === 'SCREEN' ? screenKey(stream.streamId) : stream.userEndpointId);
   }
 
   private participant(userEndpointId: string): Participant | undefined {

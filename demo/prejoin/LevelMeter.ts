@@ -1,7 +1,8 @@
 /**
  * A microphone level meter for the pre-join screen: an AnalyserNode on the preview's audio track,
- * read once per animation frame into a CSS variable. SEAM: the library is gaining
- * `LocalStream.audioLevel`; once `createLocalStream()` gives the preview, this reads that instead.
+ * read once per animation frame into a CSS variable. Web Audio rather than the library's
+ * `LocalStream.audioLevel`, which exists only once a stream is published (it reads the sender's
+ * stats); before joining there is no sender.
  */
 export class LevelMeter {
   readonly element: HTMLElement;

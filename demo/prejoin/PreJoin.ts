@@ -48,6 +48,8 @@ export class PreJoin {
   private microphoneOn = true;
   /** Bumped on every capture, so a slow capture that was superseded stops its tracks instead of showing them. */
   private generation = 0;
+  /** The capture in flight, so a quick Join waits for the preview instead of joining without media. */
+  private capturing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly elements: PreJoinElements,
@@ -60,7 +62,7 @@ export class PreJoin {
     elements.meterSlot.replaceChildren(this.meter.element);
     elements.camera.addEventListener('click', () => {
       this.cameraOn = !this.cameraOn;
-      void this.capture();
+      this.recapture();
     });
     elements.microphone.addEventListener('click', () => {
       this.microphoneOn = !this.microphoneOn;
@@ -82,7 +84,7 @@ export class PreJoin {
     this.elements.section.hidden = false;
     this.setBusy(undefined);
     (this.name.value ? this.elements.join : this.name).focus();
-    void this.capture();
+    this.recapture();
   }
 
   /** Hides the screen; `keepMedia` when its tracks were handed to the call. */
@@ -128,12 +130,19 @@ export class PreJoin {
       return;
     }
     room ||= newRoomName();
-    this.onSubmit({ name, room, create, media: this.media, camera: this.cameraOn && this.media.getVideoTracks().length > 0, microphone: this.microphoneOn, devices: this.pickers.choice });
+    this.setBusy(create ? 'create' : 'join');
+    void this.capturing.then(() =>
+      this.onSubmit({ name, room, create, media: this.media, camera: this.cameraOn && this.media.getVideoTracks().length > 0, microphone: this.microphoneOn, devices: this.pickers.choice }),
+    );
   }
 
   private deviceChanged(kind: 'camera' | 'microphone' | 'speaker', _deviceId: string): void {
     // The speaker only matters once there is someone to hear; camera and microphone are captured again.
-    if (kind !== 'speaker') void this.capture();
+    if (kind !== 'speaker') this.recapture();
+  }
+
+  private recapture(): void {
+    this.capturing = this.capture();
   }
 
   /** (Re)captures the preview for the current toggles and pickers; denials are shown, not thrown. */

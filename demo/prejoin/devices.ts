@@ -1,7 +1,9 @@
+import { createLocalStream, listDevices as listMediaDevices } from 'confer';
+
 /**
- * The demo's own access to cameras, microphones and speakers, for the pre-join preview and the
- * device pickers. SEAM: the library is gaining `listDevices()` / `devicesChanged` and
- * `createLocalStream()`; when they land, these two functions become calls to them.
+ * The pre-join screen's devices, through the library: `listDevices()` for the pickers and
+ * `createLocalStream()` for the preview, whose stream `room.publish({ mediaStream })` then sends
+ * without asking again (and stops when it is unpublished).
  */
 
 /** The devices of each kind, as the pickers list them. */
@@ -12,9 +14,9 @@ export interface DeviceLists {
 }
 
 /** Lists the devices (labels are empty until the page has been allowed to capture once). */
-export async function listDevices(mediaDevices: MediaDevices = navigator.mediaDevices): Promise<DeviceLists> {
-  const all = await mediaDevices.enumerateDevices().catch(() => []);
-  // Chromium lists a "default" and a "communications" alias besides the real devices; the alias is enough.
+export async function listDevices(): Promise<DeviceLists> {
+  const all = await listMediaDevices().catch(() => []);
+  // Chromium lists a "communications" alias besides the real devices and the "default" one; "default" is enough.
   const of = (kind: MediaDeviceKind) => all.filter((device) => device.kind === kind && device.deviceId !== 'communications');
   return { cameras: of('videoinput'), microphones: of('audioinput'), speakers: of('audiooutput') };
 }
@@ -27,7 +29,7 @@ export interface CaptureChoice {
   microphoneId?: string;
 }
 
-/** The outcome of capturing a preview: the tracks got, and the error of each kind that failed. */
+/** The outcome of capturing a preview: the stream got, and the error of each kind that failed. */
 export interface Captured {
   stream: MediaStream;
   cameraError?: unknown;
@@ -35,20 +37,31 @@ export interface Captured {
 }
 
 /**
- * Captures camera and microphone for the preview. Each kind is asked for on its own, so a denied
- * camera still leaves the microphone (and the other way round), and the page can say which failed.
+ * Captures the preview with one `createLocalStream` (one permission prompt, one stream to publish).
+ * When that fails, each kind is asked for on its own, so a denied camera still leaves the microphone
+ * (and the other way round) and the page can say which one failed.
  */
-export async function capturePreview(choice: CaptureChoice, mediaDevices: MediaDevices = navigator.mediaDevices): Promise<Captured> {
+export async function capturePreview(choice: CaptureChoice): Promise<Captured> {
+  const video = choice.cameraId ? { deviceId: { exact: choice.cameraId } } : true;
+  const audio = choice.microphoneId ? { deviceId: { exact: choice.microphoneId } } : true;
+  if (!choice.camera && !choice.microphone) return { stream: new MediaStream() };
+  const type = choice.camera && choice.microphone ? 'MIC_AND_CAM' : choice.camera ? 'CAM' : 'MIC';
+  try {
+    return { stream: await createLocalStream({ type, video, audio }) };
+  } catch (error) {
+    if (type !== 'MIC_AND_CAM') return { stream: new MediaStream(), ...(type === 'CAM' ? { cameraError: error } : { microphoneError: error }) };
+  }
+  const [camera, microphone] = await Promise.allSettled([createLocalStream({ type: 'CAM', video }), createLocalStream({ type: 'MIC', audio })]);
   const result: Captured = { stream: new MediaStream() };
-  const constraint = (deviceId: string | undefined): MediaTrackConstraints | boolean => (deviceId ? { deviceId: { exact: deviceId } } : true);
-  const [video, audio] = await Promise.allSettled([
-    choice.camera ? mediaDevices.getUserMedia({ video: constraint(choice.cameraId) }) : Promise.resolve(undefined),
-    choice.microphone ? mediaDevices.getUserMedia({ audio: constraint(choice.microphoneId) }) : Promise.resolve(undefined),
-  ]);
-  if (video.status === 'fulfilled') video.value?.getTracks().forEach((track) => result.stream.addTrack(track));
-  else result.cameraError = video.reason;
-  if (audio.status === 'fulfilled') audio.value?.getTracks().forEach((track) => result.stream.addTrack(track));
-  else result.microphoneError = audio.reason;
+  if (camera.status === 'fulfilled' && microphone.status === 'fulfilled') {
+    // Both work alone but not together (rare): one stream of both, which the call then owns and stops.
+    result.stream = new MediaStream([...camera.value.getTracks(), ...microphone.value.getTracks()]);
+    return result;
+  }
+  if (camera.status === 'fulfilled') result.stream = camera.value;
+  else result.cameraError = camera.reason;
+  if (microphone.status === 'fulfilled') result.stream = microphone.value;
+  else result.microphoneError = microphone.reason;
   return result;
 }
 

@@ -12,6 +12,9 @@ export interface TileMedia {
   mediaStream: MediaStream;
   /** A remote stream: its element plays the audio; ours is always silent. */
   remote: boolean;
+  /** Plays the stream in the element (RemoteStream.attach); without it the tile sets srcObject itself. */
+  attach?(element: HTMLMediaElement): Promise<void>;
+  detach?(element: HTMLMediaElement): void;
 }
 
 /** What a tile shows besides media; every field optional in an update. */
@@ -121,7 +124,8 @@ export class Tile {
     video.dataset.streamId = info.streamId;
     video.dataset.type = info.type;
     if (info.remote) video.dataset.remote = 'true';
-    video.srcObject = info.mediaStream;
+    if (info.attach) void info.attach(video);
+    else video.srcObject = info.mediaStream;
     // Tracks come and go in place (a view re-established, a camera switched): re-pick what shows.
     const refresh = () => this.refreshVideo();
     info.mediaStream.addEventListener('addtrack', refresh, { signal: this.controller.signal });
@@ -135,7 +139,7 @@ export class Tile {
     const entry = this.media.get(streamId);
     if (!entry) return;
     this.media.delete(streamId);
-    entry.video.srcObject = null;
+    detach(entry);
     entry.video.remove();
     this.refreshVideo();
   }
@@ -208,7 +212,7 @@ export class Tile {
   /** Detaches every stream; the caller forgets the tile. */
   close(): void {
     this.controller.abort();
-    for (const { video } of this.media.values()) video.srcObject = null;
+    for (const entry of this.media.values()) detach(entry);
     this.media.clear();
     this.element.remove();
   }
@@ -224,6 +228,11 @@ export class Tile {
     }
     this.element.dataset.hasVideo = String(shown !== undefined);
   }
+}
+
+function detach({ info, video }: { info: TileMedia; video: HTMLVideoElement }): void {
+  if (info.detach) info.detach(video);
+  else video.srcObject = null;
 }
 
 /** Up to two initials of a display name: "Ada Lovelace" → "AL", "bob" → "B". */
