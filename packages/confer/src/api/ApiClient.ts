@@ -95,7 +95,22 @@ export class ApiClient {
     );
   }
 
-  /** Long-polls the events whose conferenceVersion is at least `v`. */
+  /**
+   * Reads the simple view as an aggregate: the state and its version in one request (the cloud's join
+   * answers `{}`). Endpoints come grouped by user there; stream bitrates are not in it.
+   */
+  async simpleView(id: string, options: RequestOptions = {}): Promise<Conference> {
+    const view = await this.send('simpleView', options, true, (init) =>
+      this.client.GET('/rtc-api/conferences/{id}/simpleView', { ...init, params: { path: { id } } }),
+    );
+    const participants = view.participants?.flatMap((user) =>
+      (user.endpoints ?? []).map((endpoint) => ({ ...endpoint, userId: user.id, streams: endpoint.streams?.map((stream) => ({ ...stream, id: { id: stream.id } })) })),
+    );
+    // Its mode and stream types are plain strings: the model reads unknown ones as UNKNOWN anyway.
+    return { ...view, participants } as Conference;
+  }
+
+  /** Long-polls the events after `v` (the cloud), or at or after it (the reference server, unless strict). */
   async getEvents(id: string, v: number, options: RequestOptions = {}): Promise<ConferenceEvent[]> {
     const events = await this.send('getEvents', options, true, (init) =>
       this.client.GET('/rtc-api/conferences/{id}/events', { ...init, params: { path: { id }, query: { v } } }),

@@ -12,9 +12,12 @@ export type EventLoopStop = { kind: 'ended'; reason: string | undefined } | { ki
 export interface EventLoopOptions {
   api: ApiClient;
   conferenceId: string;
-  /** The conferenceVersion of the first event wanted (the join's `version`). */
-  fromVersion: number;
-  /** One event, in conferenceVersion order, exactly once. */
+  /**
+   * The join's (aggregate's) `version`: the first poll asks `v` = this, whatever the server's meaning of `v`.
+   * Undefined when the server told none: the first answer then only says where the conference is.
+   */
+  fromVersion: number | undefined;
+  /** One event, in conferenceVersion order (events without one in arrival order), exactly once. */
   onEvent: (event: ConferenceEvent) => void;
   /** A re-read aggregate after a gap or a 410: the caller replaces its view of the conference. */
   onResync: (conference: Conference) => void;
@@ -33,8 +36,17 @@ export const DEFAULT_POLL_TIMEOUT_MS = 5000;
 /** How much later than the server's wait a poll may be answered before it counts as lost (network and load). */
 const POLL_MARGIN_MS = 3000;
 
+/** How many event ids (of the current version, or without one) are remembered to drop a repeated event. */
+const SEEN_IDS_KEPT = 1000;
+
 /**
- * Long-polls `GET /conferences/{id}/events?v=N` and hands each event over once, in order. A gap
+ * Long-polls `GET /conferences/{id}/events?v=N` and hands each event over once, in order. Servers
+ * differ in what `v` means: the reference server answers the events at or after `v`, the cloud service
+ * (and the reference server's strict mode) those after `v`. The loop asks from the last version applied,
+ * which is right for both, and learns that `v` is inclusive as soon as an answer holds an event of the
+ * version asked (an exclusive server never answers one); from then on it asks one version later, so an
+ * idle inclusive server keeps the poll waiting. Events are deduplicated by `id` either way. A gap (a
+ * version missing between the last one applied and the next one answered)
  * (or a 410: the server no longer keeps the events asked for) is repaired by re-reading the
  * aggregate and polling on from its version; network errors and 5xx are retried with jittered
  * backoff from the last version applied, so nothing is lost. A poll unanswered well after the server's
@@ -43,13 +55,21 @@ const POLL_MARGIN_MS = 3000;
 export class EventLoop {
   private readonly controller = new AbortController();
   private nextVersion: number;
+  /** The highest conferenceVersion applied, or the version the loop started (or resynced) from. */
+  private highest: number;
+  /** Learnt from an answer: the server's `v` is inclusive (`>= v`). */
+  private inclusive = false;
+  /** Ids of the events applied, with their version: an event answered twice is applied once. */
+  private readonly seen = new Map<string, number | undefined>();
+  /** True once a poll was answered: a 403 after that says "removed", before it maybe "joining again did not help". */
+  polled = false;
   private connected = true;
 
   constructor(private readonly options: EventLoopOptions) {
-    this.nextVersion = options.fromVersion;
+    this.nextVersion = this.highest = options.fromVersion ?? 0;
   }
 
-  /** The conferenceVersion of the next event expected. */
+  /** The `v` of the next poll. */
   get version(): number {
     return this.nextVersion;
   }
@@ -75,11 +95,13 @@ export class EventLoop {
     const timeoutMs = (this.options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS) + POLL_MARGIN_MS;
     while (!this.closed) {
       try {
-        const events = await api.getEvents(conferenceId, this.nextVersion, { signal, timeoutMs });
+        const asked = this.nextVersion;
+        const events = await api.getEvents(conferenceId, asked, { signal, timeoutMs });
         if (this.closed) return;
         policy.reset();
         this.setConnected(true);
-        const outcome = this.deliver(events);
+        const outcome = this.deliver(events, asked);
+        this.polled = true;
         if (typeof outcome === 'object') return this.stop({ kind: 'ended', reason: outcome.reason });
         if (typeof outcome === 'number') await this.resync(outcome);
       } catch (caught) {
@@ -110,21 +132,39 @@ export class EventLoop {
     }
   }
 
-  /** Applies the contiguous events of a batch; reports the end, or the version found after a gap. */
-  private deliver(events: ConferenceEvent[]): 'ok' | { reason: string | undefined } | number {
-    const ordered = [...events].sort((a, b) => a.conferenceVersion - b.conferenceVersion);
-    for (const event of ordered) {
-      if (event.conferenceVersion < this.nextVersion) continue;
-      if (event.conferenceVersion > this.nextVersion) {
-        this.options.logger.debug(`gap: expected v=${this.nextVersion}, got v=${event.conferenceVersion}`);
-        return event.conferenceVersion;
+  /** Applies the new events of a batch once each; reports the end, or the version found after a gap. */
+  private deliver(events: ConferenceEvent[], asked: number): 'ok' | { reason: string | undefined } | number {
+    // An exclusive server never answers the version asked.
+    if (events.some((event) => versionOf(event) === asked)) this.inclusive = true;
+    // No version to start from: the aggregate holds what this first answer holds; replaying it would undo newer state.
+    const known = !this.polled && this.options.fromVersion === undefined;
+    for (const event of inVersionOrder(events)) {
+      if (event.id !== undefined && this.seen.has(event.id)) continue;
+      const version = versionOf(event);
+      if (version !== undefined) {
+        // Older than asked: the aggregate (or an earlier answer) has it already.
+        if (version < asked) continue;
+        if (version > this.highest + 1 && !known) {
+          this.options.logger.debug(`gap: applied up to v=${this.highest}, got v=${version}`);
+          this.nextVersion = this.inclusive ? this.highest + 1 : this.highest;
+          return version;
+        }
+        this.highest = Math.max(this.highest, version);
       }
-      this.nextVersion = event.conferenceVersion + 1;
+      if (event.id !== undefined) this.seen.set(event.id, version);
+      if (known) continue;
       this.options.onEvent(event);
       if (this.closed) return 'ok';
       if (event.type === 'ConferenceEndedEvent') return { reason: typeof event.reason === 'string' ? event.reason : undefined };
     }
+    this.nextVersion = this.inclusive ? this.highest + 1 : this.highest;
+    this.forgetOldIds();
     return 'ok';
+  }
+
+  /** Forgets the ids no answer can bring again (versions below the one asked next), and the oldest beyond a bound. */
+  private forgetOldIds(): void {
+    for (const [id, version] of this.seen) if ((version ?? Infinity) < this.highest || this.seen.size > SEEN_IDS_KEPT) this.seen.delete(id);
   }
 
   /**
@@ -135,7 +175,8 @@ export class EventLoop {
     const conference = await this.options.api.getConference(this.options.conferenceId, { signal: this.controller.signal });
     if (this.closed) return;
     const version = conference.version ?? fallbackVersion;
-    if (version !== undefined) this.nextVersion = version;
+    // Without a version the loop asks on from where it was: never from 0, which would replay the history.
+    if (version !== undefined) this.nextVersion = this.highest = version;
     this.options.onResync(conference);
   }
 
@@ -150,4 +191,15 @@ export class EventLoop {
     this.controller.abort();
     this.options.onStop(stop);
   }
+}
+
+/** An event's conferenceVersion; undefined when it has none (the cloud's creation events carry null). */
+function versionOf(event: ConferenceEvent): number | undefined {
+  const version: unknown = event.conferenceVersion;
+  return typeof version === 'number' ? version : undefined;
+}
+
+/** Sorted by conferenceVersion, stable (one version's events keep their order); events without one first, in arrival order. */
+function inVersionOrder(events: ConferenceEvent[]): ConferenceEvent[] {
+  return [...events].sort((a, b) => (versionOf(a) ?? -1) - (versionOf(b) ?? -1));
 }

@@ -72,6 +72,10 @@ export class RoomSession {
   /** Counts the joins: an answer about an earlier one says nothing about the current one. */
   private generation = 0;
   private presence: Promise<Presence> | undefined;
+  /** Grows while polls are refused (403) with no answer since the last rejoin: joining again at once cannot help. */
+  private readonly refusals: ReconnectPolicy;
+  /** The wait before the next rejoin, set by a refused poll. */
+  private refusedDelayMs = 0;
   /** The one timer of every stats sampler and of the audio levels, running while someone listens. */
   private readonly clock = new StatsClock((withStats) => this.tick(withStats));
 
@@ -89,6 +93,7 @@ export class RoomSession {
       checkPresence: () => this.checkPresence(),
     };
     this.metadata = options.metadata;
+    this.refusals = new ReconnectPolicy(config.backoff);
     this.model = new RoomModel(config.userEndpointId, () => config.createMediaStream([]), options.playback);
     this.viewers = new ViewerSet({
       ...media,
@@ -147,7 +152,7 @@ export class RoomSession {
   async join(): Promise<ModelChange[]> {
     const conference = await this.joinCreatingIfMissing();
     const changes = this.model.applyAggregate(conference).filter((change) => change.type !== 'selfRemoved');
-    this.startEventLoop(conference.version ?? 0);
+    this.startEventLoop(conference.version);
     return changes;
   }
 
@@ -163,13 +168,15 @@ export class RoomSession {
     this.loop?.close();
     const policy = new ReconnectPolicy(this.options.config.backoff);
     try {
+      if (this.refusedDelayMs && !(await sleep(this.refusedDelayMs, this.signal))) throw ConferenceError.aborted('join');
+      this.refusedDelayMs = 0;
       for (;;) {
         try {
           const conference = await this.joinCreatingIfMissing();
           if (this.closed) throw ConferenceError.aborted('join');
           this.generation++;
           const changes = this.model.applyAggregate(conference).filter((change) => change.type !== 'selfRemoved');
-          this.startEventLoop(conference.version ?? 0);
+          this.startEventLoop(conference.version);
           this.viewers.restartAll((streamId) => this.model.streams.has(streamId));
           this.publishers.restartAll();
           return changes;
@@ -271,19 +278,19 @@ export class RoomSession {
     }
   }
 
-  /** Joins on the server; the cloud service answers `{}`, so the aggregate is then read separately. */
+  /** Joins on the server; the cloud service answers `{}`, so the state and its version are then read from the simple view. */
   private async joinOnServer(): Promise<Conference> {
     const { api, config, conferenceId } = this.options;
     const signal = this.signal;
     const metadata = this.metadata;
     const joined = await api.join({ conferenceId, userEndpointId: config.userEndpointId, ...(metadata ? { metadata } : {}) }, { signal });
-    return typeof joined?.version === 'number' ? joined : api.getConference(conferenceId, { signal });
+    return typeof joined?.version === 'number' ? joined : api.simpleView(conferenceId, { signal });
   }
 
-  private startEventLoop(fromVersion: number): void {
+  private startEventLoop(fromVersion: number | undefined): void {
     this.loop?.close();
     const { api, config, conferenceId, onConnectionChange, onStop } = this.options;
-    this.loop = new EventLoop({
+    const loop: EventLoop = (this.loop = new EventLoop({
       api,
       conferenceId,
       fromVersion,
@@ -293,8 +300,14 @@ export class RoomSession {
       onEvent: (event) => this.options.onEvent(event, this.model.applyEvent(event)),
       onResync: (conference) => this.options.onResync(this.model.applyAggregate(conference)),
       onConnectionChange,
-      onStop,
-    });
-    void this.loop.start();
+      onStop: (stop) => {
+        if (stop.kind === 'failed' && stop.error.status === 403) {
+          if (loop.polled) this.refusals.reset();
+          this.refusedDelayMs = this.refusals.next();
+        }
+        onStop(stop);
+      },
+    }));
+    void loop.start();
   }
 }

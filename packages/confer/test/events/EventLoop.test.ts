@@ -16,7 +16,7 @@ const event = (conferenceVersion: number, type = 'ConferenceMetadataUpdatedEvent
 });
 
 /** Runs a loop against a fake API and records what it reports. */
-function harness(api: FakeApi, options: { fromVersion?: number; pollTimeoutMs?: number; auth?: ConstructorParameters<typeof ApiClient>[0]['auth'] } = {}) {
+function harness(api: FakeApi, options: { fromVersion?: number | null; pollTimeoutMs?: number; auth?: ConstructorParameters<typeof ApiClient>[0]['auth'] } = {}) {
   const client = new ApiClient({ baseUrl: 'http://server.test', auth: options.auth ?? { token: 't' }, fetch: api.fetch });
   const delivered: number[] = [];
   const resyncs: Conference[] = [];
@@ -25,7 +25,7 @@ function harness(api: FakeApi, options: { fromVersion?: number; pollTimeoutMs?: 
   const loop = new EventLoop({
     api: client,
     conferenceId: 'c1',
-    fromVersion: options.fromVersion ?? 0,
+    fromVersion: options.fromVersion === null ? undefined : (options.fromVersion ?? 0),
     onEvent: (e) => delivered.push(e.conferenceVersion),
     onResync: (c) => resyncs.push(c),
     onConnectionChange: (c) => connection.push(c),
@@ -154,9 +154,88 @@ describe('EventLoop', () => {
     expect(first.stops).toEqual([{ kind: 'not-found' }]);
 
     const forbidden = new FakeApi().on('getEvents', () => httpError(403, 'not a participant'));
-    const second = harness(forbidden);
+    const refused = harness(forbidden);
+    await refused.done;
+    expect(refused.stops).toMatchObject([{ kind: 'failed', error: { status: 403, serverMessage: 'not a participant' } }]);
+
+    const invalid = new FakeApi().on('getEvents', () => httpError(400, 'bad v'));
+    const second = harness(invalid);
     await second.done;
-    expect(second.stops).toMatchObject([{ kind: 'failed', error: { status: 403, serverMessage: 'not a participant' } }]);
+    expect(second.stops).toMatchObject([{ kind: 'failed', error: { status: 400, serverMessage: 'bad v' } }]);
+  });
+
+  it('works with an exclusive v (events after v, as the cloud answers): nothing skipped, nothing twice, one version\'s events all applied', async () => {
+    const api = new FakeApi();
+    api.exclusivePolls = true;
+    // The aggregate's version is the last event's: the loop starts there and asks v=2 first.
+    for (let v = 0; v <= 2; v++) api.push({ type: 'ConferenceMetadataUpdatedEvent' });
+    const run = harness(api, { fromVersion: 2 });
+    await api.polling();
+    api.pushAll([
+      { id: 'a', type: 'ConferenceMetadataUpdatedEvent', conferenceVersion: 3 },
+      { id: 'b', type: 'ConferenceMetadataUpdatedEvent', conferenceVersion: 3 },
+    ]);
+    await api.polling();
+    api.push({ id: 'c', type: 'ConferenceMetadataUpdatedEvent', conferenceVersion: 4 });
+    await vi.waitFor(() => expect(run.delivered).toEqual([3, 3, 4]));
+    await api.polling();
+    expect(run.resyncs).toEqual([]);
+    expect(run.polledVersions()).toEqual([2, 3, 4]);
+    run.loop.close();
+    await run.done;
+  });
+
+  it('works with an inclusive v: learns it from the answer and asks one version later, so an idle poll waits', async () => {
+    const api = new FakeApi();
+    const run = harness(api, { fromVersion: 0 });
+    await api.polling();
+    api.push({ type: 'ConferenceMetadataUpdatedEvent' });
+    await api.polling();
+    api.pushAll([{ type: 'ConferenceMetadataUpdatedEvent' }, { type: 'ConferenceMetadataUpdatedEvent' }]);
+    await vi.waitFor(() => expect(run.delivered).toEqual([0, 1, 2]));
+    await api.polling();
+    expect(run.polledVersions()).toEqual([0, 1, 3]);
+    run.loop.close();
+    await run.done;
+  });
+
+  it('never replays the history when no version was told: the first answer only says where the conference is', async () => {
+    const api = new FakeApi();
+    for (let v = 0; v < 3; v++) api.push({ type: 'ConferenceMetadataUpdatedEvent' });
+    const run = harness(api, { fromVersion: null });
+    await api.polling();
+    expect(run.delivered).toEqual([]);
+    api.push({ type: 'ConferenceMetadataUpdatedEvent' });
+    await vi.waitFor(() => expect(run.delivered).toEqual([3]));
+    expect(run.resyncs).toEqual([]);
+    run.loop.close();
+    await run.done;
+  });
+
+  it('applies events without a conferenceVersion first, in arrival order, once each, and a gap is only a missing version', async () => {
+    const api = new FakeApi();
+    const seen: string[] = [];
+    const noVersion = (id: string) => ({ ...event(0), id, conferenceVersion: null as unknown as number });
+    const batches = [[noVersion('x'), event(5), noVersion('y'), event(5), { ...event(6), id: 'e6' }], [noVersion('y'), { ...event(6), id: 'e6' }, event(7)]];
+    let batch = 0;
+    api.on('getEvents', () => (batch < batches.length ? json(batches[batch++]) : undefined));
+    api.on('getEvents', () => undefined);
+    const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch });
+    const loop = new EventLoop({
+      api: client,
+      conferenceId: 'c1',
+      fromVersion: 4,
+      onEvent: (e) => seen.push(e.id ?? '?'),
+      onResync: () => seen.push('resync'),
+      onConnectionChange: () => undefined,
+      onStop: () => undefined,
+      logger: silentLogger,
+    });
+    const done = loop.start();
+    await api.polling();
+    loop.close();
+    await done;
+    expect(seen).toEqual(['x', 'y', 'e5', 'e6', 'e7']);
   });
 
   it('close() aborts the pending long poll and reports nothing', async () => {

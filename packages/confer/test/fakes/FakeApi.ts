@@ -45,6 +45,8 @@ export class FakeApi {
   readonly calls: RecordedCall[] = [];
   readonly events: ConferenceEvent[] = [];
   conference: Conference = { id: 'conf', participants: [], metadata: {} };
+  /** The cloud's (and the strict reference server's) `v`: events after `v`, not at or after it. */
+  exclusivePolls = false;
   private readonly handlers = new Map<string, Handler[]>();
   private readonly waiters = new Set<() => void>();
   private tokenCount = 0;
@@ -89,6 +91,15 @@ export class FakeApi {
   /** Calls of one operation. */
   callsOf(operation: string): RecordedCall[] {
     return this.calls.filter((c) => c.operation === operation);
+  }
+
+  /** Appends several events at once (one command's events, e.g. several with one version), then wakes the long polls. */
+  pushAll(events: (Partial<ConferenceEvent> & { type: string })[]): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const event of events) this.push(event);
+    for (const wake of waiters) this.waiters.add(wake);
+    for (const wake of waiters) wake();
   }
 
   /** Appends an event with the next conferenceVersion and wakes the long polls. */
@@ -139,6 +150,16 @@ export class FakeApi {
       }
       case 'getConference':
         return json({ ...this.conference, version: this.events.length });
+      case 'simpleView': {
+        // Endpoints grouped by user, stream ids plain strings, as the documentation shows it.
+        const users = new Map<string, unknown[]>();
+        for (const p of this.conference.participants ?? []) {
+          const endpoint = { id: p.id, metadata: p.metadata, state: p.state, streams: (p.streams ?? []).map((s) => ({ id: s.id?.id, type: s.type, metadata: s.metadata })) };
+          users.set(p.userId ?? '', [...(users.get(p.userId ?? '') ?? []), endpoint]);
+        }
+        const participants = [...users].map(([id, endpoints]) => ({ id, endpoints }));
+        return json({ id: this.conference.id, metadata: this.conference.metadata, mode: 'ROUTER', participants, version: this.events.length });
+      }
       case 'getEvents':
         return json(await this.eventsFrom(Number(call.url.searchParams.get('v')), call.signal));
       case 'publishStream':
@@ -155,7 +176,7 @@ export class FakeApi {
   private eventsFrom(v: number, signal: AbortSignal): Promise<ConferenceEvent[]> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const found = this.events.filter((e) => e.conferenceVersion >= v);
+        const found = this.events.filter((e) => (this.exclusivePolls ? e.conferenceVersion > v : e.conferenceVersion >= v));
         if (found.length === 0) return false;
         this.waiters.delete(check);
         signal.removeEventListener('abort', onAbort);

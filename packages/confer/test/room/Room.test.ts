@@ -26,12 +26,14 @@ describe('Room: joining', () => {
     await room.leave();
   });
 
-  it('reads the aggregate with GET when the join answers no version (the cloud service answers {})', async () => {
+  it('reads the state and its version from the simple view (one request) when the join answers no version (the cloud service answers {})', async () => {
     const { api, room } = roomHarness();
     api.on('join', () => json({}));
     api.conference.participants = [participant('bob')];
     await room.join('c1');
-    expect(api.callsOf('getConference')).toHaveLength(1);
+    expect(api.callsOf('simpleView')).toHaveLength(1);
+    expect(api.callsOf('getConference')).toHaveLength(0);
+    expect(room.participants.map((p) => p.userId)).toEqual(['bob-user']);
     expect(room.participants.map((p) => p.userEndpointId)).toEqual(['bob']);
     await room.leave();
   });
@@ -262,6 +264,24 @@ describe('Room: polls refused with 403', () => {
     await waitFor(() => api.callsOf('join').length === 2 && room.state === 'joined', 'the rejoin');
     expect(logOf('stateChanged').slice(-2)).toEqual(['stateChanged:reconnecting', 'stateChanged:joined']);
     expect(logOf('error')).toEqual([]);
+    await room.leave();
+  });
+
+  it('backs off between rejoins while every poll is refused (growing delays), and stays joined once polls are answered', async () => {
+    const { api, room } = roomHarness({ backoff: { initialMs: 40, maxMs: 160 } });
+    let refused = true;
+    api.on('getEvents', () => (refused ? httpError(403, 'not yet') : undefined));
+    const joinedAt: number[] = [];
+    api.on('join', () => void joinedAt.push(performance.now()));
+    await room.join('c1');
+    await waitFor(() => joinedAt.length === 4, 'three rejoins');
+    const gaps = joinedAt.slice(1).map((t, i) => t - joinedAt[i]!);
+    // Equal jitter: 20..40, 40..80, 80..160 ms.
+    expect(gaps[0]).toBeGreaterThanOrEqual(19);
+    expect(gaps[2]).toBeGreaterThanOrEqual(79);
+    refused = false;
+    await api.polling();
+    expect(room.state).toBe('joined');
     await room.leave();
   });
 

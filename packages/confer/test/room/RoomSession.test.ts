@@ -70,11 +70,12 @@ describe('RoomSession', () => {
     session.close();
   });
 
-  it('reads the aggregate with GET when the join answers no version', async () => {
+  it('reads the state and its version from the simple view (one request) when the join answers no version', async () => {
     const { api, session } = setup();
     api.on('join', () => json({}));
     await session.join();
-    expect(api.callsOf('getConference')).toHaveLength(1);
+    expect(api.callsOf('simpleView')).toHaveLength(1);
+    expect(session.version).toBe(0);
     expect([...session.model.streams.keys()]).toEqual(['a1']);
     session.close();
   });
