@@ -25,7 +25,8 @@ export type AuthOptions = ClientCredentialsAuth | StaticTokenAuth | TokenCallbac
 /** The answer of the token endpoint. @internal */
 export interface IssuedToken {
   access_token: string;
-  expires_in: number;
+  /** Optional in OAuth 2.0 (RFC 6749 §5.1): without it the token is used until a 401. */
+  expires_in?: number;
 }
 
 /** Gives bearer tokens to the API client. @internal */
@@ -123,7 +124,7 @@ class ClientCredentialsTokenProvider extends CachingTokenProvider {
   protected async fetch(signal?: AbortSignal): Promise<string> {
     const requestedAt = this.now();
     const issued = await this.issueToken(this.auth, signal);
-    const lifetimeMs = Math.max(0, issued.expires_in) * 1000;
+    const lifetimeMs = Math.max(0, issued.expires_in ?? Infinity) * 1000;
     // Renew a fifth of the lifetime early (at most a minute): a request must not leave with a token
     // that expires on its way, and clocks are measured from the request, not the answer.
     this.expiresAt = requestedAt + lifetimeMs - Math.min(60_000, lifetimeMs / 5);

@@ -163,7 +163,9 @@ export class Publisher {
     const { api, conferenceId, userEndpointId, streamId } = this.options;
     const key = muteKey(kind, streamId);
     this.announcedMuteKeys.add(key);
-    await api.updateMetadata({ conferenceId, userEndpointId, key, operation: 'SET', value: String(muted) }, { signal: this.controller.signal });
+    // Unmuting removes the key, as the cloud's own clients do; readers take a missing key or "false" alike.
+    const change = muted ? ({ operation: 'SET', value: 'true' } as const) : ({ operation: 'REMOVE' } as const);
+    await api.updateMetadata({ conferenceId, userEndpointId, key, ...change }, { signal: this.controller.signal });
   }
 
   /**

@@ -54,6 +54,20 @@ describe('ApiClient', () => {
     expect(api.callsOf('leave').map((c) => c.authorization)).toEqual(['Bearer t1', 'Bearer t1', 'Bearer t2']);
   });
 
+  it('reuses a token answered without expires_in until a 401, and sends the scope as given', async () => {
+    const api = new FakeApi().on('issueToken', () => json({ access_token: `t${api.callsOf('issueToken').length}`, token_type: 'bearer' }));
+    let now = 1_000_000;
+    const client = new ApiClient({ baseUrl: 'http://server.test', auth: { ...credentials, scope: 'global' }, fetch: api.fetch, now: () => now });
+    await client.leave(leaveBody);
+    now += 86_400_000;
+    await client.leave(leaveBody);
+    expect(api.callsOf('issueToken')).toHaveLength(1);
+    expect(api.callsOf('issueToken')[0]?.body).toMatchObject({ grant_type: 'client_credentials', scope: 'global' });
+    api.on('leave', () => httpError(401, 'expired'), { once: true });
+    await client.leave(leaveBody);
+    expect(api.callsOf('leave').map((c) => c.authorization)).toEqual(['Bearer t1', 'Bearer t1', 'Bearer t1', 'Bearer t2']);
+  });
+
   it('on a 401 gets a new token and retries once', async () => {
     const api = new FakeApi().on('leave', () => httpError(401, 'expired'), { once: true });
     const client = new ApiClient({ baseUrl: 'http://server.test', auth: credentials, fetch: api.fetch });

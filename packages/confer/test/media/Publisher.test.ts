@@ -102,7 +102,7 @@ describe('Publisher', () => {
     expect(video.setParametersCalls.at(-1)?.encodings).toEqual([{ maxBitrate: 250_000 }]);
   });
 
-  it('setMuted disables the track and sets TRACK_MUTED metadata', async () => {
+  it('setMuted disables the track and sets TRACK_MUTED metadata; unmuting removes the key, as the cloud clients do', async () => {
     const { api, publisher, tracks } = setup();
     await publisher.publish();
     await publisher.setMuted('audio', true);
@@ -112,7 +112,7 @@ describe('Publisher', () => {
     expect(api.callsOf('updateMetadata')[0]?.body).toEqual({ conferenceId: 'c1', userEndpointId: 'me', key: 'TRACK_MUTED/audio/stream-1', operation: 'SET', value: 'true' });
     await publisher.setMuted('audio', false);
     expect(tracks.find((t) => t.kind === 'audio')?.enabled).toBe(true);
-    expect(api.callsOf('updateMetadata')[1]?.body).toMatchObject({ value: 'false' });
+    expect(api.callsOf('updateMetadata')[1]?.body).toEqual({ conferenceId: 'c1', userEndpointId: 'me', key: 'TRACK_MUTED/audio/stream-1', operation: 'REMOVE' });
   });
 
   it('replaceTrack swaps the sender track without a new offer and keeps the mute state', async () => {

@@ -83,6 +83,10 @@ describe('RoomModel', () => {
     const removed = m.applyEvent(event({ type: 'ConferenceMetadataUpdatedEvent', key: 'TRACK_MUTED/video/a9', operation: 'REMOVE' }));
     expect(summary(removed)).toEqual(['metadataChanged conference', 'streamMuteChanged a9 video false']);
     expect(m.metadata.size).toBe(0);
+    // The older form of unmuting: "false" reads as unmuted too.
+    m.applyEvent(event({ type: 'ConferenceMetadataUpdatedEvent', key: 'TRACK_MUTED/video/a9', operation: 'SET', value: 'true' }));
+    const setFalse = m.applyEvent(event({ type: 'ConferenceMetadataUpdatedEvent', key: 'TRACK_MUTED/video/a9', operation: 'SET', value: 'false' }));
+    expect(summary(setFalse)).toEqual(['metadataChanged conference', 'streamMuteChanged a9 video false']);
   });
 
   it('ignores custom events and events about unknown streams', () => {
