@@ -164,8 +164,11 @@ export class Publisher {
     const key = muteKey(kind, streamId);
     this.announcedMuteKeys.add(key);
     // Unmuting removes the key, as the cloud's own clients do; readers take a missing key or "false" alike.
+    // A key that is not there (404: never muted, or removed by someone else) is what unmuting wants.
     const change = muted ? ({ operation: 'SET', value: 'true' } as const) : ({ operation: 'REMOVE' } as const);
-    await api.updateMetadata({ conferenceId, userEndpointId, key, ...change }, { signal: this.controller.signal });
+    await api.updateMetadata({ conferenceId, userEndpointId, key, ...change }, { signal: this.controller.signal }).catch((error: unknown) => {
+      if (muted || (error as ConferenceError).status !== 404) throw error;
+    });
   }
 
   /**

@@ -113,6 +113,10 @@ describe('Publisher', () => {
     await publisher.setMuted('audio', false);
     expect(tracks.find((t) => t.kind === 'audio')?.enabled).toBe(true);
     expect(api.callsOf('updateMetadata')[1]?.body).toEqual({ conferenceId: 'c1', userEndpointId: 'me', key: 'TRACK_MUTED/audio/stream-1', operation: 'REMOVE' });
+    // Unmuting a kind never muted: the server has no such key (404), which is fine.
+    api.on('updateMetadata', () => httpError(404, 'metadata key not found'), { once: true });
+    await publisher.setMuted('video', false);
+    expect(api.callsOf('updateMetadata')[2]?.body).toMatchObject({ key: 'TRACK_MUTED/video/stream-1', operation: 'REMOVE' });
   });
 
   it('replaceTrack swaps the sender track without a new offer and keeps the mute state', async () => {
