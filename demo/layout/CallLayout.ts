@@ -16,10 +16,14 @@ export class CallLayout {
   private pinned: string | undefined;
   private speaker: string | undefined;
   private frame = 0;
+  private stage: { tile: Tile; rect: Rect } | undefined;
+  private readonly controller = new AbortController();
 
   constructor(private readonly area: HTMLElement) {
     this.observer = new ResizeObserver(() => this.relayout());
     this.observer.observe(area);
+    // When a long strip scrolls, the stage stays where it is: it is moved by the scroll offset.
+    area.addEventListener('scroll', () => this.placeStage(), { passive: true, signal: this.controller.signal });
   }
 
   /** Adds `tile` (our own person tile goes first, everyone else in arrival order). */
@@ -79,6 +83,7 @@ export class CallLayout {
   close(): void {
     this.clear();
     this.observer.disconnect();
+    this.controller.abort();
     cancelAnimationFrame(this.frame);
   }
 
@@ -93,16 +98,20 @@ export class CallLayout {
     this.area.dataset.scroll = layout.scroll;
     this.area.dataset.count = String(this.tiles.size);
     this.rects.clear();
-    if (stageTile && layout.stage) {
-      stageTile.place(layout.stage, 'stage');
-      this.rects.set(stageTile.key, layout.stage);
-    }
+    this.stage = stageTile && layout.stage ? { tile: stageTile, rect: layout.stage } : undefined;
+    this.placeStage();
     others.forEach((tile, i) => {
       const rect = layout.tiles[i];
       if (!rect) return;
       tile.place(rect, stageTile ? 'strip' : 'grid');
       this.rects.set(tile.key, rect);
     });
+  }
+
+  private placeStage(): void {
+    if (!this.stage) return;
+    const { tile, rect } = this.stage;
+    tile.place({ ...rect, x: rect.x + this.area.scrollLeft, y: rect.y + this.area.scrollTop }, 'stage');
   }
 
   private stageTile(): Tile | undefined {
