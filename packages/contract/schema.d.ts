@@ -383,6 +383,7 @@ export interface components {
             grant_type: "client_credentials";
             client_id?: string;
             client_secret?: string;
+            /** @description "any" (the documented default) or "global" (what the cloud's clients ask for); both grant the same. */
             scope?: string;
             /** @description Reference server - the user the token is for; only clients allowed to name users (the development client "demo") may send it. */
             user_id?: string;
@@ -511,7 +512,8 @@ export interface components {
             eventsSent?: number;
         };
         CreateConferenceWebCommand: {
-            conferenceId?: components["schemas"]["Id"];
+            /** @description The id to create; absent or empty, the server generates one ("better leave this empty and let the server produce one"). */
+            conferenceId?: string;
             creatorEndpoint?: components["schemas"]["Id"];
             metadata?: components["schemas"]["StringMap"];
             mode?: components["schemas"]["ConferenceMode"];
@@ -578,6 +580,7 @@ export interface components {
             conferenceId: components["schemas"]["Id"];
             streamId?: components["schemas"]["StreamId"];
             userEndpointId: components["schemas"]["Id"];
+            /** @description The new cap; absent, the cap goes back to the server's default. */
             videoBitrate?: components["schemas"]["Bitrate"];
         };
         UpdateConferenceMetadataWebCommand: {
@@ -602,9 +605,9 @@ export interface components {
         SendEventToConferenceWebCommand: {
             conferenceId: components["schemas"]["Id"];
             event: components["schemas"]["CustomEventInput"];
-            /** @description JSON paths (e.g. $.card.number) whose string values are masked wherever the server logs or persists the event. */
+            /** @description JSON paths (e.g. $.card.number) whose string values are masked in the event the server stores, serves to the polls and logs: a masked field is never served unmasked. */
             masks?: string[];
-            /** @description Optional (the documentation marks it required but describes it as optional); BEST_EFFORT by default. */
+            /** @description Optional (the documentation marks it required but describes it as optional); BEST_EFFORT by default. Reference server: both values mean the same, the event is stored (kept as long as the conference keeps events) and delivered to every poll asking from before its version, waiting or later. */
             qos?: components["schemas"]["Qos"];
         };
         /** @description The event to send. type begins with a capital, ends with Event and is camel case of at least a noun and a verb (e.g. ParticipantKickedEvent); timestamp is an ISO-8601 instant. */

@@ -19,6 +19,7 @@ import { OpenApiDocument } from './http/OpenApiDocument.js';
 import { OpenApiValidator } from './http/OpenApiValidator.js';
 import { registerTokenRoute } from './http/tokenRoute.js';
 import type { MediaRouter, MediaRouterCallbacks } from './media/MediaRouter.js';
+import { DEFAULT_MEDIA_ROUTER_OPTIONS } from './media/MediaRouterOptions.js';
 import { resolveServerOptions, type ServerOptions } from './ServerOptions.js';
 
 export type { ServerOptions } from './ServerOptions.js';
@@ -89,7 +90,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const handlers = conferenceHandlers({
     lifecycle,
     metadata: new MetadataCommands(access),
-    media: new MediaCommands(access, media, teardown),
+    media: new MediaCommands(access, media, teardown, settings.media.defaultVideoBitrate ?? DEFAULT_MEDIA_ROUTER_OPTIONS.defaultVideoBitrate),
     queries: new ConferenceQueries(access, settings.eventWaitMs),
   });
 

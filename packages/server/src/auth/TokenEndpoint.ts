@@ -4,6 +4,9 @@ import type { ClientRegistry } from './ClientRegistry.js';
 import { OAuthError } from './OAuthError.js';
 import type { TokenResponse, TokenService } from './TokenService.js';
 
+/** The scopes a client may ask for (an empty one from a double space is ignored). */
+const SCOPES: ReadonlySet<string> = new Set(['any', 'global', '']);
+
 /** What the token endpoint reads from an HTTP request. */
 export interface TokenRequestInput {
   authorization?: string;
@@ -38,14 +41,15 @@ export class TokenEndpoint {
     }
     const form = this.checkForm(input.form);
     const client = this.authenticate(input.authorization, form);
-    if (form.scope !== undefined && form.scope.split(' ').some((s) => s !== 'any' && s !== '')) {
-      throw new OAuthError(400, 'invalid_scope', 'scope must be "any" (the only scope there is)');
+    // "any" is the documented default; the cloud's own clients ask for "global". Both grant the same here.
+    if (form.scope !== undefined && form.scope.split(' ').some((s) => !SCOPES.has(s))) {
+      throw new OAuthError(400, 'invalid_scope', 'scope must be "any" or "global" (both grant everything the client may do)');
     }
     if (form.user_id !== undefined && !client.allowUserId) {
       throw new OAuthError(400, 'unauthorized_client', `client ${client.clientId} may not name a user: drop user_id`);
     }
     const response = await this.tokens.issue(client, form.user_id ?? client.userId);
-    return form.scope ? { ...response, scope: 'any' } : response;
+    return form.scope ? { ...response, scope: form.scope } : response;
   }
 
   private checkForm(form: unknown): TokenForm {

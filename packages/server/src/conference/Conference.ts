@@ -315,13 +315,14 @@ export class Conference {
   }
 
   /**
-   * Appends a custom event (sendEvent). Its own fields (its timestamp, even userId) are kept; id,
-   * conferenceId, conferenceVersion and organizationId are always the server's.
+   * Appends a custom event (sendEvent). Its own fields (its timestamp) are kept; id, conferenceId,
+   * conferenceVersion and organizationId are always the server's, and so are userId and
+   * userEndpointId: who sent it (a custom event cannot speak for someone else).
    */
   sendEvent(event: Schemas['CustomEventInput'], actor: EventActor, masks: readonly string[]): ConferenceEvent {
     this.assertLive();
-    const { type, ...fields } = event;
-    return this.record({ type, ...actor, ...fields }, masks);
+    const { type, userId: _userId, userEndpointId: _userEndpointId, ...fields } = event;
+    return this.record({ type, ...fields, ...actor }, masks);
   }
 
   /** Drops every stream and viewer, appends ConferenceEndedEvent and closes: the conference is gone. */

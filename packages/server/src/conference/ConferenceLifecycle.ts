@@ -28,7 +28,7 @@ export class ConferenceLifecycle {
     private readonly settings: LifecycleSettings,
   ) {}
 
-  /** POST create: the given id or a generated one; 409 when taken; ROUTER mode only. */
+  /** POST create: the given id, or a generated one when absent or empty; 409 when taken; ROUTER mode only. */
   create(principal: Principal, body: Schemas['CreateConferenceWebCommand']): Schemas['ConferenceSummary'] {
     if (body.mode !== undefined && body.mode !== 'ROUTER') {
       throw ConferenceDomainError.invalid(`body.mode ${body.mode} is not supported: only ROUTER is supported`);
@@ -36,7 +36,8 @@ export class ConferenceLifecycle {
     if (body.organizationId !== undefined && body.organizationId !== principal.organizationId) {
       throw ConferenceDomainError.forbidden(`body.organizationId ${body.organizationId} is not the organization of the caller`);
     }
-    const id = body.conferenceId ?? randomUUID();
+    // The documentation: "better leave this empty and let the server produce one".
+    const id = body.conferenceId || randomUUID();
     if (this.registry.get(principal.organizationId, id)) throw ConferenceDomainError.conflict(`conference ${id} already exists`);
     const conference = this.registry.create({
       id,

@@ -16,6 +16,23 @@ type DraftOf<E> = E extends unknown ? Omit<DeclaredFields<E>, StampedField> : ne
 /** One of the contract's `KnownConferenceEvent`s as the server drafts it: its type, who caused it, its own fields. */
 export type KnownEventDraft = DraftOf<components['schemas']['KnownConferenceEvent']>;
 
+/** The type of every event the server itself emits: sendEvent may not use one (a custom event cannot pose as a built-in one). */
+export const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(
+  // A Record, so that an event type added to the contract and missing here fails to compile.
+  Object.keys({
+    ConferenceJoinedEvent: 1,
+    ConferenceLeftEvent: 1,
+    ConferenceEndedEvent: 1,
+    ConferenceStreamPublishedEvent: 1,
+    ConferenceStreamUnpublishedEvent: 1,
+    ConferenceMetadataUpdatedEvent: 1,
+    ConferenceParticipantMetadataUpdatedEvent: 1,
+    ConferenceStreamMetadataUpdatedEvent: 1,
+    ConferencePublishedStreamBitrateUpdatedEvent: 1,
+    ConferenceEndpointStateChangedEvent: 1,
+  } satisfies Record<KnownEventDraft['type'], 1>),
+);
+
 /** Any event before the log stamps it; a custom event (sendEvent) may carry its own timestamp. */
 export type EventDraft = { type: string } & Record<string, unknown>;
 

@@ -26,6 +26,8 @@ export class MediaCommands {
     private readonly access: ConferenceAccess,
     private readonly media: MediaRouter,
     private readonly teardown: MediaTeardown,
+    /** What a stream without a cap gets, and what updatePublishedStreamBitrate without videoBitrate goes back to. */
+    private readonly defaultVideoBitrate: number,
   ) {}
 
   /**
@@ -189,13 +191,13 @@ export class MediaCommands {
 
   /**
    * POST updatePublishedStreamBitrate: caps one own stream, or every stream of the endpoint when
-   * streamId is absent; one ConferencePublishedStreamBitrateUpdatedEvent per stream.
+   * streamId is absent; one ConferencePublishedStreamBitrateUpdatedEvent per stream. Without
+   * videoBitrate the cap goes back to the default (the documentation marks it optional).
    */
   updatePublishedStreamBitrate(principal: Principal, body: Schemas['ConferenceUpdatePublishedStreamBitrateWebCommand']): void {
     const conference = this.access.conference(principal, body.conferenceId);
     const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
-    const videoBitrate = body.videoBitrate;
-    if (videoBitrate === undefined) throw ConferenceDomainError.invalid('body.videoBitrate is required');
+    const videoBitrate = body.videoBitrate ?? this.defaultVideoBitrate;
     const streams = body.streamId ? [this.access.ownStream(conference, endpoint, body.streamId.id)] : conference.streamsOf(endpoint.id);
     if (streams.length === 0) throw ConferenceDomainError.invalid(`userEndpointId ${endpoint.id} publishes no stream`);
     for (const stream of streams) {

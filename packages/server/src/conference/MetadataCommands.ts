@@ -2,6 +2,7 @@ import type { components } from '@confer/contract';
 import { isService, type Principal } from '../auth/Principal.js';
 import type { ConferenceAccess } from './ConferenceAccess.js';
 import { ConferenceDomainError } from './ConferenceDomainError.js';
+import { KNOWN_EVENT_TYPES } from './EventLog.js';
 import { JsonPathMask } from './JsonPathMask.js';
 
 type Schemas = components['schemas'];
@@ -53,20 +54,27 @@ export class MetadataCommands {
 
   /**
    * POST sendEvent (SERVICE only): appends the event with its own type and fields. The masks are
-   * checked here, so a mask that cannot be applied is a 400 before anything is stored or logged.
+   * applied here to the event that is stored, served and logged (a masked field is never served
+   * unmasked); a mask that cannot be applied is a 400 before anything is stored. A built-in event type
+   * is a 400 too: a custom event cannot pose as one. `qos` changes nothing here: every event is
+   * stored and delivered to every poll (see the README).
    */
   sendEvent(principal: Principal, body: Schemas['SendEventToConferenceWebCommand']): Schemas['SendEventResponse'] {
     if (!isService(principal)) throw ConferenceDomainError.forbidden('sendEvent needs the SERVICE role');
     const conference = this.access.conference(principal, body.conferenceId);
+    if (KNOWN_EVENT_TYPES.has(body.event.type)) {
+      throw ConferenceDomainError.invalid(`body.event.type ${body.event.type} is a built-in event type; a custom event needs its own type`);
+    }
     const masks = body.masks ?? [];
+    const event = structuredClone(body.event);
     masks.forEach((path, index) => {
       try {
-        new JsonPathMask(path).applyTo(structuredClone(body.event));
+        new JsonPathMask(path).applyTo(event);
       } catch (error) {
         throw ConferenceDomainError.invalid(`body.masks[${index}]: ${(error as Error).message}`);
       }
     });
-    conference.sendEvent(body.event, { userId: principal.userId }, masks);
+    conference.sendEvent(event, { userId: principal.userId }, masks);
     return { eventsSent: conference.endpointCount };
   }
 }

@@ -71,9 +71,12 @@ describe('token endpoint with the development clients', () => {
     expect(decodeJwt(answer.body.access_token)).toMatchObject({ sub: 'service', roles: ['SERVICE'], org: 'default' });
   });
 
-  it('echoes the scope "any" when asked for it, and refuses any other scope', async () => {
+  it('echoes the scope "any" or "global" (the cloud clients\' scope) when asked for it, and refuses any other scope', async () => {
     const ok = await api.tokenRequest({ ...GRANT, scope: 'any' }, { id: 'demo', secret: 'demo' });
     expect(ok.body.scope).toBe('any');
+    const global = await api.tokenRequest({ ...GRANT, scope: 'global' }, { id: 'demo', secret: 'demo' });
+    expect(global.status).toBe(200);
+    expect(global.body.scope).toBe('global');
     const bad = await api.tokenRequest({ ...GRANT, scope: 'admin' }, { id: 'demo', secret: 'demo' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('invalid_scope');

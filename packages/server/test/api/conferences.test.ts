@@ -41,11 +41,14 @@ describe('create', () => {
     expect(answer.body).toEqual({ id: conferenceId, mode: 'ROUTER', version: 0 });
   });
 
-  it('generates an id when none is given', async () => {
+  it('generates an id when none is given, or an empty one ("better leave this empty and let the server produce one")', async () => {
     const first = await alice.post('create', {});
     const second = await alice.post('create', { mode: 'ROUTER' });
+    const empty = await alice.post('create', { conferenceId: '' });
     expect(first.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(second.body.id).not.toBe(first.body.id);
+    expect(empty.status).toBe(200);
+    expect(empty.body.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('keeps the metadata with its author, and the creator', async () => {

@@ -292,7 +292,7 @@ describe('stream metadata and bitrate', () => {
     await alice.post('end', { conferenceId, userEndpointId: 'a1' });
   });
 
-  it('updatePublishedStreamBitrate: one stream, or all of the endpoint; one event per stream', async () => {
+  it('updatePublishedStreamBitrate: one stream, or all of the endpoint; one event per stream; without videoBitrate back to the default', async () => {
     const conferenceId = await room();
     const update = (body: Record<string, unknown>) => alice.post('updatePublishedStreamBitrate', { conferenceId, userEndpointId: 'a1', ...body });
     expect((await update({ videoBitrate: 500_000 })).body.message).toBe('userEndpointId a1 publishes no stream');
@@ -300,16 +300,19 @@ describe('stream metadata and bitrate', () => {
     await publish(alice, conferenceId, 'a1', { streamId: { id: 's2' } });
     expect((await update({ streamId: { id: 's1' }, videoBitrate: 300_000 })).status).toBe(204);
     expect((await update({ videoBitrate: 900_000 })).status).toBe(204);
-    expect((await update({ streamId: { id: 's1' } })).body.message).toBe('body.videoBitrate is required');
     expect((await update({ streamId: { id: 's1' }, videoBitrate: 100_000_001 })).body.message).toBe('body.videoBitrate must be <= 100000000');
     expect((await update({ streamId: { id: 's1' }, videoBitrate: 0 })).body.message).toMatch(/^media: videoBitrate must be a positive number/);
     expect((await bob.post('updatePublishedStreamBitrate', { conferenceId, userEndpointId: 'b1', streamId: { id: 's1' }, videoBitrate: 1 })).status).toBe(403);
     const streams = (await service.conference(conferenceId)).body.participants[0].streams;
     expect(streams.map((s: { videoBitrate: number }) => s.videoBitrate)).toEqual([900_000, 900_000]);
+    expect((await update({ streamId: { id: 's1' } })).status).toBe(204);
+    const reset = (await service.conference(conferenceId)).body.participants[0].streams;
+    expect(reset.map((s: { videoBitrate: number }) => s.videoBitrate)).toEqual([1_500_000, 900_000]);
     expect((await eventsFrom(conferenceId, 4)).map((e) => [e.type, e.streamId, e.videoBitrate])).toEqual([
       ['ConferencePublishedStreamBitrateUpdatedEvent', 's1', 300_000],
       ['ConferencePublishedStreamBitrateUpdatedEvent', 's1', 900_000],
       ['ConferencePublishedStreamBitrateUpdatedEvent', 's2', 900_000],
+      ['ConferencePublishedStreamBitrateUpdatedEvent', 's1', 1_500_000],
     ]);
     await alice.post('end', { conferenceId, userEndpointId: 'a1' });
   });

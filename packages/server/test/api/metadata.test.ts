@@ -162,7 +162,39 @@ describe('sendEvent', () => {
     expect((await service.post('sendEvent', { conferenceId, event: { type: 'ParticipantKickedEvent' } })).body.message).toBe('body.event.timestamp is required');
   });
 
-  it('never writes a masked value to the log, yet delivers it to the participants', async () => {
+  it('a custom event cannot pose as a built-in one (400 saying so), nor speak for another user or endpoint', async () => {
+    const conferenceId = await room();
+    const posing = await service.post('sendEvent', { conferenceId, event: event({ type: 'ConferenceLeftEvent', userEndpointId: 'a1' }) });
+    expect(posing.status).toBe(400);
+    expect(posing.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(posing.body.message).toBe('body.event.type ConferenceLeftEvent is a built-in event type; a custom event needs its own type');
+    expect((await alice.conference(conferenceId)).body.version).toBe(2);
+    await service.post('sendEvent', { conferenceId, event: event({ userId: 'alice', userEndpointId: 'a1' }) });
+    const [sent] = (await bob.events(conferenceId, 2)).body;
+    expect(sent.userId).toBe('service');
+    expect(sent).not.toHaveProperty('userEndpointId');
+  });
+
+  it.each(['BEST_EFFORT', 'AT_LEAST_ONCE', undefined])('qos %s: the event is stored and delivered to a waiting poll and to a later one', async (qos) => {
+    const conferenceId = await room();
+    const waiting = bob.events(conferenceId, 2);
+    await service.post('sendEvent', { conferenceId, event: event(), ...(qos ? { qos } : {}) });
+    expect((await waiting).body.map((e: { type: string }) => e.type)).toEqual(['ParticipantKickedEvent']);
+    expect((await alice.events(conferenceId, 2)).body.map((e: { type: string }) => e.type)).toEqual(['ParticipantKickedEvent']);
+    expect((await alice.conference(conferenceId)).body.version).toBe(3);
+  });
+
+  it('serves and stores a masked field masked: it never leaves the server unmasked, nor reaches the log', async () => {
+    const conferenceId = await room();
+    const secret = 'SECRET-4111111111111111';
+    await service.post('sendEvent', { conferenceId, event: event({ type: 'CardChargedEvent', card: { number: secret } }), masks: ['$.card.number'] });
+    const [served] = (await bob.events(conferenceId, 2)).body;
+    expect(served.card.number).toBe('*'.repeat(secret.length));
+    expect(JSON.stringify((await alice.events(conferenceId, 0)).body)).not.toContain(secret);
+    expect(logLines.join('\n')).not.toContain(secret);
+  });
+
+  it('never writes a masked value to the log, nor serves it', async () => {
     const conferenceId = await room();
     const secret = 'SECRET-4111111111111111';
     const other = 'OTHER-SECRET-VALUE';
@@ -173,7 +205,7 @@ describe('sendEvent', () => {
     });
     expect(answer.status).toBe(200);
     const [delivered] = (await bob.events(conferenceId, 2)).body;
-    expect(delivered.card.number).toBe(secret);
+    expect(delivered.card).toEqual({ number: '*'.repeat(secret.length), holder: 'A. Person' });
     const eventLines = logLines.filter((line) => line.includes('PaymentReceivedEvent'));
     expect(eventLines).toHaveLength(1);
     expect(eventLines[0]).not.toContain(secret);
