@@ -42,6 +42,12 @@ export interface ServerOptions {
   media: Partial<MediaRouterOptions>;
   /** Builds the media router instead of the werift one (tests wrap or replace the media plane with it). */
   createMediaRouter: ((callbacks: MediaRouterCallbacks) => MediaRouter) | undefined;
+  /**
+   * Behave only as the published documentation promises, like the cloud service (`CONFER_STRICT=1`):
+   * join answers `{}`, create of a taken id 403, the first event has conferenceVersion 1 and the
+   * aggregate's `version` is the last event's, `v` of the event poll is exclusive. Default false. See the README.
+   */
+  strict: boolean;
 }
 
 /** The defaults of {@link ServerOptions}. */
@@ -64,6 +70,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   announce: (message) => console.warn(message),
   media: {},
   createMediaRouter: undefined,
+  strict: false,
 };
 
 const POSITIVE_INTEGERS = ['eventWaitMs', 'eventRetention', 'tokenTtlSeconds', 'ghostSickAfterMs', 'ghostRemoveAfterMs', 'ghostHungUpSickAfterMs', 'ghostHungUpRemoveAfterMs', 'bodyLimitBytes'] as const;
@@ -100,7 +107,7 @@ const ENV_INTEGERS: Record<string, (typeof POSITIVE_INTEGERS)[number] | 'port'> 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
- * The options `npm run server` reads from the environment: HOST, PORT, LOG_LEVEL, CONFER_CLIENTS_FILE,
+ * The options `npm run server` reads from the environment: HOST, PORT, LOG_LEVEL, CONFER_CLIENTS_FILE, CONFER_STRICT (1 or 0),
  * CONFER_TOKEN_SECRET, CONFER_CORS_ORIGINS (comma-separated, or *), the CONFER_* numbers above and the
  * CONFER_MEDIA_* settings of the media router (which reads RTC_LOOPBACK=1 itself).
  */
@@ -118,6 +125,10 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOpti
     options.logLevel = env.LOG_LEVEL as LogLevel;
   }
   if (env.CONFER_CLIENTS_FILE) options.clientsFile = env.CONFER_CLIENTS_FILE;
+  if (env.CONFER_STRICT) {
+    if (env.CONFER_STRICT !== '1' && env.CONFER_STRICT !== '0') throw new TypeError(`CONFER_STRICT must be 1 or 0, got ${JSON.stringify(env.CONFER_STRICT)}`);
+    options.strict = env.CONFER_STRICT === '1';
+  }
   if (env.CONFER_TOKEN_SECRET) options.tokenSecret = env.CONFER_TOKEN_SECRET;
   const media = mediaOptionsFromEnv(env);
   if (Object.keys(media).length > 0) options.media = media;

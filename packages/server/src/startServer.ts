@@ -79,6 +79,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   };
   const lifecycle = new ConferenceLifecycle(registry, access, teardown, {
     eventRetention: settings.eventRetention,
+    strict: settings.strict,
     ghost: {
       sickAfterMs: settings.ghostSickAfterMs,
       removeAfterMs: settings.ghostRemoveAfterMs,
@@ -91,7 +92,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     lifecycle,
     metadata: new MetadataCommands(access),
     media: new MediaCommands(access, media, teardown, settings.media.defaultVideoBitrate ?? DEFAULT_MEDIA_ROUTER_OPTIONS.defaultVideoBitrate),
-    queries: new ConferenceQueries(access, settings.eventWaitMs),
+    queries: new ConferenceQueries(access, settings.eventWaitMs, settings.strict),
   });
 
   let closing: Promise<void> | undefined;

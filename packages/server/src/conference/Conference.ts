@@ -27,6 +27,8 @@ export interface ConferenceInit {
   /** Metadata set at creation, authored by the creator; no event (nobody can have read the conference yet). */
   metadata?: Record<string, string>;
   eventRetention: number;
+  /** The `conferenceVersion` of the first event (1 in strict mode). */
+  firstVersion?: number;
   onEvent: EventListener;
 }
 
@@ -62,7 +64,7 @@ export class Conference {
     this.organizationId = init.organizationId;
     this.creator = init.creator;
     this.creatorEndpoint = init.creatorEndpoint;
-    this.events = new EventLog({ conferenceId: init.id, organizationId: init.organizationId, retention: init.eventRetention });
+    this.events = new EventLog({ conferenceId: init.id, organizationId: init.organizationId, retention: init.eventRetention, firstVersion: init.firstVersion ?? 0 });
     this.onEvent = init.onEvent;
     for (const [key, value] of Object.entries(init.metadata ?? {})) {
       this.metadata.set(key, value, { userId: init.creator, userEndpointId: init.creatorEndpoint });
@@ -79,7 +81,7 @@ export class Conference {
     return !this.ended;
   }
 
-  /** The `conferenceVersion` the next event will carry. */
+  /** The number of events so far: the `conferenceVersion` the next event will carry (strict mode: the last one's). */
   get version(): number {
     return this.events.version;
   }

@@ -15,6 +15,8 @@ type Schemas = components['schemas'];
 /** What conferences and endpoints are created with. */
 export interface LifecycleSettings {
   eventRetention: number;
+  /** Strict mode: only what the documentation promises (join answers `{}`, create of a taken id 403, events from version 1). */
+  strict?: boolean;
   ghost: GhostTimings;
   onEvent: EventListener;
 }
@@ -38,7 +40,11 @@ export class ConferenceLifecycle {
     }
     // The documentation: "better leave this empty and let the server produce one".
     const id = body.conferenceId || randomUUID();
-    if (this.registry.get(principal.organizationId, id)) throw ConferenceDomainError.conflict(`conference ${id} already exists`);
+    if (this.registry.get(principal.organizationId, id)) {
+      // 409 is not among the documented answers of create; strict mode answers the documented 403.
+      const message = `conference ${id} already exists`;
+      throw this.settings.strict ? ConferenceDomainError.forbidden(message) : ConferenceDomainError.conflict(message);
+    }
     const conference = this.registry.create({
       id,
       organizationId: principal.organizationId,
@@ -46,18 +52,20 @@ export class ConferenceLifecycle {
       ...(body.creatorEndpoint === undefined ? {} : { creatorEndpoint: body.creatorEndpoint }),
       ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
       eventRetention: this.settings.eventRetention,
+      firstVersion: this.settings.strict ? 1 : 0,
       onEvent: this.settings.onEvent,
     });
     return conferenceSummary(conference);
   }
 
-  /** POST join: adds the caller's endpoint (idempotent for the same user) and answers the aggregate. */
+  /** POST join: adds the caller's endpoint (idempotent for the same user) and answers the aggregate (strict mode: `{}`, as documented). */
   join(principal: Principal, body: Schemas['JoinConferenceWebCommand']): Schemas['Conference'] {
     const conference = this.access.conference(principal, body.conferenceId);
+    const answer = () => (this.settings.strict ? {} : conferenceAggregate(conference));
     const existing = conference.endpoint(body.userEndpointId);
     if (existing) {
       this.access.ownEndpoint(principal, conference, existing.id);
-      return conferenceAggregate(conference);
+      return answer();
     }
     const endpointId = body.userEndpointId;
     const userId = principal.userId;
@@ -68,7 +76,7 @@ export class ConferenceLifecycle {
         isPolling: () => conference.isPolling(userId),
       });
     conference.join(endpointId, userId, body.metadata ?? {}, createLiveness);
-    return conferenceAggregate(conference);
+    return answer();
   }
 
   /** POST leave: unpublishes the endpoint's streams (an event each), stops its viewers, then leaves. */

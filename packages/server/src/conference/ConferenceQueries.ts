@@ -13,6 +13,8 @@ export class ConferenceQueries {
     private readonly access: ConferenceAccess,
     /** How long an event poll waits for an event before answering `[]`. */
     private readonly eventWaitMs: number,
+    /** Strict mode: `v` is exclusive (the events after version v), as the cloud service answers. */
+    private readonly exclusiveV = false,
   ) {}
 
   /** GET /{id}: the Conference aggregate. */
@@ -26,15 +28,18 @@ export class ConferenceQueries {
   }
 
   /**
-   * GET /{id}/events?v=N: the events with conferenceVersion >= N, waiting up to `eventWaitMs` for
+   * GET /{id}/events?v=N: the events with conferenceVersion >= N (strict mode: > N), waiting up to `eventWaitMs` for
    * the first one; 410 (with oldestVersion) when N is older than what is kept. While it waits, the
    * caller's endpoints count as alive for the ghost rule.
    */
-  async getEvents(principal: Principal, id: string, fromVersion: number, signal: AbortSignal): Promise<EventBatch> {
+  async getEvents(principal: Principal, id: string, v: number, signal: AbortSignal): Promise<EventBatch> {
     const conference = this.access.readable(principal, id);
+    const fromVersion = this.exclusiveV ? v + 1 : v;
     const oldest = conference.oldestVersion;
     if (fromVersion < oldest) {
-      throw ConferenceDomainError.expired(`query.v ${fromVersion} is older than the oldest event kept (${oldest}): read the conference again`, oldest);
+      // oldestVersion is the `v` that asks for the oldest event kept.
+      const oldestV = this.exclusiveV ? oldest - 1 : oldest;
+      throw ConferenceDomainError.expired(`query.v ${v} is older than the oldest event kept (${oldestV}): read the conference again`, oldestV);
     }
     conference.trackPoll(principal.userId, 1);
     try {

@@ -42,6 +42,8 @@ export interface EventLogInit {
   organizationId: string;
   /** How many events are kept for readers that fall behind. */
   retention: number;
+  /** The `conferenceVersion` of the first event: 0, or 1 in strict mode (the version after the change, as documented). */
+  firstVersion?: number;
 }
 
 interface Waiter {
@@ -57,15 +59,20 @@ const NO_EVENTS = new EventBatch([]);
  */
 export class EventLog {
   private readonly retained: ConferenceEvent[] = [];
-  private nextVersion = 0;
+  private nextVersion: number;
   private readonly waiters = new Set<Waiter>();
   private closed = false;
 
-  constructor(private readonly init: EventLogInit) {}
+  constructor(private readonly init: EventLogInit) {
+    this.nextVersion = init.firstVersion ?? 0;
+  }
 
-  /** The number of events so far, i.e. the `conferenceVersion` the next event will carry. */
+  /**
+   * The number of events so far: the `conferenceVersion` the next event will carry, or in strict
+   * mode (events from 1) the one the last event carried.
+   */
   get version(): number {
-    return this.nextVersion;
+    return this.nextVersion - (this.init.firstVersion ?? 0);
   }
 
   /** The version of the oldest event still kept (equal to {@link version} when none is kept). */
