@@ -59,12 +59,7 @@ test.describe('demo page', () => {
     // A normal call (create, join, publish, someone leaves, leave) logs no error: no 409 from creating an
     // existing room, no failed request, no exception.
     for (const person of [alice, bob]) {
-      // KNOWN LIBRARY ISSUE (packages/confer, not the demo's to fix): when a stream is unpublished the
-      // library's Viewer still sends stopViewStream, which the server answers 404 because the view went
-      // with the stream. Allowed for that request only; remove once the library closes such a view locally.
-      const errors = person.errors.filter((error) => !(error.url.includes('/stopViewStream') && error.text.includes('404')));
-      if (errors.length < person.errors.length) test.info().annotations.push({ type: 'known library issue', description: `${person.name}: stopViewStream 404 after a departure` });
-      expect(errors, `${person.name}'s console`).toEqual([]);
+      expect(person.errors, `${person.name}'s console`).toEqual([]);
     }
   });
 

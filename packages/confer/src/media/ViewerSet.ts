@@ -28,6 +28,12 @@ export class ViewerSet {
     await viewer.stop({ signal });
   }
 
+  /** The stream is gone on the server, and its views with it: closes its viewer without a request that could only fail. */
+  drop(streamId: string): void {
+    this.viewers.get(streamId)?.close();
+    this.viewers.delete(streamId);
+  }
+
   /** Stops every view (all closed before this returns); the promise settles when the server was told. */
   stopAll(signal: AbortSignal): Promise<void> {
     const stopping = [...this.viewers.values()].map((viewer) => viewer.stop({ signal }));

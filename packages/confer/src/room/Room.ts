@@ -286,7 +286,7 @@ export class Room {
           safeEmit(this.emitter, this.config.logger, 'streamAdded', change.stream);
           break;
         case 'streamRemoved':
-          void session.viewers.stop(change.stream.streamId, session.signal);
+          session.viewers.drop(change.stream.streamId);
           safeEmit(this.emitter, this.config.logger, 'streamRemoved', change.stream);
           break;
         case 'streamMuteChanged':
