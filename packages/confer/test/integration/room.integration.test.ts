@@ -7,149 +7,158 @@ import { uuid } from '../../src/util/uuid.js';
 import { createFakeMediaStream, FakeWindow } from '../fakes/media.js';
 import { waitFor } from '../fakes/waitFor.js';
 
-let server: ConferenceServer;
-const rooms: Room[] = [];
+/** The reference server in its default mode and in strict mode (only what the documentation promises, like the cloud service). */
+const MODES = [
+  { mode: 'default', strict: false },
+  { mode: 'strict', strict: true },
+];
 
-beforeAll(async () => {
-  server = await startServer({ port: 0, logLevel: 'silent', announce: () => undefined, eventWaitMs: 500 });
-});
-
-afterEach(async () => {
-  await Promise.all(rooms.splice(0).map((room) => room.leave()));
-});
-
-afterAll(async () => {
-  await server?.close();
-});
-
-/** A room without media: no peer connection may be created (these tests publish nothing and view nothing). */
-function room(userId: string, options: Partial<RoomOptions> = {}): Room {
-  const created = new Room({
-    baseUrl: server.url,
-    auth: { clientId: 'demo', clientSecret: 'demo', userId },
-    autoView: false,
-    window: null,
-    createMediaStream: createFakeMediaStream,
-    createPeerConnection: () => {
-      throw new Error('no media in these tests');
-    },
-    ...options,
-  });
-  rooms.push(created);
-  return created;
-}
-
-describe('Room against the reference server (no media)', () => {
-  it('join with create, see each other, metadata and custom events, leave, end', async () => {
-    const conferenceId = uuid();
-    const alice = room('alice');
-    const bob = room('bob');
-    const aliceLog: string[] = [];
-    alice.on('participantJoined', (p) => aliceLog.push(`joined ${p.userId} ${JSON.stringify(p.metadata)}`));
-    alice.on('participantLeft', (p) => aliceLog.push(`left ${p.userId}`));
-    alice.on('metadataChanged', (change) =>
-      aliceLog.push(change.target === 'conference' ? `conference ${change.key}=${change.value}` : `${change.target} ${JSON.stringify(change.target === 'participant' ? change.participant.metadata : {})}`),
-    );
-    const aliceEvents: ConferenceEvent[] = [];
-    alice.on('event', (e) => aliceEvents.push(e));
-
-    await alice.join(conferenceId, { metadata: { name: 'Alice' }, create: true });
-    expect(alice.state).toBe('joined');
-    await bob.join(conferenceId, { metadata: { name: 'Bob' }, create: true });
-    expect(bob.participants.map((p) => p.userId)).toEqual(['alice']);
-    await waitFor(() => alice.participants.length === 1, 'alice to see bob');
-
-    await bob.setConferenceMetadata('topic', 'planning');
-    await bob.setMetadata({ name: 'Robert' });
-    await new ApiClient({ baseUrl: server.url, auth: { clientId: 'service', clientSecret: 'service' } }).sendEvent({
-      conferenceId,
-      event: { type: 'ParticipantKickedEvent', timestamp: new Date().toISOString(), target: 'nobody' },
-    });
-    await waitFor(() => aliceEvents.some((e) => e.type === 'ParticipantKickedEvent'), 'the custom event');
-    expect(alice.metadata).toEqual({ topic: 'planning' });
-    expect(alice.participants[0]?.metadata).toEqual({ name: 'Robert' });
-
-    const versionBefore = alice.version!;
-    await bob.leave();
-    expect(bob.state).toBe('left');
-    await waitFor(() => alice.participants.length === 0, 'bob to be gone');
-    expect(aliceLog).toEqual(['joined bob {"name":"Bob"}', 'conference topic=planning', 'participant {"name":"Robert"}', 'left bob']);
-    // Versions are contiguous: every event was applied once, in order.
-    expect(aliceEvents.map((e) => e.conferenceVersion)).toEqual(aliceEvents.map((_, i) => aliceEvents[0]!.conferenceVersion + i));
-    expect(alice.version).toBeGreaterThan(versionBefore);
-
-    const endedWith: (string | undefined)[] = [];
-    const carol = room('carol');
-    carol.on('ended', (reason) => endedWith.push(reason));
-    await carol.join(conferenceId);
-    await alice.end('done');
-    expect(alice.state).toBe('ended');
-    await waitFor(() => carol.state === 'ended', 'carol to see the end');
-    expect(endedWith).toEqual(['done']);
-  });
-
-  it('a failed join (no such conference) leaves the room idle with a 404 error', async () => {
-    const alice = room('alice');
-    await expect(alice.join(uuid())).rejects.toMatchObject({ code: 'api', operation: 'join', status: 404 });
-    expect(alice.state).toBe('idle');
-  });
-
-  it('pagehide leaves with a keepalive request', async () => {
-    const conferenceId = uuid();
-    const page = new FakeWindow();
-    const alice = room('alice', { window: page });
-    const bob = room('bob');
-    await alice.join(conferenceId, { create: true });
-    await bob.join(conferenceId);
-    expect(page.listenerCount).toBe(1);
-    page.dispatchEvent(new Event('pagehide'));
-    expect(alice.state).toBe('left');
-    expect(page.listenerCount).toBe(0);
-    await waitFor(() => bob.participants.length === 0, 'the server to see alice leave');
-  });
-});
-
-describe('Room through a network outage (reference server ghost rule)', () => {
-  let ghostServer: ConferenceServer;
+describe.each(MODES)('Room against the reference server ($mode mode)', ({ strict }) => {
+  let server: ConferenceServer;
+  const rooms: Room[] = [];
 
   beforeAll(async () => {
-    ghostServer = await startServer({
-      port: 0,
-      logLevel: 'silent',
-      announce: () => undefined,
-      eventWaitMs: 100,
-      ghostSickAfterMs: 400,
-      ghostRemoveAfterMs: 400,
-    });
+    server = await startServer({ port: 0, logLevel: 'silent', announce: () => undefined, eventWaitMs: 500, strict });
+  });
+
+  afterEach(async () => {
+    await Promise.all(rooms.splice(0).map((room) => room.leave()));
   });
 
   afterAll(async () => {
-    await ghostServer?.close();
+    await server?.close();
   });
 
-  it('joins again under the same endpoint id after the server removed it as a ghost', async () => {
-    let offline = false;
-    const flakyFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
-      offline ? Promise.reject(new TypeError('network is down')) : fetch(input, init)) as typeof fetch;
-    const conferenceId = uuid();
-    const alice = room('alice', { baseUrl: ghostServer.url, fetch: flakyFetch, backoff: { initialMs: 20, maxMs: 50 } });
-    const bob = room('bob', { baseUrl: ghostServer.url });
-    const aliceStates: string[] = [];
-    alice.on('stateChanged', (state) => aliceStates.push(state));
-    const bobSaw: string[] = [];
-    bob.on('participantJoined', (p) => bobSaw.push(`joined ${p.userEndpointId}`));
-    bob.on('participantLeft', (p) => bobSaw.push(`left ${p.userEndpointId}`));
+  /** A room without media: no peer connection may be created (these tests publish nothing and view nothing). */
+  function room(userId: string, options: Partial<RoomOptions> = {}): Room {
+    const created = new Room({
+      baseUrl: server.url,
+      auth: { clientId: 'demo', clientSecret: 'demo', userId },
+      autoView: false,
+      window: null,
+      createMediaStream: createFakeMediaStream,
+      createPeerConnection: () => {
+        throw new Error('no media in these tests');
+      },
+      ...options,
+    });
+    rooms.push(created);
+    return created;
+  }
 
-    await alice.join(conferenceId, { metadata: { name: 'Alice' }, create: true });
-    await bob.join(conferenceId);
-    bobSaw.length = 0;
-    offline = true;
-    await waitFor(() => bobSaw.includes(`left ${alice.userEndpointId}`), 'the server to remove alice', 10_000);
-    expect(alice.state).toBe('reconnecting');
-    offline = false;
-    await waitFor(() => alice.state === 'joined' && bobSaw.length === 2, 'alice to be back', 10_000);
-    expect(bobSaw).toEqual([`left ${alice.userEndpointId}`, `joined ${alice.userEndpointId}`]);
-    expect(bob.participants.map((p) => [p.userEndpointId, p.metadata])).toEqual([[alice.userEndpointId, { name: 'Alice' }]]);
-    expect(aliceStates).toEqual(['joining', 'joined', 'reconnecting', 'joined']);
+  describe('Room against the reference server (no media)', () => {
+    it('join with create, see each other, metadata and custom events, leave, end', async () => {
+      const conferenceId = uuid();
+      const alice = room('alice');
+      const bob = room('bob');
+      const aliceLog: string[] = [];
+      alice.on('participantJoined', (p) => aliceLog.push(`joined ${p.userId} ${JSON.stringify(p.metadata)}`));
+      alice.on('participantLeft', (p) => aliceLog.push(`left ${p.userId}`));
+      alice.on('metadataChanged', (change) =>
+        aliceLog.push(change.target === 'conference' ? `conference ${change.key}=${change.value}` : `${change.target} ${JSON.stringify(change.target === 'participant' ? change.participant.metadata : {})}`),
+      );
+      const aliceEvents: ConferenceEvent[] = [];
+      alice.on('event', (e) => aliceEvents.push(e));
+
+      await alice.join(conferenceId, { metadata: { name: 'Alice' }, create: true });
+      expect(alice.state).toBe('joined');
+      await bob.join(conferenceId, { metadata: { name: 'Bob' }, create: true });
+      expect(bob.participants.map((p) => p.userId)).toEqual(['alice']);
+      await waitFor(() => alice.participants.length === 1, 'alice to see bob');
+
+      await bob.setConferenceMetadata('topic', 'planning');
+      await bob.setMetadata({ name: 'Robert' });
+      await new ApiClient({ baseUrl: server.url, auth: { clientId: 'service', clientSecret: 'service' } }).sendEvent({
+        conferenceId,
+        event: { type: 'ParticipantKickedEvent', timestamp: new Date().toISOString(), target: 'nobody' },
+      });
+      await waitFor(() => aliceEvents.some((e) => e.type === 'ParticipantKickedEvent'), 'the custom event');
+      expect(alice.metadata).toEqual({ topic: 'planning' });
+      expect(alice.participants[0]?.metadata).toEqual({ name: 'Robert' });
+
+      const versionBefore = alice.version!;
+      await bob.leave();
+      expect(bob.state).toBe('left');
+      await waitFor(() => alice.participants.length === 0, 'bob to be gone');
+      expect(aliceLog).toEqual(['joined bob {"name":"Bob"}', 'conference topic=planning', 'participant {"name":"Robert"}', 'left bob']);
+      // Versions are contiguous: every event was applied once, in order.
+      expect(aliceEvents.map((e) => e.conferenceVersion)).toEqual(aliceEvents.map((_, i) => aliceEvents[0]!.conferenceVersion + i));
+      expect(alice.version).toBeGreaterThan(versionBefore);
+
+      const endedWith: (string | undefined)[] = [];
+      const carol = room('carol');
+      carol.on('ended', (reason) => endedWith.push(reason));
+      await carol.join(conferenceId);
+      await alice.end('done');
+      expect(alice.state).toBe('ended');
+      await waitFor(() => carol.state === 'ended', 'carol to see the end');
+      expect(endedWith).toEqual(['done']);
+    });
+
+    it('a failed join (no such conference) leaves the room idle with a 404 error', async () => {
+      const alice = room('alice');
+      await expect(alice.join(uuid())).rejects.toMatchObject({ code: 'api', operation: 'join', status: 404 });
+      expect(alice.state).toBe('idle');
+    });
+
+    it('pagehide leaves with a keepalive request', async () => {
+      const conferenceId = uuid();
+      const page = new FakeWindow();
+      const alice = room('alice', { window: page });
+      const bob = room('bob');
+      await alice.join(conferenceId, { create: true });
+      await bob.join(conferenceId);
+      expect(page.listenerCount).toBe(1);
+      page.dispatchEvent(new Event('pagehide'));
+      expect(alice.state).toBe('left');
+      expect(page.listenerCount).toBe(0);
+      await waitFor(() => bob.participants.length === 0, 'the server to see alice leave');
+    });
+  });
+
+  describe('Room through a network outage (reference server ghost rule)', () => {
+    let ghostServer: ConferenceServer;
+
+    beforeAll(async () => {
+      ghostServer = await startServer({
+        port: 0,
+        logLevel: 'silent',
+        announce: () => undefined,
+        eventWaitMs: 100,
+        ghostSickAfterMs: 400,
+        ghostRemoveAfterMs: 400,
+        strict,
+      });
+    });
+
+    afterAll(async () => {
+      await ghostServer?.close();
+    });
+
+    it('joins again under the same endpoint id after the server removed it as a ghost', async () => {
+      let offline = false;
+      const flakyFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+        offline ? Promise.reject(new TypeError('network is down')) : fetch(input, init)) as typeof fetch;
+      const conferenceId = uuid();
+      const alice = room('alice', { baseUrl: ghostServer.url, fetch: flakyFetch, backoff: { initialMs: 20, maxMs: 50 } });
+      const bob = room('bob', { baseUrl: ghostServer.url });
+      const aliceStates: string[] = [];
+      alice.on('stateChanged', (state) => aliceStates.push(state));
+      const bobSaw: string[] = [];
+      bob.on('participantJoined', (p) => bobSaw.push(`joined ${p.userEndpointId}`));
+      bob.on('participantLeft', (p) => bobSaw.push(`left ${p.userEndpointId}`));
+
+      await alice.join(conferenceId, { metadata: { name: 'Alice' }, create: true });
+      await bob.join(conferenceId);
+      bobSaw.length = 0;
+      offline = true;
+      await waitFor(() => bobSaw.includes(`left ${alice.userEndpointId}`), 'the server to remove alice', 10_000);
+      expect(alice.state).toBe('reconnecting');
+      offline = false;
+      await waitFor(() => alice.state === 'joined' && bobSaw.length === 2, 'alice to be back', 10_000);
+      expect(bobSaw).toEqual([`left ${alice.userEndpointId}`, `joined ${alice.userEndpointId}`]);
+      expect(bob.participants.map((p) => [p.userEndpointId, p.metadata])).toEqual([[alice.userEndpointId, { name: 'Alice' }]]);
+      expect(aliceStates).toEqual(['joining', 'joined', 'reconnecting', 'joined']);
+    });
   });
 });
