@@ -22,6 +22,7 @@ const BENCHMARKS = [
   { name: 'server-control-plane', file: 'server-control-plane.ts', budgetS: 120 },
   { name: 'fanout', file: 'fanout.ts', budgetS: 180 },
   { name: 'crowded-room', file: 'crowded-room.ts', budgetS: 180 },
+  { name: 'recovery', file: 'recovery.ts', budgetS: 690 },
 ];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
