@@ -26,9 +26,9 @@ export interface ServerOptions {
   ghostSickAfterMs: number;
   /** Ghost rule: silent this much longer, it is removed with a ConferenceLeftEvent. Default 60000 ms. */
   ghostRemoveAfterMs: number;
-  /** Ghost rule after a hang-up: an endpoint whose user hung up a waiting event poll, and is silent since, is SICK after this long. Default 5000 ms. */
+  /** Ghost rule after a hang-up: an endpoint whose user hung up a waiting event poll, and is silent since, is SICK after this long. Default 4000 ms. */
   ghostHungUpSickAfterMs: number;
-  /** Ghost rule after a hang-up: silent this much longer, it is removed. Default 10000 ms. */
+  /** Ghost rule after a hang-up: silent this much longer, it is removed. Default 9000 ms. */
   ghostHungUpRemoveAfterMs: number;
   /** Largest request body accepted; larger is 413. Default 1 MiB. */
   bodyLimitBytes: number;
@@ -62,8 +62,8 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   clientsFile: undefined,
   ghostSickAfterMs: 30_000,
   ghostRemoveAfterMs: 60_000,
-  ghostHungUpSickAfterMs: 5_000,
-  ghostHungUpRemoveAfterMs: 10_000,
+  ghostHungUpSickAfterMs: 4_000,
+  ghostHungUpRemoveAfterMs: 9_000,
   bodyLimitBytes: 1_048_576,
   logLevel: 'warn',
   logStream: undefined,
