@@ -11,7 +11,8 @@ import { buildAndServePages } from './support/buildPages.js';
  */
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
   process.env.RTC_LOOPBACK ??= '1';
-  const server = await startServer({ host: '127.0.0.1', port: 0, media: { loopback: true } });
+  // CONFER_STRICT=1: the server answers only what the published documentation promises (packages/server/README.md).
+  const server = await startServer({ host: '127.0.0.1', port: 0, media: { loopback: true }, strict: process.env.CONFER_STRICT === '1' });
   try {
     const pages = await buildAndServePages(server.url);
     process.env.CONFER_SERVER_URL = server.url;
