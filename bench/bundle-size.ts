@@ -12,8 +12,12 @@ import { build } from 'esbuild';
 import { workspaceAliases } from '../workspaceAliases.js';
 import { report } from './lib/report.js';
 
-/** The budget of `import { Room } from 'confer'`, min+gzip, from issue 4. */
-export const ROOM_BUDGET_BYTES = 30 * 1024;
+/**
+ * The budget of `import { Room } from 'confer'`, min+gzip: 30 KB from issue 4, raised to 31 KB when
+ * calls learned to heal themselves and to work against the cloud service's documented behaviour. The
+ * next feature on the Room path goes to its own entry point rather than raising it again.
+ */
+export const ROOM_BUDGET_BYTES = 31 * 1024;
 
 const entry = workspaceAliases.confer!;
 
