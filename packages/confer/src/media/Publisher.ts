@@ -1,11 +1,7 @@
-import type { ApiClient } from '../api/ApiClient.js';
 import { ConferenceError, ignoreGone } from '../api/ConferenceError.js';
 import type { Metadata, StreamType } from '../api/types.js';
-import type { Logger } from '../util/logger.js';
-import type { BackoffOptions } from '../util/ReconnectPolicy.js';
 import { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import { SerialQueue } from '../util/SerialQueue.js';
-import type { CreatePeerConnection } from './browser.js';
 import type { MediaKind } from './mediaKinds.js';
 import { muteKey } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
@@ -14,16 +10,13 @@ import { QualityTracker } from '../stats/connectionQuality.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import type { StreamStats } from '../stats/streamStats.js';
 import { mayBeDropped, StreamConnection } from './StreamConnection.js';
-import type { Presence, StreamConnectionState } from './StreamConnection.js';
+import type { Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
 
 /** Why a publisher stopped: `unpublish()`, the browser ended a screen share, republishing gave up, or the room closed. @internal */
 export type PublisherStopReason = 'unpublished' | 'track-ended' | 'failed' | 'closed';
 
 /** What a Publisher needs. @internal */
-export interface PublisherOptions {
-  api: ApiClient;
-  conferenceId: string;
-  userEndpointId: string;
+export interface PublisherOptions extends StreamOwnerOptions {
   streamId: string;
   type: StreamType;
   mediaStream: MediaStream;
@@ -31,20 +24,12 @@ export interface PublisherOptions {
   ownedTracks: Iterable<MediaStreamTrack>;
   videoBitrate?: number | undefined;
   metadata?: Metadata | undefined;
-  createPeerConnection: CreatePeerConnection;
-  rtcConfiguration: RTCConfiguration;
-  logger: Logger;
   /** Called once, synchronously, when the publisher closes, whatever the reason. */
   onStopped: (reason: PublisherStopReason, error?: ConferenceError) => void;
   /** The stream's connection state changed. */
   onConnectionStateChange?: ((state: StreamConnectionState) => void) | undefined;
-  /** Asks the room whether this endpoint is still in the conference (after a 404 or 403); `absent` means the room rejoins and restarts us. */
-  checkPresence?: (() => Promise<Presence>) | undefined;
-  disconnectedGraceMs?: number | undefined;
   /** A stats sample of the sending connection (also readable as `stats`). */
   onStats?: ((stats: StreamStats) => void) | undefined;
-  backoff?: BackoffOptions;
-  random?: () => number;
 }
 
 /**

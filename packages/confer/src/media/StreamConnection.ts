@@ -1,8 +1,28 @@
+import type { ApiClient } from '../api/ApiClient.js';
+import type { Logger } from '../util/logger.js';
+import type { BackoffOptions } from '../util/ReconnectPolicy.js';
+import type { CreatePeerConnection } from './browser.js';
+
 /** A stream's media connection as the application sees it, across the peer connections that carry it in turn. */
 export type StreamConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
 /** What a check of this endpoint's membership found: still in the conference, not (the room rejoins), or no answer. @internal */
 export type Presence = 'present' | 'absent' | 'unknown';
+
+/** What a Publisher and a Viewer share: the endpoint, the peer connection factory and how they recover. @internal */
+export interface StreamOwnerOptions {
+  api: ApiClient;
+  conferenceId: string;
+  userEndpointId: string;
+  createPeerConnection: CreatePeerConnection;
+  rtcConfiguration: RTCConfiguration;
+  logger: Logger;
+  /** Asks the room whether this endpoint is still in the conference (after a 404 or 403); `absent` means the room rejoins and restarts us. */
+  checkPresence?: (() => Promise<Presence>) | undefined;
+  disconnectedGraceMs?: number | undefined;
+  backoff?: BackoffOptions;
+  random?: () => number;
+}
 
 /**
  * Derives a stream's connection state from its successive peer connections: `connecting` until one

@@ -1,38 +1,23 @@
-import type { ApiClient } from '../api/ApiClient.js';
 import { ConferenceError, ignoreGone } from '../api/ConferenceError.js';
-import type { Logger } from '../util/logger.js';
-import type { BackoffOptions } from '../util/ReconnectPolicy.js';
 import { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import { uuid } from '../util/uuid.js';
-import type { CreatePeerConnection } from './browser.js';
 import { kindsOf } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
 import type { RemoteStream } from './RemoteStream.js';
 import { acceptedKinds } from './sdp.js';
 import { mayBeDropped, StreamConnection } from './StreamConnection.js';
-import type { Presence, StreamConnectionState } from './StreamConnection.js';
+import type { Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
 
 /** What a Viewer needs. @internal */
-export interface ViewerOptions {
-  api: ApiClient;
-  conferenceId: string;
-  userEndpointId: string;
+export interface ViewerOptions extends StreamOwnerOptions {
   stream: RemoteStream;
-  createPeerConnection: CreatePeerConnection;
-  rtcConfiguration: RTCConfiguration;
-  logger: Logger;
   /** Viewing failed in a way retrying cannot fix (e.g. 403). */
   onError: (error: ConferenceError) => void;
   /** The stream's connection state changed (also readable as `stream.connectionState`). */
   onConnectionStateChange?: ((stream: RemoteStream, state: StreamConnectionState) => void) | undefined;
-  /** Asks the room whether this endpoint is still in the conference (after a 404 or 403); `absent` means the room rejoins and restarts us. */
-  checkPresence?: (() => Promise<Presence>) | undefined;
-  disconnectedGraceMs?: number | undefined;
   /** A stats sample of the receiving connection (also readable as `stream.stats`). */
   onStats?: ((stream: RemoteStream) => void) | undefined;
-  backoff?: BackoffOptions;
-  random?: () => number;
 }
 
 /**

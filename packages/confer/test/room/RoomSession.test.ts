@@ -149,7 +149,7 @@ describe('RoomSession', () => {
     await session.join();
     api.on('join', () => httpError(503));
     const rejoined = session.rejoin();
-    await waitFor(() => api.callsOf('join').length === 3, 'two failed rejoins');
+    await waitFor(() => api.callsOf('join').length >= 3, 'two failed rejoins');
     session.close();
     await expect(rejoined).rejects.toMatchObject({ code: 'aborted' });
   });
