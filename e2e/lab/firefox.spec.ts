@@ -1,11 +1,18 @@
-import { expect, test } from './labTest.js';
+import type { LabParticipant } from './LabParticipant.js';
+import { expect, test, type LabCall } from './labTest.js';
+
+/** Chris in Chromium and Fiona in Firefox join the call, in that order. */
+async function chromeAndFox(call: LabCall): Promise<{ chrome: LabParticipant; fox: LabParticipant }> {
+  const chrome = await call.chromium('Chris');
+  const fox = await call.firefox('Fiona');
+  await chrome.join(call.conferenceId);
+  await fox.join(call.conferenceId);
+  return { chrome, fox };
+}
 
 test.describe('Chromium and Firefox in the lab', () => {
   test("a call both ways: each decodes the other's video and receives their audio", async ({ call }) => {
-    const chrome = await call.chromium('Chris');
-    const fox = await call.firefox('Fiona');
-    await chrome.join(call.conferenceId);
-    await fox.join(call.conferenceId);
+    const { chrome, fox } = await chromeAndFox(call);
     await chrome.publish('MIC_AND_CAM');
     await fox.publish('MIC_AND_CAM');
 
@@ -14,10 +21,7 @@ test.describe('Chromium and Firefox in the lab', () => {
   });
 
   test("Firefox's screen share plays in Chromium", async ({ call }) => {
-    const chrome = await call.chromium('Chris');
-    const fox = await call.firefox('Fiona');
-    await chrome.join(call.conferenceId);
-    await fox.join(call.conferenceId);
+    const { chrome, fox } = await chromeAndFox(call);
     const screen = await fox.publish('SCREEN');
 
     await chrome.expectMediaFlowing({ video: 1, audio: 0 });
@@ -26,10 +30,7 @@ test.describe('Chromium and Firefox in the lab', () => {
   });
 
   test('a mute in Firefox shows in Chromium, and a mute in Chromium shows in Firefox', async ({ call }) => {
-    const chrome = await call.chromium('Chris');
-    const fox = await call.firefox('Fiona');
-    await chrome.join(call.conferenceId);
-    await fox.join(call.conferenceId);
+    const { chrome, fox } = await chromeAndFox(call);
     const chromeStream = await chrome.publish('MIC_AND_CAM');
     const foxStream = await fox.publish('MIC_AND_CAM');
     await chrome.expectMediaFlowing({ video: 1, audio: 1 });
@@ -47,10 +48,7 @@ test.describe('Chromium and Firefox in the lab', () => {
   });
 
   test('after leave() the Firefox page holds no live RTCPeerConnection and no live track', async ({ call }) => {
-    const chrome = await call.chromium('Chris');
-    const fox = await call.firefox('Fiona');
-    await chrome.join(call.conferenceId);
-    await fox.join(call.conferenceId);
+    const { chrome, fox } = await chromeAndFox(call);
     await chrome.publish('MIC_AND_CAM');
     await fox.publish('MIC_AND_CAM');
     await fox.expectMediaFlowing({ video: 1, audio: 1 });
