@@ -9,7 +9,7 @@ import { acceptedKinds } from './sdp.js';
 import { QualityTracker } from '../stats/connectionQuality.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import type { StreamStats } from '../stats/streamStats.js';
-import { mayBeDropped, StreamConnection } from './StreamConnection.js';
+import { mayBeDropped, recoveringSessionOptions, StreamConnection } from './StreamConnection.js';
 import type { Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
 
 /** Why a publisher stopped: `unpublish()`, the browser ended a screen share, republishing gave up, or the room closed. @internal */
@@ -217,26 +217,11 @@ export class Publisher {
     this.session?.close();
     this.latestStats = undefined;
     this.quality.update(undefined, false);
-    const { api, conferenceId, userEndpointId, streamId, mediaStream, logger } = this.options;
+    const { api, conferenceId, userEndpointId, streamId, mediaStream } = this.options;
     const session = new PeerSession({
-      createPeerConnection: this.options.createPeerConnection,
-      rtcConfiguration: this.options.rtcConfiguration,
+      ...recoveringSessionOptions({ options: this.options, label: `publisher ${streamId}`, recovery: 'publishing again', retries: this.retries, connection: this.connection, restart: () => this.restart() }),
       sendCandidates: (iceCandidates) =>
         api.addPublishStreamIceCandidates({ conferenceId, userEndpointId, streamId: { id: streamId }, iceCandidates }, { signal: this.controller.signal }),
-      onCandidateError: (error) => {
-        logger.warn(`publisher ${streamId}: sending ICE candidates failed`, error);
-        if (mayBeDropped(error)) void this.options.checkPresence?.();
-      },
-      onStateChange: (state) => {
-        if (state !== 'connected') return;
-        this.retries.reset();
-        this.connection.connected();
-      },
-      onLost: () => {
-        logger.debug(`publisher ${streamId}: connection lost, publishing again`);
-        this.restart();
-      },
-      disconnectedGraceMs: this.options.disconnectedGraceMs,
       onStats: (stats) => {
         this.latestStats = stats;
         this.quality.update(stats, false);

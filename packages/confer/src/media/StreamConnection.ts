@@ -1,7 +1,9 @@
 import type { ApiClient } from '../api/ApiClient.js';
 import type { Logger } from '../util/logger.js';
 import type { BackoffOptions } from '../util/ReconnectPolicy.js';
+import type { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import type { CreatePeerConnection } from './browser.js';
+import type { PeerSessionOptions } from './PeerSession.js';
 
 /** A stream's media connection as the application sees it, across the peer connections that carry it in turn. */
 export type StreamConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
@@ -66,4 +68,46 @@ export class StreamConnection {
 export function mayBeDropped(error: unknown): boolean {
   const status = (error as { status?: number } | undefined)?.status;
   return (error as { code?: string } | undefined)?.code === 'api' && (status === 404 || status === 403);
+}
+
+/** How a stream owner's PeerSession is wired; the same for a Publisher and a Viewer. @internal */
+export interface StreamOwnerRecovery {
+  options: StreamOwnerOptions;
+  /** Names the owner in log lines, e.g. `viewer <streamId>`. */
+  label: string;
+  /** What a lost connection leads to, for the log line, e.g. `viewing again`. */
+  recovery: string;
+  retries: ReconnectPolicy;
+  connection: StreamConnection;
+  /** Replaces the lost connection with a new one. */
+  restart: () => void;
+}
+
+/**
+ * The PeerSession options a stream owner shares with every other: a connected session resets the
+ * retries and reports `connected`, a lost one restarts the owner, a refused ICE batch asks whether
+ * this endpoint was dropped. @internal
+ */
+export function recoveringSessionOptions(
+  owner: StreamOwnerRecovery,
+): Pick<PeerSessionOptions, 'createPeerConnection' | 'rtcConfiguration' | 'onCandidateError' | 'onStateChange' | 'onLost' | 'disconnectedGraceMs'> {
+  const { options, label, retries, connection } = owner;
+  return {
+    createPeerConnection: options.createPeerConnection,
+    rtcConfiguration: options.rtcConfiguration,
+    onCandidateError: (error) => {
+      options.logger.warn(`${label}: sending ICE candidates failed`, error);
+      if (mayBeDropped(error)) void options.checkPresence?.();
+    },
+    onStateChange: (state) => {
+      if (state !== 'connected') return;
+      retries.reset();
+      connection.connected();
+    },
+    onLost: () => {
+      options.logger.debug(`${label}: connection lost, ${owner.recovery}`);
+      owner.restart();
+    },
+    disconnectedGraceMs: options.disconnectedGraceMs,
+  };
 }

@@ -6,7 +6,7 @@ import { kindsOf } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
 import type { RemoteStream } from './RemoteStream.js';
 import { acceptedKinds } from './sdp.js';
-import { mayBeDropped, StreamConnection } from './StreamConnection.js';
+import { mayBeDropped, recoveringSessionOptions, StreamConnection } from './StreamConnection.js';
 import type { Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
 
 /** What a Viewer needs. @internal */
@@ -98,29 +98,14 @@ export class Viewer {
   /** Replaces the PeerSession (closing the old one) with one whose receiver tracks are in the stream at once. */
   private openSession(viewerId: string): PeerSession {
     this.closeSession();
-    const { stream, api, conferenceId, userEndpointId, logger } = this.options;
+    const { stream, api, conferenceId, userEndpointId } = this.options;
     const session = new PeerSession({
-      createPeerConnection: this.options.createPeerConnection,
-      rtcConfiguration: this.options.rtcConfiguration,
+      ...recoveringSessionOptions({ options: this.options, label: `viewer ${stream.streamId}`, recovery: 'viewing again', retries: this.retries, connection: this.connection, restart: () => this.restart() }),
       sendCandidates: (iceCandidates) =>
         api.addViewStreamIceCandidates(
           { conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, iceCandidates },
           { signal: this.controller.signal },
         ),
-      onCandidateError: (error) => {
-        logger.warn(`viewer ${stream.streamId}: sending ICE candidates failed`, error);
-        if (mayBeDropped(error)) void this.options.checkPresence?.();
-      },
-      onStateChange: (state) => {
-        if (state !== 'connected') return;
-        this.retries.reset();
-        this.connection.connected();
-      },
-      onLost: () => {
-        logger.debug(`viewer ${stream.streamId}: connection lost, viewing again`);
-        this.restart();
-      },
-      disconnectedGraceMs: this.options.disconnectedGraceMs,
       onStats: (stats) => {
         stream.setStats(stats);
         this.options.onStats?.(stream);
