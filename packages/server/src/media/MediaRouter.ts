@@ -56,6 +56,13 @@ export interface MediaRouterCallbacks {
    * a later microtask, never from inside a router call; only changes are reported.
    */
   onEndpointHealth(conferenceId: string, userEndpointId: string, health: EndpointHealth): void;
+  /**
+   * Every stream of this conference (its media key) lost its media node, e.g. a dead node of a
+   * cluster: unpublish them all, one ConferenceStreamUnpublishedEvent each carrying `reason`, so
+   * clients publish and view again on the node the conference is placed on next. Called once
+   * cluster-wide; optional because a single-node router never loses its own media.
+   */
+  onMediaLost?(conferenceMediaKey: string, reason: string): void;
 }
 
 /**
