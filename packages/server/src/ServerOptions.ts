@@ -48,6 +48,13 @@ export interface ServerOptions {
    * aggregate's `version` is the last event's, `v` of the event poll is exclusive. Default false. See the README.
    */
   strict: boolean;
+  /**
+   * Redis to keep conferences, events and liveness in (`REDIS_URL`, e.g. `redis://127.0.0.1:6379`), so
+   * several server processes serve the same conferences and a restart loses nothing. In memory when absent.
+   */
+  redisUrl: string | undefined;
+  /** What every Redis key of this deployment starts with (`CONFER_REDIS_PREFIX`). Default `confer:`. */
+  redisKeyPrefix: string;
 }
 
 /** The defaults of {@link ServerOptions}. */
@@ -71,6 +78,8 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   media: {},
   createMediaRouter: undefined,
   strict: false,
+  redisUrl: undefined,
+  redisKeyPrefix: 'confer:',
 };
 
 const POSITIVE_INTEGERS = ['eventWaitMs', 'eventRetention', 'tokenTtlSeconds', 'ghostSickAfterMs', 'ghostRemoveAfterMs', 'ghostHungUpSickAfterMs', 'ghostHungUpRemoveAfterMs', 'bodyLimitBytes'] as const;
@@ -108,7 +117,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 /**
  * The options `npm run server` reads from the environment: HOST, PORT, LOG_LEVEL, CONFER_CLIENTS_FILE, CONFER_STRICT (1 or 0),
- * CONFER_TOKEN_SECRET, CONFER_CORS_ORIGINS (comma-separated, or *), the CONFER_* numbers above and the
+ * CONFER_TOKEN_SECRET, REDIS_URL, CONFER_REDIS_PREFIX, CONFER_CORS_ORIGINS (comma-separated, or *), the CONFER_* numbers above and the
  * CONFER_MEDIA_* settings of the media router (which reads RTC_LOOPBACK=1 itself).
  */
 export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOptions> {
@@ -130,6 +139,8 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOpti
     options.strict = env.CONFER_STRICT === '1';
   }
   if (env.CONFER_TOKEN_SECRET) options.tokenSecret = env.CONFER_TOKEN_SECRET;
+  if (env.REDIS_URL) options.redisUrl = env.REDIS_URL;
+  if (env.CONFER_REDIS_PREFIX) options.redisKeyPrefix = env.CONFER_REDIS_PREFIX;
   const media = mediaOptionsFromEnv(env);
   if (Object.keys(media).length > 0) options.media = media;
   if (env.CONFER_CORS_ORIGINS) {

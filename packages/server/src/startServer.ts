@@ -21,6 +21,7 @@ import { registerTokenRoute } from './http/tokenRoute.js';
 import type { MediaRouter, MediaRouterCallbacks } from './media/MediaRouter.js';
 import { DEFAULT_MEDIA_ROUTER_OPTIONS } from './media/MediaRouterOptions.js';
 import { resolveServerOptions, type ServerOptions } from './ServerOptions.js';
+import { RedisConnections } from './store/RedisConnections.js';
 
 export type { ServerOptions } from './ServerOptions.js';
 
@@ -61,6 +62,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const validator = new OpenApiValidator(document);
   const tokens = new TokenService({ secret: settings.tokenSecret, ttlSeconds: settings.tokenTtlSeconds });
   const connections = new ConnectionTracker();
+  // With REDIS_URL every part that is shared between server processes uses these connections (see store/README.md).
+  const redis = settings.redisUrl ? await RedisConnections.connect(settings.redisUrl, settings.redisKeyPrefix) : undefined;
   const app = await createHttpApp(settings, connections);
 
   const registry = new ConferenceRegistry();
@@ -104,6 +107,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         await app.close();
       } finally {
         await media.close();
+        await redis?.close();
       }
     })());
 
