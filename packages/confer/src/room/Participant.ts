@@ -1,6 +1,7 @@
 import type { EndpointState, Metadata } from '../api/types.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
+import { stringField } from './nativeConventions.js';
 
 /** Another endpoint in the conference (the local one is not listed). */
 export class Participant {
@@ -21,6 +22,16 @@ export class Participant {
 
   /** The worst quality among its viewed streams (`connectionQualityChanged` says when it changes); `unknown` until sampled. */
   connectionQuality: ConnectionQuality = 'unknown';
+
+  /** The display name from its metadata's `name` (the native clients' convention), when it is a string. */
+  get name(): string | undefined {
+    return stringField(this.metadata, 'name');
+  }
+
+  /** The picture URL from its metadata's `avatarUrl` (the native clients' convention), when it is a string. */
+  get avatarUrl(): string | undefined {
+    return stringField(this.metadata, 'avatarUrl');
+  }
 
   /** The loudest of its streams' `audioLevel`s, 0..1. */
   get audioLevel(): number {

@@ -15,7 +15,9 @@ import type { RemoteStream } from '../media/RemoteStream.js';
 import { worstQuality } from '../stats/connectionQuality.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import { safeEmit } from '../util/safeEmit.js';
+import { uuid } from '../util/uuid.js';
 import type { EndedCause, RoomEvents } from './events.js';
+import { isPortrait, participantMetadata, streamMetadata, stringField } from './nativeConventions.js';
 import type { Participant } from './Participant.js';
 import type { ModelChange } from './RoomModel.js';
 import type { JoinOptions, PublishOptions, ResolvedRoomOptions, RoomOptions } from './RoomOptions.js';
@@ -42,6 +44,7 @@ export class Room {
   constructor(options: RoomOptions) {
     const defaults = browserDefaults();
     this.config = resolveRoomOptions(options, defaults);
+    this.playback.adaptiveStream = this.config.adaptiveStream;
     const { requestTimeoutMs } = this.config;
     this.api = new ApiClient({ baseUrl: options.baseUrl, auth: options.auth, requestTimeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
     this.devices = new DeviceWatcher(this.config.mediaDevices, (devices) => this.onDevicesChanged(devices), (error) =>
@@ -120,6 +123,16 @@ export class Room {
     return this.playback.resume();
   }
 
+  /** Whether the call is on hold: an `ON_HOLD…` conference metadata key, as the cloud service's native clients set it (`onHoldChanged`). */
+  get onHold(): boolean {
+    return this.session?.model.onHold ?? false;
+  }
+
+  /** Whether a recorder runs: a `RECORDER…` conference metadata key, as the cloud service's native clients read it (`recordingChanged`). */
+  get recording(): boolean {
+    return this.session?.model.recording.recording ?? false;
+  }
+
   /** The conference metadata, key by key. */
   get metadata(): Record<string, string> {
     return Object.fromEntries(this.session?.model.metadata ?? []);
@@ -133,7 +146,7 @@ export class Room {
       api: this.api,
       config: this.config,
       conferenceId,
-      metadata: options.metadata,
+      metadata: participantMetadata(options.metadata, options.name, options.avatarUrl),
       create: options.create === true,
       onEvent: (event, changes) => {
         this.apply(session, changes);
@@ -191,8 +204,17 @@ export class Room {
       for (const track of ownedTracks) track.stop();
       throw ConferenceError.invalidState(`the room was ${this.currentState} while capturing`);
     }
-    const { type, videoBitrate, metadata } = options;
-    return session.publishers.publish({ type, mediaStream, ownedTracks, videoBitrate, metadata });
+    const { type, videoBitrate } = options;
+    // The native clients' stream metadata; one object per publish, so a reconnection sends the same correlationId.
+    const conventions = {
+      correlationId: uuid(),
+      primary: type !== 'SCREEN' && !session.publishers.localStreams.some((local) => local.type !== 'SCREEN'),
+      portraitMode: isPortrait(mediaStream),
+      participantName: stringField(session.metadata ?? {}, 'name'),
+    };
+    const metadata = streamMetadata(conventions, options.metadata);
+    const simulcast = options.simulcast ?? type !== 'SCREEN';
+    return session.publishers.publish({ type, mediaStream, ownedTracks, videoBitrate, metadata, simulcast, dynacast: this.config.dynacast });
   }
 
   /** Starts viewing a remote stream (with `autoView: false`, or after `stopView`); resolves after the first attempt. */
@@ -306,6 +328,12 @@ export class Room {
           break;
         case 'activeSpeakersChanged':
           this.emit('activeSpeakersChanged', change.speakers);
+          break;
+        case 'onHoldChanged':
+          this.emit('onHoldChanged', change.onHold);
+          break;
+        case 'recordingChanged':
+          this.emit('recordingChanged', change.recording.recording, change.recording.state);
           break;
         default:
           safeEmit(this.emitter, this.config.logger, change.type, change.participant);

@@ -6,6 +6,8 @@ import { RemoteStream } from '../media/RemoteStream.js';
 import { ActiveSpeakers } from '../stats/ActiveSpeakers.js';
 import { worstQuality } from '../stats/connectionQuality.js';
 import type { MetadataChange } from './events.js';
+import { ON_HOLD_PREFIX, readOnHold, readRecording, RECORDER_PREFIX } from './nativeConventions.js';
+import type { RecordingState } from './nativeConventions.js';
 import { Participant } from './Participant.js';
 
 /** What applying an event or an aggregate changed; the Room turns each into an emit or a viewer action. @internal */
@@ -20,7 +22,9 @@ export type ModelChange =
   | { type: 'selfRemoved' }
   | { type: 'statsUpdated'; stream: RemoteStream }
   | { type: 'connectionQualityChanged'; participant: Participant }
-  | { type: 'activeSpeakersChanged'; speakers: Participant[] };
+  | { type: 'activeSpeakersChanged'; speakers: Participant[] }
+  | { type: 'onHoldChanged'; onHold: boolean }
+  | { type: 'recordingChanged'; recording: RecordingState };
 
 interface StreamInfo {
   id: string;
@@ -39,6 +43,10 @@ export class RoomModel {
   readonly metadata = new Map<string, string>();
   /** Who speaks, from the audio levels sampled by `applyAudioLevels`. */
   readonly speakers = new ActiveSpeakers<Participant>();
+  /** Whether an `ON_HOLD…` conference metadata key puts the call on hold (the native clients' convention). */
+  onHold = false;
+  /** Whether a `RECORDER…` conference metadata key says a recorder runs (the native clients' convention). */
+  recording: RecordingState = { recording: false, state: undefined };
 
   constructor(
     private readonly selfId: string,
@@ -226,6 +234,10 @@ export class RoomModel {
     if (value === undefined) this.metadata.delete(key);
     else this.metadata.set(key, value);
     changes.push({ type: 'metadataChanged', change: { target: 'conference', key, value } });
+    const onHold = key.startsWith(ON_HOLD_PREFIX) ? readOnHold(this.metadata) : this.onHold;
+    if (onHold !== this.onHold) changes.push({ type: 'onHoldChanged', onHold: (this.onHold = onHold) });
+    const recording = key.startsWith(RECORDER_PREFIX) ? readRecording(this.metadata) : this.recording;
+    if (!sameJson(recording, this.recording)) changes.push({ type: 'recordingChanged', recording: (this.recording = recording) });
     const mute = parseMuteKey(key);
     const stream = mute && this.streams.get(mute.streamId);
     if (mute && stream) {

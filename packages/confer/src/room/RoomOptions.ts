@@ -19,6 +19,10 @@ export interface RoomOptions {
   auth: AuthOptions;
   /** View every remote stream as it appears (default true); false leaves it to `room.view()`. */
   autoView?: boolean;
+  /** Ask for the video layer that fits the size and visibility of the elements a stream is `attach()`ed to (default true). */
+  adaptiveStream?: boolean;
+  /** Stop encoding the simulcast layers no viewer receives, as the server says (default true). */
+  dynacast?: boolean;
   /** This endpoint's id in the conference; a random UUID by default. */
   userEndpointId?: string;
   /** Passed to every RTCPeerConnection (e.g. `iceServers`); `bundlePolicy: 'max-bundle'` by default. */
@@ -49,8 +53,12 @@ export interface RoomOptions {
 
 /** Options of `room.join()`. */
 export interface JoinOptions {
-  /** This participant's metadata, e.g. `{ name: 'Alice' }`. */
+  /** This participant's metadata, e.g. `{ team: 'blue' }`. */
   metadata?: Metadata;
+  /** The display name, sent as metadata `name` (the native clients show it) and with each stream as `participantName`. */
+  name?: string;
+  /** A picture URL, sent as metadata `avatarUrl`. */
+  avatarUrl?: string;
   /** Create the conference first when it does not exist (an existing one is joined as is). */
   create?: boolean;
 }
@@ -60,14 +68,16 @@ export interface PublishOptions extends CaptureOptions {
   type: PublishType;
   /** Tracks to send instead of capturing; they stay the caller's (the library does not stop them). */
   mediaStream?: MediaStream;
-  /** Video bitrate cap in bits per second. */
+  /** Video bitrate cap in bits per second (with simulcast, of each layer). */
   videoBitrate?: number;
+  /** Send the camera in three layers (default true for CAM and MIC_AND_CAM, false for SCREEN). */
+  simulcast?: boolean;
   /** Stream metadata remote participants see. */
   metadata?: Metadata;
 }
 
 /** RoomOptions with every default filled in. @internal */
-export type ResolvedRoomOptions = Required<Pick<RoomOptions, 'autoView' | 'userEndpointId' | 'rtcConfiguration' | 'logger' | 'backoff' | 'leaveTimeoutMs' | 'requestTimeoutMs' | 'pollTimeoutMs' | 'disconnectedGraceMs'>> & {
+export type ResolvedRoomOptions = Required<Pick<RoomOptions, 'autoView' | 'adaptiveStream' | 'dynacast' | 'userEndpointId' | 'rtcConfiguration' | 'logger' | 'backoff' | 'leaveTimeoutMs' | 'requestTimeoutMs' | 'pollTimeoutMs' | 'disconnectedGraceMs'>> & {
   createPeerConnection: CreatePeerConnection;
   createMediaStream: CreateMediaStream;
   mediaDevices: MediaDevicesLike | undefined;
@@ -79,6 +89,8 @@ export function resolveRoomOptions(options: RoomOptions, defaults: ReturnType<ty
   const pageWindow = typeof window === 'undefined' ? undefined : window;
   return {
     autoView: options.autoView ?? true,
+    adaptiveStream: options.adaptiveStream ?? true,
+    dynacast: options.dynacast ?? true,
     userEndpointId: options.userEndpointId ?? uuid(),
     rtcConfiguration: { bundlePolicy: 'max-bundle', ...options.rtcConfiguration },
     logger: options.logger ?? silentLogger,

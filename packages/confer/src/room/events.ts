@@ -60,6 +60,10 @@ export interface RoomEvents {
   deviceFallback: (stream: LocalStream, kind: MediaKind, lostDeviceId: string) => void;
   /** The browser refused to play an `attach()`ed element without a user gesture: call `room.startAudio()` from one. */
   audioPlaybackBlocked: (stream: RemoteStream, element: HTMLMediaElement) => void;
+  /** The call went on or off hold (an `ON_HOLD…` conference metadata key, as the native clients set it); also `room.onHold`. */
+  onHoldChanged: (onHold: boolean) => void;
+  /** A recorder started or stopped, or its state changed (a `RECORDER…` conference metadata key); also `room.recording`. */
+  recordingChanged: (recording: boolean, state: string | undefined) => void;
   /** A failure that did not come back through a promise (e.g. a stream that could not be viewed). */
   error: (error: ConferenceError) => void;
 }

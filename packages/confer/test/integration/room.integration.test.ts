@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import type * as Wrtc from '@roamhq/wrtc';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '@confer/server';
 import type { ConferenceServer } from '@confer/server';
@@ -6,6 +8,9 @@ import type { ConferenceEvent, RoomOptions } from '../../src/index.js';
 import { uuid } from '../../src/util/uuid.js';
 import { createFakeMediaStream, FakeWindow } from '../fakes/media.js';
 import { waitFor } from '../fakes/waitFor.js';
+
+/** libwebrtc for Node (CommonJS with named-only typings), for the one test that publishes. */
+const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as typeof Wrtc;
 
 /** The reference server in its default mode and in strict mode (only what the documentation promises, like the cloud service). */
 const MODES = [
@@ -93,6 +98,55 @@ describe.each(MODES)('Room against the reference server ($mode mode)', ({ strict
       expect(alice.state).toBe('ended');
       await waitFor(() => carol.state === 'ended', 'carol to see the end');
       expect(endedWith).toEqual(['done']);
+    });
+
+    it('the native clients’ conventions: name and avatarUrl, ON_HOLD… and RECORDER… conference metadata', async () => {
+      const conferenceId = uuid();
+      const alice = room('alice');
+      const bob = room('bob');
+      const seen: string[] = [];
+      alice.on('onHoldChanged', (onHold) => seen.push(`onHold:${onHold}`));
+      alice.on('recordingChanged', (recording, state) => seen.push(`recording:${recording}:${state}`));
+      await alice.join(conferenceId, { create: true });
+      await bob.join(conferenceId, { name: 'Bob', avatarUrl: 'https://example.test/bob.png' });
+      await waitFor(() => alice.participants.length === 1, 'alice to see bob');
+      expect([alice.participants[0]!.name, alice.participants[0]!.avatarUrl]).toEqual(['Bob', 'https://example.test/bob.png']);
+
+      // What a native client would set: keys starting with ON_HOLD and RECORDER.
+      await bob.setConferenceMetadata('ON_HOLD_bob', 'true');
+      await bob.setConferenceMetadata('RECORDER_1', JSON.stringify({ state: 'RECORDING' }));
+      await waitFor(() => alice.onHold && alice.recording, 'alice to see the hold and the recorder');
+      await bob.setConferenceMetadata('ON_HOLD_bob', undefined);
+      await bob.setConferenceMetadata('RECORDER_1', undefined);
+      await waitFor(() => !alice.onHold && !alice.recording, 'alice to see both end');
+      expect(seen).toEqual(['onHold:true', 'recording:true:RECORDING', 'onHold:false', 'recording:false:undefined']);
+
+      // A participant joining later reads the state from the aggregate.
+      await bob.setConferenceMetadata('ON_HOLD_bob', 'true');
+      const carol = room('carol');
+      await carol.join(conferenceId);
+      expect(carol.onHold).toBe(true);
+    });
+
+    it('publishes the native clients’ stream metadata, which the others read from the server', async () => {
+      const conferenceId = uuid();
+      const alice = room('alice');
+      const bob = room('bob', { createPeerConnection: (configuration) => new wrtc.RTCPeerConnection(configuration) as unknown as RTCPeerConnection });
+      await alice.join(conferenceId, { create: true });
+      await bob.join(conferenceId, { name: 'Bob' });
+      const microphone = new wrtc.nonstandard.RTCAudioSource().createTrack();
+      const published = await bob.publish({ type: 'MIC', mediaStream: new wrtc.MediaStream([microphone]) as unknown as MediaStream, metadata: { label: 'mic' } });
+      await waitFor(() => alice.remoteStreams.length === 1, 'alice to see the stream');
+      expect(alice.remoteStreams[0]!.streamId).toBe(published.streamId);
+      expect(alice.remoteStreams[0]!.metadata).toEqual({
+        correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        primary: true,
+        portraitMode: false,
+        participantName: 'Bob',
+        label: 'mic',
+      });
+      await bob.leave();
+      microphone.stop();
     });
 
     it('a failed join (no such conference) leaves the room idle with a 404 error', async () => {

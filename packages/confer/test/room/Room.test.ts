@@ -256,6 +256,53 @@ describe('Room: metadata', () => {
   });
 });
 
+describe('Room: the native clients’ conventions', () => {
+  it('joins with name and avatarUrl as participant metadata and reads them from others', async () => {
+    const { api, room } = roomHarness();
+    api.conference.participants = [participant('bob', [], { name: 'Bob', avatarUrl: 'https://x.test/b.png' }), participant('carol', [], { name: 7 })];
+    await room.join('c1', { name: 'Me', avatarUrl: 'https://x.test/me.png', metadata: { team: 'blue' } });
+    expect(api.callsOf('join')[0]?.body).toMatchObject({ metadata: { name: 'Me', avatarUrl: 'https://x.test/me.png', team: 'blue' } });
+    expect(room.participants.map((p) => [p.name, p.avatarUrl])).toEqual([
+      ['Bob', 'https://x.test/b.png'],
+      [undefined, undefined],
+    ]);
+    await room.leave();
+  });
+
+  it('publishes correlationId, primary, portraitMode and participantName; a reconnection keeps the correlationId', async () => {
+    const { api, room, pcs } = roomHarness();
+    await room.join('c1', { name: 'Me' });
+    const camera = await room.publish({ type: 'MIC_AND_CAM', metadata: { label: 'main' } });
+    const screen = await room.publish({ type: 'SCREEN' });
+    const [cameraBody, screenBody] = api.callsOf('publishStream').map((c) => c.body as { metadata: Record<string, unknown> });
+    expect(cameraBody!.metadata).toEqual({ correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/), primary: true, portraitMode: false, participantName: 'Me', label: 'main' });
+    expect(screenBody!.metadata).toMatchObject({ primary: false, portraitMode: false, participantName: 'Me' });
+    expect(screenBody!.metadata.correlationId).not.toBe(cameraBody!.metadata.correlationId);
+    pcs.created[0]!.setConnectionState('failed');
+    await waitFor(() => api.callsOf('publishStream').length === 3, 'the camera published again');
+    expect(api.callsOf('publishStream')[2]?.body).toMatchObject({ streamId: { id: camera.streamId }, metadata: { correlationId: cameraBody!.metadata.correlationId } });
+    await screen.unpublish();
+    await room.leave();
+  });
+
+  it('reads ON_HOLD… and RECORDER… conference metadata into onHold and recording, with events', async () => {
+    const { api, room } = roomHarness();
+    api.conference.metadata = { RECORDER: { value: '{"state":"RECORDING"}' } };
+    const seen: string[] = [];
+    room.on('onHoldChanged', (onHold) => seen.push(`onHold:${onHold}`));
+    room.on('recordingChanged', (recording, state) => seen.push(`recording:${recording}:${state}`));
+    await room.join('c1');
+    expect([room.onHold, room.recording]).toEqual([false, true]);
+    api.push({ type: 'ConferenceMetadataUpdatedEvent', userEndpointId: 'ios', key: 'ON_HOLD', operation: 'SET', value: 'true' });
+    api.push({ type: 'ConferenceMetadataUpdatedEvent', userEndpointId: 'ios', key: 'RECORDER', operation: 'SET', value: '{"state":"STOPPED"}' });
+    api.push({ type: 'ConferenceMetadataUpdatedEvent', userEndpointId: 'ios', key: 'ON_HOLD', operation: 'REMOVE' });
+    await waitFor(() => room.version === 3, 'three events');
+    expect(seen).toEqual(['recording:true:RECORDING', 'onHold:true', 'recording:false:STOPPED', 'onHold:false']);
+    expect([room.onHold, room.recording]).toEqual([false, false]);
+    await room.leave();
+  });
+});
+
 describe('Room: polls refused with 403', () => {
   it('joins again: the server refuses the polls of an endpoint it removed', async () => {
     const { api, room, logOf } = roomHarness();

@@ -24,6 +24,10 @@ const summary = (changes: ModelChange[]) =>
         return `${c.type} ${c.stream.streamId}`;
       case 'activeSpeakersChanged':
         return `${c.type} ${c.speakers.map((p) => p.userEndpointId).join(',')}`;
+      case 'onHoldChanged':
+        return `${c.type} ${c.onHold}`;
+      case 'recordingChanged':
+        return `${c.type} ${c.recording.recording} ${c.recording.state}`;
       default:
         return `${c.type} ${c.participant.userEndpointId}`;
     }
@@ -40,6 +44,24 @@ describe('RoomModel', () => {
     expect(m.streams.get('a1')?.audioMuted).toBe(true);
     expect(m.streams.get('a2')?.audioMuted).toBe(false);
     expect(m.streams.has('own')).toBe(false);
+  });
+
+  it('derives onHold and recording from ON_HOLD… and RECORDER… keys, reporting each change once', () => {
+    const m = model();
+    const changes = m.applyAggregate({ participants: [participant('me')], metadata: { ON_HOLD: { value: 'true' }, 'RECORDER/x': { value: '' } } });
+    expect(summary(changes)).toEqual(['metadataChanged conference', 'onHoldChanged true', 'metadataChanged conference', 'recordingChanged true undefined']);
+    expect(summary(m.applyEvent(event({ type: 'ConferenceMetadataUpdatedEvent', key: 'ON_HOLD/2', operation: 'SET', value: 'true' })))).toEqual(['metadataChanged conference']);
+    expect(summary(m.applyEvent(event({ type: 'ConferenceMetadataUpdatedEvent', key: 'ON_HOLD', operation: 'REMOVE' })))).toEqual(['metadataChanged conference']);
+    expect(summary(m.applyEvent(event({ type: 'ConferenceMetadataUpdatedEvent', key: 'ON_HOLD/2', operation: 'SET', value: 'false' })))).toEqual([
+      'metadataChanged conference',
+      'onHoldChanged false',
+    ]);
+    // ON_HOLD/2 (false) and RECORDER/x go: only the recorder's going changes a derived state.
+    expect(summary(m.applyAggregate({ participants: [participant('me')], metadata: {} }))).toEqual([
+      'metadataChanged conference',
+      'recordingChanged false undefined',
+      'metadataChanged conference',
+    ]);
   });
 
   it('reports selfRemoved when the aggregate or an event says this endpoint is gone', () => {

@@ -33,7 +33,7 @@ describe('Room options', () => {
 
 describe('Room methods', () => {
   it('join, publish and leave have the documented shapes', () => {
-    expectTypeOf(room.join).parameters.toEqualTypeOf<[string, ({ metadata?: Record<string, unknown>; create?: boolean } | undefined)?]>();
+    expectTypeOf(room.join).parameters.toEqualTypeOf<[string, ({ metadata?: Record<string, unknown>; name?: string; avatarUrl?: string; create?: boolean } | undefined)?]>();
     expectTypeOf(room.join('c', { metadata: { name: 'Alice' }, create: true })).toEqualTypeOf<Promise<void>>();
     expectTypeOf(room.publish({ type: 'MIC_AND_CAM' })).toEqualTypeOf<Promise<LocalStream>>();
     expectTypeOf(room.leave()).toEqualTypeOf<Promise<void>>();
@@ -98,6 +98,8 @@ describe('Room events', () => {
       | 'devicesChanged'
       | 'deviceFallback'
       | 'audioPlaybackBlocked'
+      | 'onHoldChanged'
+      | 'recordingChanged'
       | 'stateChanged'
       | 'participantJoined'
       | 'participantLeft'
