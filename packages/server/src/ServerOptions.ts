@@ -1,5 +1,6 @@
 import type { MediaRouter, MediaRouterCallbacks } from './media/MediaRouter.js';
 import type { MediaRouterOptions } from './media/MediaRouterOptions.js';
+import { clusterOptionsFromEnv, type ClusterOptions } from './cluster/ClusterOptions.js';
 
 /** Pino's levels, plus `silent`. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -55,6 +56,8 @@ export interface ServerOptions {
   redisUrl: string | undefined;
   /** What every Redis key of this deployment starts with (`CONFER_REDIS_PREFIX`). Default `confer:`. */
   redisKeyPrefix: string;
+  /** With `redisUrl`, this process is a node of a cluster: its id, internal channel and heartbeat (see the README, "Running several nodes"). */
+  cluster: Partial<ClusterOptions>;
 }
 
 /** The defaults of {@link ServerOptions}. */
@@ -80,6 +83,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   strict: false,
   redisUrl: undefined,
   redisKeyPrefix: 'confer:',
+  cluster: {},
 };
 
 const POSITIVE_INTEGERS = ['eventWaitMs', 'eventRetention', 'tokenTtlSeconds', 'ghostSickAfterMs', 'ghostRemoveAfterMs', 'ghostHungUpSickAfterMs', 'ghostHungUpRemoveAfterMs', 'bodyLimitBytes'] as const;
@@ -141,6 +145,8 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOpti
   if (env.CONFER_TOKEN_SECRET) options.tokenSecret = env.CONFER_TOKEN_SECRET;
   if (env.REDIS_URL) options.redisUrl = env.REDIS_URL;
   if (env.CONFER_REDIS_PREFIX) options.redisKeyPrefix = env.CONFER_REDIS_PREFIX;
+  const cluster = clusterOptionsFromEnv(env);
+  if (Object.keys(cluster).length > 0) options.cluster = cluster;
   const media = mediaOptionsFromEnv(env);
   if (Object.keys(media).length > 0) options.media = media;
   if (env.CONFER_CORS_ORIGINS) {

@@ -16,7 +16,8 @@ const stop = (signal: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: stopping`);
-  server.close().then(
+  // SIGTERM (an orchestrator's stop) drains: no new conferences, the waiting polls answer first.
+  (signal === 'SIGTERM' ? server.drain() : server.close()).then(
     () => process.exit(0),
     (error: unknown) => {
       console.error(error);

@@ -18,6 +18,10 @@ import { createHttpApp } from './http/createHttpApp.js';
 import { OpenApiDocument } from './http/OpenApiDocument.js';
 import { OpenApiValidator } from './http/OpenApiValidator.js';
 import { registerTokenRoute } from './http/tokenRoute.js';
+import { registerHealthRoute } from './http/healthRoute.js';
+import { ClusterNode } from './cluster/ClusterNode.js';
+import { resolveClusterOptions } from './cluster/ClusterOptions.js';
+import { nodeHealth } from './cluster/nodeHealth.js';
 import type { MediaRouter, MediaRouterCallbacks } from './media/MediaRouter.js';
 import { DEFAULT_MEDIA_ROUTER_OPTIONS } from './media/MediaRouterOptions.js';
 import { resolveServerOptions, type ServerOptions } from './ServerOptions.js';
@@ -31,6 +35,8 @@ export interface RunningServer {
   url: string;
   /** Answers waiting polls, stops timers, closes the HTTP server and the media router. Idempotent. */
   close(): Promise<void>;
+  /** SIGTERM's graceful stop: takes no new conferences (/healthz says so), lets the waiting event polls answer (at most `eventWaitMs`), then closes. */
+  drain(): Promise<void>;
   /** The media router behind the media operations (its counters show what is still open). */
   media: MediaRouter;
 }
@@ -72,7 +78,19 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     // The router reports only after publish or view, by which time `lifecycle` exists.
     onEndpointHealth: (conferenceId, userEndpointId, health) => lifecycle.onEndpointHealth(conferenceId, userEndpointId, health),
   };
-  const media = settings.createMediaRouter ? settings.createMediaRouter(callbacks) : await createWeriftRouter(settings, callbacks);
+  // With Redis this process is a node of a cluster: media placed per conference, forwarded between nodes.
+  const cluster =
+    redis && !settings.createMediaRouter
+      ? await ClusterNode.start({
+          options: resolveClusterOptions(settings.cluster),
+          redis,
+          tokenSecret: settings.tokenSecret,
+          media: settings.media,
+          callbacks,
+          warn: (message, error) => app.log.warn({ err: error }, message),
+        })
+      : undefined;
+  const media = settings.createMediaRouter ? settings.createMediaRouter(callbacks) : (cluster?.router ?? (await createWeriftRouter(settings, callbacks)));
   const teardown = new MediaTeardown(media, app.log);
   const logEvent: EventListener = (event, masks) => {
     if (!INFO_ENABLED.has(app.log.level)) return;
@@ -99,6 +117,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   });
 
   let closing: Promise<void> | undefined;
+  let draining = false;
   const close = () =>
     (closing ??= (async () => {
       registry.closeAll();
@@ -106,6 +125,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       try {
         await app.close();
       } finally {
+        await cluster?.close();
         await media.close();
         await redis?.close();
       }
@@ -116,6 +136,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     if (!tokenSpec) throw new Error('the contract has no issueToken operation');
     await registerTokenRoute(app, tokenSpec, new TokenEndpoint(clients, tokens, validator.compile(document.schemaRef('TokenRequest'), 'body')));
     await registerApiRoutes(app, { document, validator, tokens, handlers });
+    registerHealthRoute(app, () => nodeHealth(redis, cluster, closing === undefined, draining));
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
     await close();
@@ -125,18 +146,28 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
 
   const { port } = app.server.address() as AddressInfo;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const stats = () => {
+    const conferences = registry.all();
+    return {
+      conferences: conferences.length,
+      endpoints: conferences.reduce((n, c) => n + c.endpointCount, 0),
+      waitingPolls: conferences.reduce((n, c) => n + c.waitingPolls, 0),
+    };
+  };
+  const drain = async () => {
+    draining = true;
+    await cluster?.drain();
+    // Every poll waiting now answers within eventWaitMs; new ones keep coming, so the wait is bounded.
+    const deadline = performance.now() + settings.eventWaitMs;
+    while (stats().waitingPolls > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await close();
+  };
   return {
     url: `http://${host}:${port}`,
     media,
     close,
-    stats: () => {
-      const conferences = registry.all();
-      return {
-        conferences: conferences.length,
-        endpoints: conferences.reduce((n, c) => n + c.endpointCount, 0),
-        waitingPolls: conferences.reduce((n, c) => n + c.waitingPolls, 0),
-      };
-    },
+    drain,
+    stats,
   };
 }
 
