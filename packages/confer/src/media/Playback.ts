@@ -1,11 +1,16 @@
+import { AdaptiveStream } from './AdaptiveStream.js';
 import type { RemoteStream } from './RemoteStream.js';
 
 /**
  * Plays remote streams in media elements and remembers those the browser's autoplay policy refused
- * (`play()` rejected with NotAllowedError) until a user gesture lets `resume()` play them. @internal
+ * (`play()` rejected with NotAllowedError) until a user gesture lets `resume()` play them. With
+ * adaptive stream on, the elements' size and visibility become the streams' video preferences. @internal
  */
 export class Playback {
   private readonly blocked = new Set<HTMLMediaElement>();
+  private adaptive: AdaptiveStream | undefined;
+  /** The room's `adaptiveStream` option. */
+  adaptiveStream = true;
 
   constructor(private readonly onBlocked: (stream: RemoteStream, element: HTMLMediaElement) => void) {}
 
@@ -16,6 +21,7 @@ export class Playback {
 
   /** Plays `element`; a refusal by the autoplay policy is reported, not thrown. */
   async play(stream: RemoteStream, element: HTMLMediaElement): Promise<void> {
+    if (this.adaptiveStream) (this.adaptive ??= new AdaptiveStream()).observe(stream, element);
     try {
       await element.play();
       this.blocked.delete(element);
@@ -30,6 +36,7 @@ export class Playback {
   /** The element no longer shows a stream. */
   forget(element: HTMLMediaElement): void {
     this.blocked.delete(element);
+    this.adaptive?.unobserve(element);
   }
 
   /** Plays every refused element again; call from a user gesture. Rejects when the browser still refuses. */
@@ -42,8 +49,10 @@ export class Playback {
     );
   }
 
-  /** Forgets every element (the room closed). */
+  /** Forgets every element and stops adaptive stream's observers (the room closed). */
   clear(): void {
     this.blocked.clear();
+    this.adaptive?.close();
+    this.adaptive = undefined;
   }
 }

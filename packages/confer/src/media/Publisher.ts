@@ -5,7 +5,8 @@ import { SerialQueue } from '../util/SerialQueue.js';
 import type { MediaKind } from './mediaKinds.js';
 import { muteKey } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
-import { acceptedKinds } from './sdp.js';
+import { acceptedKinds, acceptsSimulcast } from './sdp.js';
+import { LayerChannel, SIMULCAST_LAYERS } from './simulcast.js';
 import { QualityTracker } from '../stats/connectionQuality.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import type { StreamStats } from '../stats/streamStats.js';
@@ -24,6 +25,10 @@ export interface PublisherOptions extends StreamOwnerOptions {
   ownedTracks: Iterable<MediaStreamTrack>;
   videoBitrate?: number | undefined;
   metadata?: Metadata | undefined;
+  /** Send the video in the three {@link SIMULCAST_LAYERS} (when the server's answer accepts them). */
+  simulcast?: boolean | undefined;
+  /** Let the server switch off the layers nobody views (the `confer-dynacast` data channel). */
+  dynacast?: boolean | undefined;
   /** Called once, synchronously, when the publisher closes, whatever the reason. */
   onStopped: (reason: PublisherStopReason, error?: ConferenceError) => void;
   /** The stream's connection state changed. */
@@ -34,8 +39,8 @@ export interface PublisherOptions extends StreamOwnerOptions {
 
 /**
  * Sends one local stream over one sendonly PeerSession: offer → publishStream → answer, ICE trickled
- * after the answer. Bitrate, mute and track replacement act on the live connection without
- * renegotiating. A lost connection is published again at once under the same stream id over a new
+ * after the answer. Bitrate, mute, track replacement and the layers dynacast switches off act on the
+ * live connection without renegotiating. A lost connection is published again at once under the same stream id over a new
  * PeerSession (then with backoff while that fails): as a reconnection the server may take over
  * without detaching viewers, or, where it answers 409, by unpublishing first. A 404 or 403 asks the
  * room whether we were dropped; the stream stays published meanwhile. @internal
@@ -52,6 +57,13 @@ export class Publisher {
   private readonly connection: StreamConnection;
   private latestStats: StreamStats | undefined;
   private readonly quality = new QualityTracker();
+  /** getParameters/setParameters pairs must not interleave: a stale transactionId is refused. */
+  private readonly encodingQueue = new SerialQueue();
+  private dynacast: LayerChannel | undefined;
+  /** Whether the current connection sends simulcast: asked for, and accepted by the answer. */
+  private layered = false;
+  /** The rids the server last said someone views; undefined (all) until it says. */
+  private activeRids: readonly string[] | undefined;
 
   constructor(private readonly options: PublisherOptions) {
     this.retries = new ReconnectPolicy(options.backoff, options.random);
@@ -135,7 +147,7 @@ export class Publisher {
     if (!Number.isInteger(bitsPerSecond) || bitsPerSecond <= 0) throw ConferenceError.invalidState(`videoBitrate must be a positive integer, got ${bitsPerSecond}`);
     this.assertOpen();
     this.bitrate = bitsPerSecond;
-    await this.applyBitrate();
+    await this.updateEncodings();
     const { api, conferenceId, userEndpointId, streamId } = this.options;
     await api.updatePublishedStreamBitrate({ conferenceId, userEndpointId, streamId: { id: streamId }, videoBitrate: bitsPerSecond }, { signal: this.controller.signal });
   }
@@ -192,6 +204,7 @@ export class Publisher {
     if (this.closed) return;
     this.controller.abort();
     this.retries.cancel();
+    this.dynacast?.close();
     this.session?.close();
     this.session = undefined;
     for (const track of this.owned) track.stop();
@@ -214,12 +227,18 @@ export class Publisher {
 
   /** Replaces the PeerSession (closing the old one) with a new one that sends every track of the stream. */
   private openSession(): PeerSession {
+    this.dynacast?.close();
     this.session?.close();
     this.latestStats = undefined;
     this.quality.update(undefined, false);
+    this.layered = false;
+    this.activeRids = undefined;
     const { api, conferenceId, userEndpointId, streamId, mediaStream } = this.options;
+    let pc: RTCPeerConnection | undefined;
     const session = new PeerSession({
       ...recoveringSessionOptions({ options: this.options, label: `publisher ${streamId}`, recovery: 'publishing again', retries: this.retries, connection: this.connection, restart: () => this.restart() }),
+      // PeerSession keeps its connection to itself; the dynacast channel must be in the first offer.
+      createPeerConnection: (configuration) => (pc = this.options.createPeerConnection(configuration)),
       sendCandidates: (iceCandidates) =>
         api.addPublishStreamIceCandidates({ conferenceId, userEndpointId, streamId: { id: streamId }, iceCandidates }, { signal: this.controller.signal }),
       onStats: (stats) => {
@@ -228,7 +247,19 @@ export class Publisher {
         this.options.onStats?.(stats);
       },
     });
-    for (const track of mediaStream.getTracks()) session.addTransceiver(track, { direction: 'sendonly', streams: [mediaStream] });
+    const simulcast = this.simulcast;
+    for (const track of mediaStream.getTracks()) {
+      const layers = simulcast && track.kind === 'video' ? { sendEncodings: SIMULCAST_LAYERS.map((layer) => ({ ...layer })) } : {};
+      session.addTransceiver(track, { direction: 'sendonly', streams: [mediaStream], ...layers });
+    }
+    this.dynacast =
+      simulcast && this.options.dynacast && pc
+        ? new LayerChannel(pc.createDataChannel('confer-dynacast'), () => undefined, (message) => {
+            if (message.type !== 'activeLayers' || !Array.isArray(message.rids)) return;
+            this.activeRids = message.rids;
+            this.updateEncodings().catch((error: unknown) => this.options.logger.warn(`publisher ${streamId}: switching layers failed`, error));
+          })
+        : undefined;
     this.session = session;
     return session;
   }
@@ -257,21 +288,38 @@ export class Publisher {
       }
       await session.setAnswer(answer.sdpAnswer);
       this.assertCurrent(session);
-      await this.applyBitrate().catch((error: unknown) => this.options.logger.warn(`publisher ${streamId}: setParameters failed`, error));
+      this.layered = this.simulcast && acceptsSimulcast(answer.sdpAnswer);
+      await this.updateEncodings().catch((error: unknown) => this.options.logger.warn(`publisher ${streamId}: setParameters failed`, error));
     } catch (caught) {
       if (this.closed) throw ConferenceError.aborted('publishStream');
       throw ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`publishing ${streamId} failed`, cause));
     }
   }
 
-  private async applyBitrate(): Promise<void> {
-    const sender = this.session?.getSenders().find((s) => s.track?.kind === 'video');
-    if (!sender || this.bitrate === undefined) return;
-    const parameters = sender.getParameters();
-    // Firefox answers no encodings until the first negotiation completes; one default encoding is what it will use.
-    if (!parameters.encodings || parameters.encodings.length === 0) parameters.encodings = [{}];
-    for (const encoding of parameters.encodings) encoding.maxBitrate = this.bitrate;
-    await sender.setParameters(parameters);
+  private get simulcast(): boolean {
+    return this.options.simulcast === true && this.options.mediaStream.getVideoTracks().length > 0;
+  }
+
+  /** Applies the bitrate cap, and the layers' scale and activity, to the video sender's encodings (one update at a time). */
+  private updateEncodings(): Promise<void> {
+    return this.encodingQueue.push(async () => {
+      const sender = this.session?.getSenders().find((s) => s.track?.kind === 'video');
+      if (!sender || (!this.simulcast && this.bitrate === undefined)) return;
+      const parameters = sender.getParameters();
+      // Firefox answers no encodings until the first negotiation completes; one default encoding is what it will use.
+      if (!parameters.encodings || parameters.encodings.length === 0) parameters.encodings = [{}];
+      parameters.encodings.forEach((encoding, index) => {
+        const layer = this.layered ? SIMULCAST_LAYERS.find((l) => l.rid === encoding.rid) : undefined;
+        const cap = Math.min(layer?.maxBitrate ?? Infinity, this.bitrate ?? Infinity);
+        if (cap < Infinity) encoding.maxBitrate = cap;
+        else delete encoding.maxBitrate;
+        if (!this.simulcast) return;
+        // An answer without simulcast leaves the first (quarter) encoding, or all in browsers that keep them: send one, at full size.
+        encoding.scaleResolutionDownBy = layer?.scaleResolutionDownBy ?? 1;
+        encoding.active = this.layered ? (this.activeRids?.includes(encoding.rid ?? '') ?? true) : index === 0;
+      });
+      await sender.setParameters(parameters);
+    });
   }
 
   private scheduleReconnect(): void {

@@ -7,7 +7,7 @@ import type { PublisherOptions, PublisherStopReason } from './Publisher.js';
 import type { StreamConnectionState } from './StreamConnection.js';
 
 /** What every publisher of a room shares, and whom the set tells when an announced stream stops. @internal */
-export interface PublisherSetOptions extends Omit<PublisherOptions, 'streamId' | 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata' | 'onStopped' | 'onConnectionStateChange' | 'onStats'> {
+export interface PublisherSetOptions extends Omit<PublisherOptions, 'streamId' | 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata' | 'simulcast' | 'dynacast' | 'onStopped' | 'onConnectionStateChange' | 'onStats'> {
   /** Captures a camera or microphone for `LocalStream.switchDevice`. */
   captureTrack: (kind: MediaKind, deviceId: string) => Promise<MediaStreamTrack>;
   /** A stream that `publish()` resolved with has stopped, whatever the reason. */
@@ -19,7 +19,7 @@ export interface PublisherSetOptions extends Omit<PublisherOptions, 'streamId' |
 }
 
 /** What one `publish()` sends. @internal */
-export type PublishRequest = Pick<PublisherOptions, 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata'>;
+export type PublishRequest = Pick<PublisherOptions, 'type' | 'mediaStream' | 'ownedTracks' | 'videoBitrate' | 'metadata' | 'simulcast' | 'dynacast'>;
 
 interface Entry {
   publisher: Publisher;

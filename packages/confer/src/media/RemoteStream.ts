@@ -5,6 +5,7 @@ import type { Playback } from './Playback.js';
 import { QualityTracker } from '../stats/connectionQuality.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import type { StreamStats } from '../stats/streamStats.js';
+import type { VideoLayer, VideoPreference } from './simulcast.js';
 
 /** A stream published by another participant. `mediaStream` fills with its tracks while it is viewed. */
 export class RemoteStream {
@@ -20,6 +21,11 @@ export class RemoteStream {
   playback: Playback | undefined;
   /** The bitrate cap the publisher announced, in bits per second. */
   videoBitrate: number | undefined;
+  private explicitPreference: Partial<VideoPreference> | undefined;
+  private adaptivePreference: VideoPreference | undefined;
+  private layer: VideoLayer | undefined;
+  /** Where a changed preference goes: the layer channel of the viewer that receives the stream. @internal */
+  onVideoPreference: ((preference: VideoPreference) => void) | undefined;
 
   /** @internal */
   constructor(
@@ -98,6 +104,41 @@ export class RemoteStream {
       this.playback?.forget(attached);
       if (attached.srcObject === this.mediaStream) attached.srcObject = null;
     }
+  }
+
+  /**
+   * What this stream asks the server to forward: the last `setVideoPreference()`, else what adaptive
+   * stream measured of the elements it is attached to, else everything.
+   */
+  get videoPreference(): VideoPreference {
+    const preference = this.explicitPreference ?? this.adaptivePreference;
+    return { maxWidth: preference?.maxWidth ?? null, maxHeight: preference?.maxHeight ?? null, paused: preference?.paused ?? false };
+  }
+
+  /** Asks the server for at most this size (device pixels), or for no video (`paused`); overrides adaptive stream until called with `null`. */
+  setVideoPreference(preference: Partial<VideoPreference> | null): void {
+    this.changePreference(() => (this.explicitPreference = preference ?? undefined));
+  }
+
+  /** The layer the server says it forwards (`rid: null` while paused); undefined until it says, and from servers that do not. */
+  get videoLayer(): VideoLayer | undefined {
+    return this.layer;
+  }
+
+  /** What adaptive stream measured of the attached elements (undefined: none attached). @internal */
+  setAdaptivePreference(preference: VideoPreference | undefined): void {
+    this.changePreference(() => (this.adaptivePreference = preference));
+  }
+
+  /** The viewer's layer channel heard which layer the server forwards. @internal */
+  setVideoLayer(layer: VideoLayer | undefined): void {
+    this.layer = layer;
+  }
+
+  private changePreference(change: () => void): void {
+    const before = JSON.stringify(this.videoPreference);
+    change();
+    if (JSON.stringify(this.videoPreference) !== before) this.onVideoPreference?.(this.videoPreference);
   }
 
   /** Names the connection that receives this stream (and its audio receiver), or none; its samples start over. @internal */

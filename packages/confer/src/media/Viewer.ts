@@ -6,6 +6,7 @@ import { kindsOf } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
 import type { RemoteStream } from './RemoteStream.js';
 import { acceptedKinds } from './sdp.js';
+import { LayerChannel } from './simulcast.js';
 import { mayBeDropped, recoveringSessionOptions, StreamConnection } from './StreamConnection.js';
 import type { Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
 
@@ -32,6 +33,7 @@ export class Viewer {
   private readonly controller = new AbortController();
   private readonly queue = new SerialQueue();
   private session: PeerSession | undefined;
+  private layers: LayerChannel | undefined;
   /** The viewer id of the current attempt, once viewStream has been sent for it. */
   private requestedViewerId: string | undefined;
   private readonly retries: ReconnectPolicy;
@@ -99,8 +101,11 @@ export class Viewer {
   private openSession(viewerId: string): PeerSession {
     this.closeSession();
     const { stream, api, conferenceId, userEndpointId } = this.options;
+    let pc: RTCPeerConnection | undefined;
     const session = new PeerSession({
       ...recoveringSessionOptions({ options: this.options, label: `viewer ${stream.streamId}`, recovery: 'viewing again', retries: this.retries, connection: this.connection, restart: () => this.restart() }),
+      // PeerSession keeps its connection to itself; the layer channel must be in the first offer.
+      createPeerConnection: (configuration) => (pc = this.options.createPeerConnection(configuration)),
       sendCandidates: (iceCandidates) =>
         api.addViewStreamIceCandidates(
           { conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, iceCandidates },
@@ -113,6 +118,14 @@ export class Viewer {
     });
     const transceivers = kindsOf(stream.type).map((kind) => session.addTransceiver(kind, { direction: 'recvonly' }));
     stream.setTracks(transceivers.map((t) => t.receiver.track));
+    if (pc && kindsOf(stream.type).includes('video')) {
+      const send = () => layers.send({ type: 'videoPreference', ...stream.videoPreference });
+      const layers = new LayerChannel(pc.createDataChannel('confer-layers'), send, (message) => {
+        if (message.type === 'layer') stream.setVideoLayer({ rid: message.rid, width: message.width, height: message.height });
+      });
+      stream.onVideoPreference = send;
+      this.layers = layers;
+    }
     stream.setStatsSource(() => session.getStats(), transceivers.find((t) => t.receiver.track.kind === 'audio')?.receiver);
     this.session = session;
     return session;
@@ -198,6 +211,10 @@ export class Viewer {
 
   private closeSession(): void {
     if (!this.session) return;
+    this.layers?.close();
+    this.layers = undefined;
+    this.options.stream.onVideoPreference = undefined;
+    this.options.stream.setVideoLayer(undefined);
     this.session.close();
     this.session = undefined;
     this.options.stream.setStatsSource(undefined, undefined);

@@ -18,3 +18,8 @@ export function acceptedKinds(answer: string): Set<MediaKind> {
   }
   return kinds;
 }
+
+/** Whether an SDP answer receives simulcast on a video m-section (`a=simulcast:recv`, RFC 8853). @internal */
+export function acceptsSimulcast(answer: string): boolean {
+  return sdp.splitSections(answer).some((section) => sdp.getKind(section) === 'video' && /^a=simulcast:recv /m.test(section));
+}

@@ -22,7 +22,7 @@ export class FakeSender {
   }
 }
 
-/** An RTCRtpTransceiver stand-in. */
+/** An RTCRtpTransceiver stand-in; `sendEncodings` become the sender's encodings, as in the browser. */
 export class FakeTransceiver {
   readonly receiver: { track: MediaStreamTrack };
   readonly sender: FakeSender;
@@ -31,9 +31,47 @@ export class FakeTransceiver {
     readonly kind: 'audio' | 'video',
     public direction: RTCRtpTransceiverDirection,
     sendTrack: MediaStreamTrack | null,
+    sendEncodings?: RTCRtpEncodingParameters[],
   ) {
     this.receiver = { track: new FakeTrack(kind) as unknown as MediaStreamTrack };
     this.sender = new FakeSender(sendTrack);
+    if (sendEncodings?.length) this.sender.parameters.encodings = structuredClone(sendEncodings);
+  }
+
+  /** The rids the sender offers (rid-based simulcast). */
+  get rids(): string[] {
+    return this.sender.parameters.encodings.flatMap((encoding) => (encoding.rid ? [encoding.rid] : []));
+  }
+}
+
+/** An RTCDataChannel stand-in: `open()` and `receive()` play the server, `sent` records what the library sent. */
+export class FakeDataChannel {
+  readyState: RTCDataChannelState = 'connecting';
+  /** Every message sent, parsed from JSON. */
+  readonly sent: unknown[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: string }) => void) | null = null;
+
+  constructor(readonly label: string) {}
+
+  send(data: string): void {
+    if (this.readyState !== 'open') throw new Error(`InvalidStateError: channel ${this.label} is ${this.readyState}`);
+    this.sent.push(JSON.parse(data));
+  }
+
+  close(): void {
+    this.readyState = 'closed';
+  }
+
+  /** The server accepted the channel and SCTP connected. */
+  open(): void {
+    this.readyState = 'open';
+    this.onopen?.();
+  }
+
+  /** A message from the server: an object is sent as JSON, a string as is. */
+  receive(message: unknown): void {
+    this.onmessage?.({ data: typeof message === 'string' ? message : JSON.stringify(message) });
   }
 }
 
@@ -56,6 +94,7 @@ export class FakePeerConnectionFactory {
 /** An RTCPeerConnection stand-in: offers an SDP built from its transceivers, records what happens. */
 export class FakePeerConnection {
   readonly transceivers: FakeTransceiver[] = [];
+  readonly channels: FakeDataChannel[] = [];
   readonly log: string[] = [];
   localDescription: RTCSessionDescriptionInit | null = null;
   remoteDescription: RTCSessionDescriptionInit | null = null;
@@ -65,16 +104,25 @@ export class FakePeerConnection {
   onconnectionstatechange: (() => void) | null = null;
   /** Makes setRemoteDescription fail, to test negotiation errors. */
   failRemoteDescription = false;
+  /** Whether an answer without simulcast leaves only the first encoding (JSEP §5.10, Chromium); false keeps them all. */
+  trimsRefusedSimulcast = true;
 
   constructor(readonly configuration: RTCConfiguration) {}
 
   addTransceiver(trackOrKind: MediaStreamTrack | 'audio' | 'video', init?: RTCRtpTransceiverInit): FakeTransceiver {
     const track = typeof trackOrKind === 'string' ? null : trackOrKind;
     const kind = (typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind) as 'audio' | 'video';
-    const transceiver = new FakeTransceiver(kind, init?.direction ?? 'sendrecv', track);
+    const transceiver = new FakeTransceiver(kind, init?.direction ?? 'sendrecv', track, init?.sendEncodings);
     this.transceivers.push(transceiver);
     this.log.push(`addTransceiver:${kind}:${transceiver.direction}`);
     return transceiver;
+  }
+
+  createDataChannel(label: string): FakeDataChannel {
+    const channel = new FakeDataChannel(label);
+    this.channels.push(channel);
+    this.log.push(`createDataChannel:${label}`);
+    return channel;
   }
 
   getTransceivers(): FakeTransceiver[] {
@@ -87,7 +135,7 @@ export class FakePeerConnection {
 
   async createOffer(): Promise<RTCSessionDescriptionInit> {
     this.log.push('createOffer');
-    return { type: 'offer', sdp: fakeSdp(this.transceivers.map((t) => ({ kind: t.kind, direction: t.direction }))) };
+    return { type: 'offer', sdp: fakeSdp(this.transceivers.map((t) => ({ kind: t.kind, direction: t.direction, rids: t.rids }))) };
   }
 
   async setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
@@ -99,6 +147,7 @@ export class FakePeerConnection {
     this.log.push('setRemoteDescription');
     if (this.failRemoteDescription) throw new Error('InvalidAccessError: fake refusal');
     this.remoteDescription = description;
+    if (this.trimsRefusedSimulcast && !description.sdp?.includes('a=simulcast:recv')) for (const { sender } of this.transceivers) sender.parameters.encodings.splice(1);
   }
 
   /** A report naming this connection, so a test can tell whose stats it got. */
@@ -110,6 +159,7 @@ export class FakePeerConnection {
     this.log.push('close');
     this.closed = true;
     this.connectionState = 'closed';
+    for (const channel of this.channels) channel.close();
   }
 
   /** Emits a local candidate as the browser would (null = end of gathering). */

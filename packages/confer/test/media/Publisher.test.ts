@@ -4,14 +4,22 @@ import { Publisher } from '../../src/media/Publisher.js';
 import type { PublisherStopReason } from '../../src/media/Publisher.js';
 import type { Presence, StreamConnectionState } from '../../src/media/StreamConnection.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { FakeApi, httpError } from '../fakes/FakeApi.js';
+import { FakeApi, httpError, json } from '../fakes/FakeApi.js';
 import { FakeTrack, fakeStream } from '../fakes/media.js';
 import { FakePeerConnectionFactory } from '../fakes/FakePeerConnection.js';
 import type { FakePeerConnection } from '../fakes/FakePeerConnection.js';
+import { answerFor } from '../fakes/sdp.js';
 import { waitFor } from '../fakes/waitFor.js';
 
 function setup(
-  options: { type?: 'MIC_AND_CAM' | 'SCREEN' | 'MIC'; owned?: boolean; videoBitrate?: number; checkPresence?: () => Promise<Presence> } = {},
+  options: {
+    type?: 'MIC_AND_CAM' | 'SCREEN' | 'MIC';
+    owned?: boolean;
+    videoBitrate?: number;
+    checkPresence?: () => Promise<Presence>;
+    simulcast?: boolean;
+    dynacast?: boolean;
+  } = {},
 ) {
   const api = new FakeApi();
   const pcs = new FakePeerConnectionFactory();
@@ -28,6 +36,8 @@ function setup(
     mediaStream,
     ownedTracks: options.owned === false ? [] : mediaStream.getTracks(),
     videoBitrate: options.videoBitrate,
+    simulcast: options.simulcast,
+    dynacast: options.dynacast,
     createPeerConnection: pcs.create,
     rtcConfiguration: { bundlePolicy: 'max-bundle' },
     logger: silentLogger,
@@ -294,5 +304,88 @@ describe('Publisher', () => {
     expect(report.get('fake')?.connection).toBe(pc());
     publisher.close();
     expect(await publisher.getStats()).toBeUndefined();
+  });
+
+  describe('simulcast', () => {
+    const layersOf = (pc: FakePeerConnection) =>
+      pc.getSenders()[1]!.parameters.encodings.map(({ rid, scaleResolutionDownBy, maxBitrate, active }) => ({ rid, scaleResolutionDownBy, maxBitrate, active }));
+
+    it('offers the camera in three layers, q h f, with the dynacast channel, and keeps them when the answer accepts them', async () => {
+      const { pc, publisher } = setup({ simulcast: true, dynacast: true });
+      await publisher.publish();
+      expect(pc().log).toEqual(['addTransceiver:audio:sendonly', 'addTransceiver:video:sendonly', 'createDataChannel:confer-dynacast', 'createOffer', 'setLocalDescription', 'setRemoteDescription']);
+      expect(pc().localDescription?.sdp).toContain('a=simulcast:send q;h;f');
+      expect(pc().getSenders()[0]!.parameters.encodings).toEqual([{}]);
+      expect(layersOf(pc())).toEqual([
+        { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000, active: true },
+        { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000, active: true },
+        { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_700_000, active: true },
+      ]);
+      publisher.close();
+      expect(pc().channels[0]?.readyState).toBe('closed');
+    });
+
+    it('sends one full-resolution layer, without an error, when the answer does not accept simulcast', async () => {
+      const { api, pc, publisher, stops } = setup({ simulcast: true, dynacast: true });
+      api.on('publishStream', (call) => json({ sdpAnswer: answerFor(String(call.body.sdpOffer), { simulcast: false }) }));
+      await publisher.publish();
+      expect(layersOf(pc())).toEqual([{ rid: 'q', scaleResolutionDownBy: 1, maxBitrate: undefined, active: true }]);
+      expect(stops).toEqual([]);
+    });
+
+    it('turns every layer but the first off, at full size, in a browser that keeps them after such an answer', async () => {
+      const { api, pc, publisher } = setup({ simulcast: true, videoBitrate: 800_000 });
+      api.on('publishStream', (call) => {
+        pc().trimsRefusedSimulcast = false;
+        return json({ sdpAnswer: answerFor(String(call.body.sdpOffer), { simulcast: false }) });
+      });
+      await publisher.publish();
+      expect(layersOf(pc())).toEqual([
+        { rid: 'q', scaleResolutionDownBy: 1, maxBitrate: 800_000, active: true },
+        { rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 800_000, active: false },
+        { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 800_000, active: false },
+      ]);
+    });
+
+    it('switches off the layers the server says nobody views, without renegotiating; a new connection starts with all', async () => {
+      const { pc, pcs, publisher, api } = setup({ simulcast: true, dynacast: true });
+      await publisher.publish();
+      const channel = pc().channels[0]!;
+      channel.open();
+      channel.receive({ type: 'activeLayers', rids: ['q'] });
+      await waitFor(() => layersOf(pc()).map((l) => l.active).join() === 'true,false,false', 'h and f off');
+      channel.receive('not json');
+      channel.receive({ type: 'activeLayers', rids: ['q', 'h'] });
+      await waitFor(() => layersOf(pc()).map((l) => l.active).join() === 'true,true,false', 'h on again');
+      expect(pc().log.filter((entry) => entry === 'createOffer')).toHaveLength(1);
+      expect(channel.sent).toEqual([]);
+
+      pcs.created[0]!.setConnectionState('failed');
+      await waitFor(() => api.callsOf('publishStream').length === 2 && pcs.created[1]?.remoteDescription !== null, 'the reconnection');
+      await waitFor(() => layersOf(pcs.created[1]!).every((l) => l.active), 'all layers on the new connection');
+      channel.receive({ type: 'activeLayers', rids: ['q'] });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(layersOf(pcs.created[1]!).every((l) => l.active)).toBe(true);
+      publisher.close();
+    });
+
+    it('caps each layer at the lower of its own cap and the stream bitrate', async () => {
+      const { pc, publisher } = setup({ simulcast: true });
+      await publisher.publish();
+      await publisher.setVideoBitrate(300_000);
+      expect(layersOf(pc()).map((l) => l.maxBitrate)).toEqual([150_000, 300_000, 300_000]);
+    });
+
+    it('opens no channel without dynacast, and sends neither layers nor a channel without video', async () => {
+      const camera = setup({ simulcast: true, dynacast: false });
+      await camera.publisher.publish();
+      expect(camera.pc().channels).toEqual([]);
+      expect(layersOf(camera.pc())).toHaveLength(3);
+
+      const mic = setup({ type: 'MIC', simulcast: true, dynacast: true });
+      await mic.publisher.publish();
+      expect(mic.pc().log.slice(0, 2)).toEqual(['addTransceiver:audio:sendonly', 'createOffer']);
+      expect(mic.pc().localDescription?.sdp).not.toContain('a=simulcast');
+    });
   });
 });

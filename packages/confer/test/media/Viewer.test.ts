@@ -39,7 +39,7 @@ describe('Viewer', () => {
     expect(stream.mediaStream.getTracks().map((t) => t.kind)).toEqual(['audio', 'video']);
     await started;
     const pc = pcs.created[0]!;
-    expect(pc.log).toEqual(['addTransceiver:audio:recvonly', 'addTransceiver:video:recvonly', 'createOffer', 'setLocalDescription', 'setRemoteDescription']);
+    expect(pc.log).toEqual(['addTransceiver:audio:recvonly', 'addTransceiver:video:recvonly', 'createDataChannel:confer-layers', 'createOffer', 'setLocalDescription', 'setRemoteDescription']);
     const [view] = api.callsOf('viewStream');
     expect(view?.body).toMatchObject({ conferenceId: 'c1', userEndpointId: 'me', streamId: { id: 's1' }, sdpOffer: pc.localDescription?.sdp });
     expect(view?.body.viewerId).toMatch(/^[0-9a-f-]{36}$/);
@@ -182,5 +182,69 @@ describe('Viewer', () => {
     expect(report.get('fake')?.connection).toBe(pcs.created[0]);
     viewer.close();
     expect(await stream.getStats()).toBeUndefined();
+  });
+
+  describe('layer channel', () => {
+    const preference = (maxWidth: number | null, maxHeight: number | null, paused = false) => ({ type: 'videoPreference', maxWidth, maxHeight, paused });
+
+    it('sends the preference when the channel opens and after every change, and hears the layer the server forwards', async () => {
+      const { pcs, stream, viewer } = setup();
+      await viewer.start();
+      const channel = pcs.created[0]!.channels[0]!;
+      expect(channel.label).toBe('confer-layers');
+      stream.setVideoPreference({ maxHeight: 180 });
+      expect(channel.sent).toEqual([]);
+      channel.open();
+      stream.setVideoPreference({ maxHeight: 180 });
+      stream.setVideoPreference({ maxWidth: 1280, maxHeight: 720 });
+      stream.setVideoPreference({ paused: true });
+      expect(channel.sent).toEqual([preference(null, 180), preference(1280, 720), preference(null, null, true)]);
+      expect(stream.videoPreference).toEqual({ maxWidth: null, maxHeight: null, paused: true });
+
+      channel.receive({ type: 'layer', rid: 'q', width: 320, height: 180 });
+      expect(stream.videoLayer).toEqual({ rid: 'q', width: 320, height: 180 });
+      channel.receive('{broken');
+      expect(stream.videoLayer).toEqual({ rid: 'q', width: 320, height: 180 });
+      viewer.close();
+      expect(channel.readyState).toBe('closed');
+      expect(stream.videoLayer).toBeUndefined();
+    });
+
+    it('a new connection opens a new channel that starts with the current preference; the old one goes quiet', async () => {
+      const { api, pcs, stream, viewer } = setup();
+      await viewer.start();
+      const first = pcs.created[0]!.channels[0]!;
+      first.open();
+      stream.setVideoPreference({ maxHeight: 360 });
+      pcs.created[0]!.setConnectionState('failed');
+      await waitFor(() => api.callsOf('viewStream').length === 2 && pcs.created[1]?.remoteDescription !== null, 'the new view');
+      const second = pcs.created[1]!.channels[0]!;
+      second.open();
+      stream.setVideoPreference({ maxHeight: 720 });
+      expect(first.sent).toEqual([preference(null, null), preference(null, 360)]);
+      expect(second.sent).toEqual([preference(null, 360), preference(null, 720)]);
+      viewer.close();
+    });
+
+    it('opens no channel for a stream without video', async () => {
+      const { pcs, viewer } = setup('MIC');
+      await viewer.start();
+      expect(pcs.created[0]!.channels).toEqual([]);
+      viewer.close();
+    });
+
+    it('an explicit preference overrides adaptive stream until it is cleared with null', async () => {
+      const { pcs, stream, viewer } = setup();
+      await viewer.start();
+      const channel = pcs.created[0]!.channels[0]!;
+      channel.open();
+      stream.setAdaptivePreference({ maxWidth: 320, maxHeight: 180, paused: false });
+      stream.setVideoPreference({ maxHeight: 720 });
+      stream.setAdaptivePreference({ maxWidth: 640, maxHeight: 360, paused: false });
+      stream.setVideoPreference(null);
+      stream.setAdaptivePreference(undefined);
+      expect(channel.sent).toEqual([preference(null, null), preference(320, 180), preference(null, 720), preference(640, 360), preference(null, null)]);
+      viewer.close();
+    });
   });
 });
