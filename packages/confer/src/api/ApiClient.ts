@@ -3,6 +3,8 @@ import type { Client } from 'openapi-fetch';
 import { createTokenProvider } from './auth.js';
 import type { AuthOptions, ClientCredentialsAuth, IssuedToken, TokenProvider } from './auth.js';
 import { ConferenceError } from './ConferenceError.js';
+import { Reachability } from './Reachability.js';
+import type { ReachabilityOptions } from './Reachability.js';
 import type { components, paths } from '@confer/contract';
 import type { Conference, ConferenceEvent } from './types.js';
 
@@ -17,8 +19,10 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
   /** How long a request may wait for its answer before it fails with code `timeout` (default 10 000 ms; 0 for none). */
   requestTimeoutMs?: number;
-  /** Clock for token expiry. @internal */
+  /** Clock for token expiry and reachability. @internal */
   now?: () => number;
+  /** Timings of the reachability watch (tests shorten them). @internal */
+  reachability?: Partial<ReachabilityOptions>;
 }
 
 /** Per-request options: cancellation, a timeout, and `keepalive` for requests sent while the page unloads. */
@@ -41,10 +45,13 @@ export class ApiClient {
   private readonly client: Client<paths>;
   private readonly tokens: TokenProvider;
   private readonly timeoutMs: number;
+  /** Whether the server answers, from every request of this client; short timeouts and retries while it does not. @internal */
+  readonly reachability: Reachability;
 
   constructor(options: ApiClientOptions) {
     if (!options.baseUrl) throw ConferenceError.invalidState('baseUrl is required');
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.reachability = new Reachability(options.reachability, options.now ?? Date.now);
     const fetchImpl = options.fetch ?? globalThis.fetch;
     // Called through a closure: a bare reference to window.fetch invoked as a method of another
     // object throws "Illegal invocation" in browsers.
@@ -190,7 +197,10 @@ export class ApiClient {
 
   /**
    * Runs one request: adds the bearer token, turns a thrown failure, an HTTP error and a request that
-   * outlives its timeout alike into a ConferenceError, and on a 401 asks for a new token and tries once more.
+   * outlives its timeout alike into a ConferenceError, and on a 401 asks for a new token and tries once
+   * more. Every attempt is reported to the reachability watch, which shortens the timeout while the
+   * server is out of reach and may give a request sent into the dark up (a `network` error) once a
+   * newer one got through.
    */
   private async send<D>(
     operation: string,
@@ -199,16 +209,21 @@ export class ApiClient {
     request: (init: RequestInitPart) => Promise<Answer<D>>,
   ): Promise<D> {
     const { keepalive } = options;
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const reachability = this.reachability;
+    const timeoutMs = reachability.timeoutFor(options.timeoutMs ?? this.timeoutMs);
     // One signal for the caller's cancellation and the timeout; the token request and the retry after a 401 share it.
     const controller = new AbortController();
     const signal = controller.signal;
     const cancel = () => controller.abort();
     let timedOut = false;
+    let abandoned = false;
     const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), controller.abort()), timeoutMs) : undefined;
     if (options.signal?.aborted) controller.abort();
     else options.signal?.addEventListener('abort', cancel, { once: true });
-    const stopped = () => (timedOut ? ConferenceError.timeout(operation, timeoutMs) : ConferenceError.aborted(operation));
+    const stopped = () => {
+      if (abandoned) return ConferenceError.network(operation, new Error('sent while the server was out of reach, and a newer request got through'));
+      return timedOut ? ConferenceError.timeout(operation, timeoutMs) : ConferenceError.aborted(operation);
+    };
     try {
       for (let attempt = 0; ; attempt++) {
         if (signal.aborted) throw stopped();
@@ -216,16 +231,20 @@ export class ApiClient {
         const token = authenticated ? (cached ?? (await untilAborted(this.tokens.token(signal), signal))) : undefined;
         const init: RequestInitPart = { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal };
         if (keepalive) init.keepalive = true;
+        const flight = reachability.begin(() => ((abandoned = true), controller.abort()));
         let answer: Answer<D>;
         try {
           // Raced with the signal: a fetch that ignores it (a polyfill, a test double) must not outlive the timeout.
           answer = await untilAborted(request(init), signal);
         } catch (cause) {
+          if (signal.aborted && !timedOut) reachability.ended(flight);
+          else reachability.unanswered(flight);
           if (signal.aborted) throw stopped();
           throw ConferenceError.network(operation, cause);
         }
-        if (signal.aborted) throw stopped();
         const { status } = answer.response;
+        reachability.answered(flight, status);
+        if (signal.aborted) throw stopped();
         if (answer.response.ok) return answer.data as D;
         if (status === 401 && token !== undefined && attempt === 0 && this.tokens.invalidate(token)) continue;
         throw ConferenceError.api(operation, status, answer.error);

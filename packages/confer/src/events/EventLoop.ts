@@ -3,7 +3,7 @@ import { ConferenceError } from '../api/ConferenceError.js';
 import type { Conference, ConferenceEvent } from '../api/types.js';
 import type { Logger } from '../util/logger.js';
 import type { BackoffOptions } from '../util/ReconnectPolicy.js';
-import { ReconnectPolicy, sleep } from '../util/ReconnectPolicy.js';
+import { DEFAULT_BACKOFF, ReconnectPolicy } from '../util/ReconnectPolicy.js';
 
 /** Why the loop stopped by itself: the conference ended, it is gone (404), or a failure it cannot retry. @internal */
 export type EventLoopStop = { kind: 'ended'; reason: string | undefined } | { kind: 'not-found' } | { kind: 'failed'; error: ConferenceError };
@@ -21,7 +21,7 @@ export interface EventLoopOptions {
   onEvent: (event: ConferenceEvent) => void;
   /** A re-read aggregate after a gap or a 410: the caller replaces its view of the conference. */
   onResync: (conference: Conference) => void;
-  /** False while polling fails and the loop backs off, true again once a poll succeeds. */
+  /** False while polling fails or the server is out of reach, true again once a poll succeeds or the server answers again. */
   onConnectionChange: (connected: boolean) => void;
   onStop: (stop: EventLoopStop) => void;
   logger: Logger;
@@ -50,7 +50,10 @@ const SEEN_IDS_KEPT = 1000;
  * (or a 410: the server no longer keeps the events asked for) is repaired by re-reading the
  * aggregate and polling on from its version; network errors and 5xx are retried with jittered
  * backoff from the last version applied, so nothing is lost. A poll unanswered well after the server's
- * wait is aborted and counted as a failure: a dropped TCP path is noticed in seconds, not when TCP gives up. @internal
+ * wait is aborted and counted as a failure. A dead path is noticed sooner by the API client's
+ * reachability watch (a probe after 3 s of silence, 1.5 s to answer): the loop then reports the
+ * connection lost, sends its poll again (it may be stuck on the dead path) and polls at most a second
+ * apart until the server answers, which reports the connection back at once. @internal
  */
 export class EventLoop {
   private readonly controller = new AbortController();
@@ -64,9 +67,21 @@ export class EventLoop {
   /** True once a poll was answered: a 403 after that says "removed", before it maybe "joining again did not help". */
   polled = false;
   private connected = true;
+  /** The pending poll's own controller: aborted (and the poll sent again) when the server goes out of reach. */
+  private poll: AbortController | undefined;
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly options: EventLoopOptions) {
     this.nextVersion = this.highest = options.fromVersion ?? 0;
+    this.unsubscribe = options.api.reachability.subscribe((reachable, status) => {
+      if (reachable) {
+        // An answer of the server proves the path; a refusal (403, 404) is left for the next poll to act on.
+        if (status !== undefined && status < 400) this.setConnected(true);
+        return;
+      }
+      this.setConnected(false);
+      this.poll?.abort();
+    });
   }
 
   /** The `v` of the next poll. */
@@ -82,6 +97,8 @@ export class EventLoop {
   /** Stops polling at once and aborts the pending request; idempotent. */
   close(): void {
     this.controller.abort();
+    this.poll?.abort();
+    this.unsubscribe();
   }
 
   private get closed(): boolean {
@@ -91,12 +108,13 @@ export class EventLoop {
   private async run(): Promise<void> {
     const { api, conferenceId, logger } = this.options;
     const signal = this.controller.signal;
-    const policy = new ReconnectPolicy(this.options.backoff, this.options.random);
+    const policy = new ReconnectPolicy({ ...(this.options.backoff ?? DEFAULT_BACKOFF), reachability: api.reachability }, this.options.random);
     const timeoutMs = (this.options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS) + POLL_MARGIN_MS;
     while (!this.closed) {
+      const poll = (this.poll = new AbortController());
       try {
         const asked = this.nextVersion;
-        const events = await api.getEvents(conferenceId, asked, { signal, timeoutMs });
+        const events = await api.getEvents(conferenceId, asked, { signal: poll.signal, timeoutMs });
         if (this.closed) return;
         policy.reset();
         this.setConnected(true);
@@ -106,6 +124,8 @@ export class EventLoop {
         if (typeof outcome === 'number') await this.resync(outcome);
       } catch (caught) {
         if (this.closed) return;
+        // Given up because the server went out of reach: poll again at once, now with the short timeout.
+        if (poll.signal.aborted) continue;
         const error = ConferenceError.from(caught, (cause) => ConferenceError.network('getEvents', cause));
         if (error.code === 'api' && error.status === 404) return this.stop({ kind: 'not-found' });
         if (error.code === 'api' && error.status === 410) {
@@ -124,10 +144,10 @@ export class EventLoop {
           // 401 after the API client's refresh, 403, 400: asking again cannot help.
           return this.stop({ kind: 'failed', error });
         }
-        this.setConnected(false);
-        const delay = policy.next();
-        logger.debug(`event poll failed (${error.message}); retrying in ${Math.round(delay)} ms`);
-        await sleep(delay, signal);
+        // A server error, or no answer while the server is out of reach; one lost poll of a server that answers others is no outage.
+        if (error.status !== undefined || api.reachability.dark) this.setConnected(false);
+        logger.debug(`event poll failed (${error.message}); retrying`);
+        await policy.wait(signal);
       }
     }
   }
@@ -188,7 +208,7 @@ export class EventLoop {
 
   private stop(stop: EventLoopStop): void {
     if (this.closed) return;
-    this.controller.abort();
+    this.close();
     this.options.onStop(stop);
   }
 }

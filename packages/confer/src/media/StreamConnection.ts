@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api/ApiClient.js';
 import type { Logger } from '../util/logger.js';
-import type { BackoffOptions } from '../util/ReconnectPolicy.js';
+import type { RetryOptions } from '../util/ReconnectPolicy.js';
 import type { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import type { CreatePeerConnection } from './browser.js';
 import type { PeerSessionOptions } from './PeerSession.js';
@@ -22,7 +22,7 @@ export interface StreamOwnerOptions {
   /** Asks the room whether this endpoint is still in the conference (after a 404 or 403); `absent` means the room rejoins and restarts us. */
   checkPresence?: (() => Promise<Presence>) | undefined;
   disconnectedGraceMs?: number | undefined;
-  backoff?: BackoffOptions;
+  backoff?: RetryOptions;
   random?: () => number;
 }
 

@@ -78,6 +78,8 @@ export class RoomSession {
   private refusedDelayMs = 0;
   /** The one timer of every stats sampler and of the audio levels, running while someone listens. */
   private readonly clock = new StatsClock((withStats) => this.tick(withStats));
+  /** Stops the reachability probe (a read of this conference) when the session closes. */
+  private readonly unwatch: () => void;
 
   constructor(private readonly options: RoomSessionOptions) {
     const { api, config, conferenceId } = options;
@@ -88,11 +90,12 @@ export class RoomSession {
       createPeerConnection: config.createPeerConnection,
       rtcConfiguration: config.rtcConfiguration,
       logger: config.logger,
-      backoff: config.backoff,
+      backoff: { ...config.backoff, reachability: api.reachability },
       disconnectedGraceMs: config.disconnectedGraceMs,
       checkPresence: () => this.checkPresence(),
     };
     this.metadata = options.metadata;
+    this.unwatch = api.reachability.watch((timeoutMs) => api.getConference(conferenceId, { signal: this.signal, timeoutMs }));
     this.refusals = new ReconnectPolicy(config.backoff);
     this.model = new RoomModel(config.userEndpointId, () => config.createMediaStream([]), options.playback);
     this.viewers = new ViewerSet({
@@ -166,7 +169,7 @@ export class RoomSession {
   async rejoin(): Promise<ModelChange[]> {
     this.isRejoining = true;
     this.loop?.close();
-    const policy = new ReconnectPolicy(this.options.config.backoff);
+    const policy = new ReconnectPolicy({ ...this.options.config.backoff, reachability: this.options.api.reachability });
     try {
       if (this.refusedDelayMs && !(await sleep(this.refusedDelayMs, this.signal))) throw ConferenceError.aborted('join');
       this.refusedDelayMs = 0;
@@ -184,7 +187,7 @@ export class RoomSession {
           const error = ConferenceError.from(caught, (cause) => ConferenceError.network('join', cause));
           if (this.closed) throw error;
           if (!error.isTransient) throw error;
-          if (!(await sleep(policy.next(), this.signal))) throw ConferenceError.aborted('join');
+          if (!(await policy.wait(this.signal))) throw ConferenceError.aborted('join');
         }
       }
     } finally {
@@ -212,6 +215,7 @@ export class RoomSession {
   close(): void {
     if (this.closed) return;
     this.controller.abort();
+    this.unwatch();
     this.clock.close();
     this.loop?.close();
     this.viewers.closeAll();

@@ -8,27 +8,50 @@ describe('Room: coming back after faults', () => {
     vi.useRealTimers();
   });
 
-  it('reports reconnecting when a poll outlives its timeout, and joined when the server answers again', async () => {
+  it('reports reconnecting within 4.5 s of the server going silent, and joined as soon as it answers again', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const { api, room, logOf } = roomHarness({ pollTimeoutMs: 1000 });
-    // The server is unreachable after the join: polls hang (a dropped TCP path) until it is back.
+    const { api, room, logOf } = roomHarness();
+    // The server is out of reach after the join: every request hangs (a dropped TCP path) until it is back.
     let reachable = true;
-    api.on('getEvents', () => (reachable ? undefined : new Promise(() => undefined)));
+    const hang = () => (reachable ? undefined : new Promise<undefined>(() => undefined));
+    api.on('getEvents', hang).on('getConference', hang);
     const joining = room.join('c1');
     await vi.advanceTimersByTimeAsync(10);
     await joining;
     reachable = false;
-    await vi.advanceTimersByTimeAsync(3980);
+    // The poll (sent at the join) is still within the server's wait; 3 s of silence send a probe, unanswered 1.5 s later.
+    await vi.advanceTimersByTimeAsync(4400);
     expect(room.state).toBe('joined');
-    // The poll of the join (sent at 0) gets no answer: the server's wait (1 s) plus 3 s later it is given up.
-    await vi.advanceTimersByTimeAsync(20);
+    await vi.advanceTimersByTimeAsync(200);
     expect(room.state).toBe('reconnecting');
+    // Meanwhile probes go out less than a second apart: the first answer after the restore brings the room back.
+    await vi.advanceTimersByTimeAsync(5000);
+    const probesWhileDark = api.callsOf('getConference').length;
+    expect(probesWhileDark).toBeGreaterThanOrEqual(5);
     reachable = true;
     api.push({ type: 'ConferenceJoinedEvent', userEndpointId: 'bob', metadata: {} });
-    await vi.advanceTimersByTimeAsync(4010);
+    await vi.advanceTimersByTimeAsync(800);
     expect(room.state).toBe('joined');
+    // The poll sent into the dark was given up and sent again at once, not left to its timeout.
     expect(room.participants.map((p) => p.userEndpointId)).toEqual(['bob']);
     expect(logOf('stateChanged')).toEqual(['stateChanged:joining', 'stateChanged:joined', 'stateChanged:reconnecting', 'stateChanged:joined']);
+    const leaving = room.leave();
+    await vi.advanceTimersByTimeAsync(10);
+    await leaving;
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps the room joined when one poll is lost while the server answers the probe', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { api, room, logOf } = roomHarness({ pollTimeoutMs: 1000 });
+    // The fake server never answers an idle poll: each one outlives its timeout (1 s + 3 s), but the probe is answered.
+    const joining = room.join('c1');
+    await vi.advanceTimersByTimeAsync(10);
+    await joining;
+    await vi.advanceTimersByTimeAsync(9000);
+    expect(api.callsOf('getEvents').length).toBeGreaterThanOrEqual(3);
+    expect(api.callsOf('getConference').length).toBeGreaterThanOrEqual(2);
+    expect(logOf('stateChanged')).toEqual(['stateChanged:joining', 'stateChanged:joined']);
     const leaving = room.leave();
     await vi.advanceTimersByTimeAsync(10);
     await leaving;

@@ -1,0 +1,200 @@
+/** The timings of a {@link Reachability}. @internal */
+export interface ReachabilityOptions {
+  /** A request outstanding with no answer from the server for this long sends a probe (default 3000 ms). */
+  probeAfterMs: number;
+  /** A probe unanswered this long means the server is out of reach (default 1500 ms). */
+  probeTimeoutMs: number;
+  /** While the server is out of reach, a probe starts this often (default 750 ms; two may overlap). */
+  darkProbeIntervalMs: number;
+  /** While the server is out of reach, no request waits longer than this for its answer (default 2000 ms). */
+  darkTimeoutMs: number;
+  /** While the server is out of reach, no retry waits longer than this (default 1000 ms). */
+  darkMaxDelayMs: number;
+}
+
+/** The defaults: a silent server is noticed within probeAfterMs + probeTimeoutMs = 4.5 s, wherever the silence begins. @internal */
+export const DEFAULT_REACHABILITY: ReachabilityOptions = {
+  probeAfterMs: 3000,
+  probeTimeoutMs: 1500,
+  darkProbeIntervalMs: 750,
+  darkTimeoutMs: 2000,
+  darkMaxDelayMs: 1000,
+};
+
+/** A request that tells whether the server answers; it rejects when it got no answer within `timeoutMs`. @internal */
+export type Probe = (timeoutMs: number) => Promise<unknown>;
+
+/** One request on its way, as the reachability watch sees it. @internal */
+export interface Flight {
+  readonly startedAt: number;
+  /** Orders flights and answers: clocks tie within a millisecond, counters do not. */
+  readonly seq: number;
+  /** How many answers had arrived when it left. */
+  readonly answersBefore: number;
+  /** Sent while the server was out of reach. */
+  readonly dark: boolean;
+  /** Gives the request up (it was sent into the dark, and a newer one got through). */
+  readonly abandon: () => void;
+}
+
+/**
+ * Whether the API server answers, as seen from every request of one ApiClient. A request that gets
+ * no answer (a network failure or a timeout) while nothing else was answered since it was sent turns
+ * the server `dark`; any answer, whatever its status, turns it reachable again. Requests alone notice
+ * a dead path only when they time out (a long poll holds one for seconds), so while a request is
+ * outstanding and the server has been silent for `probeAfterMs`, a short probe asks. While dark,
+ * probes go out every `darkProbeIntervalMs`, requests get `darkTimeoutMs` and retries at most
+ * `darkMaxDelayMs`; the first answer abandons the requests sent into the dark before it (TCP may hold
+ * them for seconds after the path is back) so their callers send them again at once. @internal
+ */
+export class Reachability {
+  private isDark = false;
+  private lastAnswerAt = -Infinity;
+  private answers = 0;
+  private sent = 0;
+  private recoveryCount = 0;
+  private readonly flights = new Set<Flight>();
+  private readonly listeners = new Set<(reachable: boolean, status: number | undefined) => void>();
+  private probe: Probe | undefined;
+  private probesInFlight = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerKind: 'dark' | 'quiet' | undefined;
+  readonly options: ReachabilityOptions;
+
+  constructor(
+    options: Partial<ReachabilityOptions> = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.options = { ...DEFAULT_REACHABILITY, ...options };
+  }
+
+  /** True while the server looks out of reach: the last request got no answer and nothing was answered since. */
+  get dark(): boolean {
+    return this.isDark;
+  }
+
+  /** How many times the server came back after being out of reach; a retry loop that sees it grow retries at once. */
+  get recoveries(): number {
+    return this.recoveryCount;
+  }
+
+  /** The timeout of a request sent now: `timeoutMs` (0: none), or at most `darkTimeoutMs` while dark. */
+  timeoutFor(timeoutMs: number): number {
+    if (!this.isDark) return timeoutMs;
+    return timeoutMs > 0 ? Math.min(timeoutMs, this.options.darkTimeoutMs) : this.options.darkTimeoutMs;
+  }
+
+  /** A retry delay: `delayMs`, or at most `darkMaxDelayMs` while dark. */
+  delayFor(delayMs: number): number {
+    return this.isDark ? Math.min(delayMs, this.options.darkMaxDelayMs) : delayMs;
+  }
+
+  /** Hears every change: `false` when the server goes out of reach, `true` (with the answer's status) when it answers again. */
+  subscribe(listener: (reachable: boolean, status: number | undefined) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Sets the probe (a cheap read of the joined conference) until the returned function is called. */
+  watch(probe: Probe): () => void {
+    this.probe = probe;
+    this.arm();
+    return () => {
+      if (this.probe !== probe) return;
+      this.probe = undefined;
+      this.arm();
+    };
+  }
+
+  /** A request leaves; `abandon` gives it up. End it with {@link answered} or {@link unanswered}, or {@link ended} when cancelled. */
+  begin(abandon: () => void): Flight {
+    const flight: Flight = { startedAt: this.now(), seq: this.sent++, answersBefore: this.answers, dark: this.isDark, abandon };
+    this.flights.add(flight);
+    this.arm();
+    return flight;
+  }
+
+  /** The server answered `flight` (any status). */
+  answered(flight: Flight, status: number): void {
+    this.flights.delete(flight);
+    this.lastAnswerAt = Math.max(this.lastAnswerAt, this.now());
+    this.answers++;
+    if (this.isDark) {
+      this.isDark = false;
+      this.recoveryCount++;
+      // Sent into the dark before this one got through: TCP may deliver them seconds from now, if ever.
+      for (const stale of [...this.flights]) {
+        if (stale.dark && stale.seq < flight.seq) {
+          this.flights.delete(stale);
+          stale.abandon();
+        }
+      }
+      this.notify(true, status);
+    }
+    this.arm();
+  }
+
+  /** `flight` got no answer (a network failure or its timeout): the server is out of reach unless something was answered since it left. */
+  unanswered(flight: Flight): void {
+    this.flights.delete(flight);
+    if (!this.isDark && this.answers === flight.answersBefore) {
+      this.isDark = true;
+      this.notify(false, undefined);
+    }
+    this.arm();
+  }
+
+  /** `flight` was cancelled by its caller: it says nothing about the server. */
+  ended(flight: Flight): void {
+    this.flights.delete(flight);
+    this.arm();
+  }
+
+  private notify(reachable: boolean, status: number | undefined): void {
+    for (const listener of [...this.listeners]) listener(reachable, status);
+  }
+
+  /** Sets the one timer: the next dark probe, or the probe after `probeAfterMs` of silence while a request is outstanding. */
+  private arm(): void {
+    if (this.isDark && this.timerKind === 'dark') return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerKind = undefined;
+    if (!this.probe) return;
+    const { probeAfterMs, darkProbeIntervalMs, probeTimeoutMs } = this.options;
+    if (this.isDark) {
+      // At most as many probes in flight as fit in one probe's timeout.
+      if (this.probesInFlight >= Math.ceil(probeTimeoutMs / darkProbeIntervalMs)) return;
+      this.setTimer('dark', this.probesInFlight === 0 ? 0 : darkProbeIntervalMs);
+      return;
+    }
+    if (this.probesInFlight > 0 || this.flights.size === 0) return;
+    let oldest = Infinity;
+    for (const flight of this.flights) oldest = Math.min(oldest, flight.startedAt);
+    const silentSince = Math.max(this.lastAnswerAt, oldest);
+    this.setTimer('quiet', Math.max(0, silentSince + probeAfterMs - this.now()));
+  }
+
+  private setTimer(kind: 'dark' | 'quiet', delayMs: number): void {
+    this.timerKind = kind;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerKind = undefined;
+      this.sendProbe();
+    }, delayMs);
+  }
+
+  private sendProbe(): void {
+    const probe = this.probe;
+    if (!probe) return;
+    this.probesInFlight++;
+    // The probe is a request like any other: its answer or its silence reaches answered()/unanswered().
+    probe(this.options.probeTimeoutMs)
+      .catch(() => undefined)
+      .finally(() => {
+        this.probesInFlight--;
+        this.arm();
+      });
+    if (this.isDark) this.arm();
+  }
+}
