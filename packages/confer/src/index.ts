@@ -6,6 +6,8 @@ export type { RoomState } from './room/RoomState.js';
 export { Participant } from './room/Participant.js';
 export { LocalStream } from './media/LocalStream.js';
 export { RemoteStream } from './media/RemoteStream.js';
+export { SIMULCAST_LAYERS } from './media/simulcast.js';
+export type { VideoPreference, VideoLayer, LayerRid } from './media/simulcast.js';
 export type { MediaKind } from './media/mediaKinds.js';
 export type { StreamConnectionState } from './media/StreamConnection.js';
 export type { PublishType, CaptureOptions } from './media/capture.js';
