@@ -68,6 +68,14 @@ export class LocalStream {
     return this.audioMuted ? 0 : (this.publisher.stats?.audioLevel ?? 0);
   }
 
+  /** @internal Set by the room's muted-speech detector. */
+  speakingMuted = false;
+
+  /** Whether the microphone is muted but hears speech (a "you are muted" hint); kept current while someone listens to `speakingWhileMutedChanged`. */
+  get speakingWhileMuted(): boolean {
+    return this.speakingMuted && this.audioMuted;
+  }
+
   /** The sending connection's `getStats()` report (outbound-rtp, candidate-pair, remote-inbound-rtp), or undefined once unpublished. */
   getStats(): Promise<RTCStatsReport | undefined> {
     return this.publisher.getStats();

@@ -27,7 +27,7 @@ import type { RoomState } from './RoomState.js';
 import { ALLOWED, isInConference } from './RoomState.js';
 
 /** The events whose listeners make the room sample stats and audio levels (one shared timer, only while one is bound). */
-const SAMPLED_EVENTS: readonly (keyof RoomEvents)[] = ['statsUpdated', 'activeSpeakersChanged', 'connectionQualityChanged', 'localConnectionQualityChanged'];
+const SAMPLED_EVENTS: readonly (keyof RoomEvents)[] = ['statsUpdated', 'activeSpeakersChanged', 'connectionQualityChanged', 'localConnectionQualityChanged', 'speakingWhileMutedChanged'];
 
 /** One endpoint in one conference: join, publish, view others, leave. */
 export class Room {
@@ -174,6 +174,9 @@ export class Room {
       onLocalStats: (local) => {
         if (local.stats) this.emit('statsUpdated', local, local.stats);
         this.updateLocalQuality();
+      },
+      onSpeakingWhileMuted: (local) => {
+        if (isInConference(this.currentState)) this.emit('speakingWhileMutedChanged', local, local.speakingWhileMuted);
       },
     });
     this.session = session;
@@ -414,7 +417,10 @@ export class Room {
   private watch(): void {
     const listening = (event: keyof RoomEvents) => (this.emitter.events[event]?.length ?? 0) > 0;
     const inConference = isInConference(this.currentState);
-    if (this.session) this.session.sampling = inConference && SAMPLED_EVENTS.some(listening);
+    if (this.session) {
+      this.session.sampling = inConference && SAMPLED_EVENTS.some(listening);
+      this.session.mutedSpeechWatched = inConference && listening('speakingWhileMutedChanged');
+    }
     this.devices.watching = this.currentState !== 'left' && this.currentState !== 'ended' && (inConference || listening('devicesChanged'));
   }
 

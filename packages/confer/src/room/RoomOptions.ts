@@ -2,6 +2,7 @@ import type { AuthOptions } from '../api/auth.js';
 import type { Metadata } from '../api/types.js';
 import type { browserDefaults, CreateMediaStream, CreatePeerConnection, MediaDevicesLike } from '../media/browser.js';
 import type { CaptureOptions, PublishType } from '../media/capture.js';
+import type { CreateAudioContext } from '../stats/MutedSpeech.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../api/ApiClient.js';
 import { DEFAULT_POLL_TIMEOUT_MS } from '../events/EventLoop.js';
 import { DEFAULT_DISCONNECTED_GRACE_MS } from '../media/PeerSession.js';
@@ -47,6 +48,8 @@ export interface RoomOptions {
   createMediaStream?: CreateMediaStream;
   /** `navigator.mediaDevices` by default. */
   mediaDevices?: MediaDevicesLike;
+  /** `() => new AudioContext()` by default; made only to measure a muted microphone for `speakingWhileMutedChanged`. */
+  createAudioContext?: CreateAudioContext;
   /** Where `pagehide` is listened for while joined: `window` by default, `null` for none. */
   window?: Pick<EventTarget, 'addEventListener'> | null;
 }
@@ -80,6 +83,7 @@ export interface PublishOptions extends CaptureOptions {
 export type ResolvedRoomOptions = Required<Pick<RoomOptions, 'autoView' | 'adaptiveStream' | 'dynacast' | 'userEndpointId' | 'rtcConfiguration' | 'logger' | 'backoff' | 'leaveTimeoutMs' | 'requestTimeoutMs' | 'pollTimeoutMs' | 'disconnectedGraceMs'>> & {
   createPeerConnection: CreatePeerConnection;
   createMediaStream: CreateMediaStream;
+  createAudioContext: CreateAudioContext;
   mediaDevices: MediaDevicesLike | undefined;
   window: Pick<EventTarget, 'addEventListener'> | undefined;
 };
@@ -101,6 +105,7 @@ export function resolveRoomOptions(options: RoomOptions, defaults: ReturnType<ty
     disconnectedGraceMs: options.disconnectedGraceMs ?? DEFAULT_DISCONNECTED_GRACE_MS,
     createPeerConnection: options.createPeerConnection ?? defaults.createPeerConnection,
     createMediaStream: options.createMediaStream ?? defaults.createMediaStream,
+    createAudioContext: options.createAudioContext ?? (() => new AudioContext()),
     mediaDevices: options.mediaDevices ?? defaults.mediaDevices,
     window: options.window === null ? undefined : (options.window ?? pageWindow),
   };

@@ -11,6 +11,7 @@ import { PublisherSet } from '../media/PublisherSet.js';
 import type { Presence, StreamConnectionState } from '../media/StreamConnection.js';
 import { ViewerSet } from '../media/ViewerSet.js';
 import type { Playback } from '../media/Playback.js';
+import { MutedSpeech, openLevelMeter } from '../stats/MutedSpeech.js';
 import { StatsClock } from '../stats/StatsSampler.js';
 import { ReconnectPolicy, sleep } from '../util/ReconnectPolicy.js';
 import type { ModelChange } from './RoomModel.js';
@@ -48,6 +49,8 @@ export interface RoomSessionOptions {
   onSample: (changes: ModelChange[]) => void;
   /** A stats sample of one of our streams. */
   onLocalStats: (local: LocalStream) => void;
+  /** One of our muted microphones started or stopped hearing speech. */
+  onSpeakingWhileMuted: (local: LocalStream) => void;
   /** A presence check found this endpoint no longer in the conference (`dropped`), or the conference gone (`not-found`). */
   onGone: (what: 'dropped' | 'not-found') => void;
 }
@@ -78,6 +81,9 @@ export class RoomSession {
   private refusedDelayMs = 0;
   /** The one timer of every stats sampler and of the audio levels, running while someone listens. */
   private readonly clock = new StatsClock((withStats) => this.tick(withStats));
+  /** Measures our muted microphones while `watchingMutedSpeech` (and sampling) is set. */
+  private readonly mutedSpeech: MutedSpeech<LocalStream>;
+  private watchingMutedSpeech = false;
   /** Stops the reachability probe (a read of this conference) when the session closes. */
   private readonly unwatch: () => void;
 
@@ -95,6 +101,7 @@ export class RoomSession {
       checkPresence: () => this.checkPresence(),
     };
     this.metadata = options.metadata;
+    this.mutedSpeech = new MutedSpeech((track) => openLevelMeter(track, config.createAudioContext, config.createMediaStream));
     this.unwatch = api.reachability.watch((timeoutMs) => api.getConference(conferenceId, { signal: this.signal, timeoutMs }));
     this.refusals = new ReconnectPolicy(config.backoff);
     this.model = new RoomModel(config.userEndpointId, () => config.createMediaStream([]), options.playback);
@@ -119,6 +126,13 @@ export class RoomSession {
   /** Samples stats and audio levels while true (someone listens to a sampled event); stopped by `close()`. */
   set sampling(on: boolean) {
     this.clock.running = on;
+    if (!on) this.mutedSpeech.close();
+  }
+
+  /** Measures muted microphones on each sample while true (someone listens to `speakingWhileMutedChanged`). */
+  set mutedSpeechWatched(on: boolean) {
+    this.watchingMutedSpeech = on;
+    if (!on) this.mutedSpeech.close();
   }
 
   /** The conference joined (or being joined). */
@@ -217,6 +231,7 @@ export class RoomSession {
     this.controller.abort();
     this.unwatch();
     this.clock.close();
+    this.mutedSpeech.close();
     this.loop?.close();
     this.viewers.closeAll();
     this.publishers.closeAll();
@@ -227,8 +242,11 @@ export class RoomSession {
       this.publishers.sampleAll();
       this.viewers.sampleAll();
     }
-    const changes = this.model.applyAudioLevels(performance.now());
+    const now = performance.now();
+    const changes = this.model.applyAudioLevels(now);
     if (changes.length > 0) this.options.onSample(changes);
+    if (!this.watchingMutedSpeech) return;
+    for (const local of this.mutedSpeech.sample(this.publishers.localStreams, now)) this.options.onSpeakingWhileMuted(local);
   }
 
   private async askPresence(): Promise<Presence> {

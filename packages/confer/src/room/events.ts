@@ -52,6 +52,8 @@ export interface RoomEvents {
   connectionQualityChanged: (participant: Participant, quality: ConnectionQuality) => void;
   /** The quality of our own streams (the worst of them) changed; sampled while bound. */
   localConnectionQualityChanged: (quality: ConnectionQuality) => void;
+  /** One of our muted microphones started (`speaking` true) or stopped hearing speech, by the active-speaker rule; measured only while bound. */
+  speakingWhileMutedChanged: (stream: LocalStream, speaking: boolean) => void;
   /** A stream's stats were sampled (once a second per stream while bound). */
   statsUpdated: (stream: LocalStream | RemoteStream, stats: StreamStats) => void;
   /** The browser's device list changed (`devicechange`); listened to while joined or while bound. */

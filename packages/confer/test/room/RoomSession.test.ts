@@ -48,6 +48,7 @@ function setup({ create = false }: { create?: boolean } = {}) {
     onGone: (what) => reported.push(`gone:${what}`),
     playback: new Playback(() => undefined),
     onSample: (changes) => reported.push(...changes.map(describeChange)),
+    onSpeakingWhileMuted: (local) => reported.push(`speakingWhileMuted:${local.streamId}:${local.speakingWhileMuted}`),
     onLocalStats: () => undefined,
   });
   return { api, pcs, session, reported, stops, events };

@@ -24,6 +24,11 @@ describe('awareness API', () => {
     expectTypeOf(local.audioLevel).toEqualTypeOf<number>();
     expectTypeOf(participant.connectionQuality).toEqualTypeOf<ConnectionQuality>();
     expectTypeOf(local.stats).toEqualTypeOf<StreamStats | undefined>();
+    expectTypeOf(local.speakingWhileMuted).toEqualTypeOf<boolean>();
+    room.on('speakingWhileMutedChanged', (stream, speaking) => {
+      expectTypeOf(stream).toEqualTypeOf<LocalStream>();
+      expectTypeOf(speaking).toEqualTypeOf<boolean>();
+    });
     expectTypeOf(CLOUD_QUALITY_GRADES.poor).toEqualTypeOf<'BAD'>();
     expectTypeOf(ACTIVE_SPEAKER_THRESHOLDS.percentile).toEqualTypeOf<40>();
     // @ts-expect-error quality is a string union, not a number

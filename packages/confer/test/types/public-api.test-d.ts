@@ -100,6 +100,7 @@ describe('Room events', () => {
       | 'audioPlaybackBlocked'
       | 'onHoldChanged'
       | 'recordingChanged'
+      | 'speakingWhileMutedChanged'
       | 'stateChanged'
       | 'participantJoined'
       | 'participantLeft'
