@@ -6,7 +6,7 @@ import type { MediaKind } from './mediaKinds.js';
 import { muteKey } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
 import { acceptedKinds, acceptsSimulcast } from './sdp.js';
-import { LayerChannel, SIMULCAST_LAYERS } from './simulcast.js';
+import { LayerChannel, layersFor, SIMULCAST_LAYERS } from './simulcast.js';
 import { QualityTracker } from '../stats/connectionQuality.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import type { StreamStats } from '../stats/streamStats.js';
@@ -247,13 +247,14 @@ export class Publisher {
         this.options.onStats?.(stats);
       },
     });
-    const simulcast = this.simulcast;
+    let layered = false;
     for (const track of mediaStream.getTracks()) {
-      const layers = simulcast && track.kind === 'video' ? { sendEncodings: SIMULCAST_LAYERS.map((layer) => ({ ...layer })) } : {};
-      session.addTransceiver(track, { direction: 'sendonly', streams: [mediaStream], ...layers });
+      const layers = this.simulcast && track.kind === 'video' ? layersFor(track.getSettings?.() ?? {}) : [];
+      layered ||= layers.length > 1;
+      session.addTransceiver(track, { direction: 'sendonly', streams: [mediaStream], ...(layers.length > 1 ? { sendEncodings: layers.map((layer) => ({ ...layer })) } : {}) });
     }
     this.dynacast =
-      simulcast && this.options.dynacast && pc
+      layered && this.options.dynacast && pc
         ? new LayerChannel(pc.createDataChannel('confer-dynacast'), () => undefined, (message) => {
             if (message.type !== 'activeLayers' || !Array.isArray(message.rids)) return;
             this.activeRids = message.rids;

@@ -8,6 +8,17 @@ export const SIMULCAST_LAYERS = [
   { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_700_000 },
 ] as const;
 
+/**
+ * The layers a capture of this size is sent in. libwebrtc (Chromium, Firefox) encodes at most three
+ * layers from 960×540, two from 480×270 and one below, and drops the highest ones: a 640×480 camera
+ * would lose its full-resolution layer. So a smaller capture leaves out the lowest layers instead.
+ * Unknown sizes get all three. @internal
+ */
+export function layersFor(size: { width?: number | undefined; height?: number | undefined }): readonly (typeof SIMULCAST_LAYERS)[number][] {
+  const pixels = (size.width ?? Infinity) * (size.height ?? Infinity);
+  return SIMULCAST_LAYERS.slice(pixels >= 960 * 540 ? 0 : pixels >= 480 * 270 ? 1 : 2);
+}
+
 /** The rid of a simulcast layer: `q`uarter, `h`alf or `f`ull resolution. */
 export type LayerRid = (typeof SIMULCAST_LAYERS)[number]['rid'];
 

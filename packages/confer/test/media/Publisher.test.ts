@@ -376,6 +376,23 @@ describe('Publisher', () => {
       expect(layersOf(pc()).map((l) => l.maxBitrate)).toEqual([150_000, 300_000, 300_000]);
     });
 
+    it('leaves out the lowest layers of a small capture, which libwebrtc would otherwise take from the top', async () => {
+      const sizes = [
+        { width: 1280, height: 720, rids: ['q', 'h', 'f'] },
+        { width: 640, height: 480, rids: ['h', 'f'] },
+        { width: 320, height: 240, rids: [] },
+      ];
+      for (const { width, height, rids } of sizes) {
+        const { pc, publisher, tracks } = setup({ simulcast: true, dynacast: true });
+        Object.assign(tracks[1]!, { getSettings: () => ({ width, height }) });
+        await publisher.publish();
+        expect(pc().getTransceivers()[1]!.rids).toEqual(rids);
+        expect(pc().channels).toHaveLength(rids.length > 0 ? 1 : 0);
+        expect(layersOf(pc()).map((l) => l.scaleResolutionDownBy)).toEqual(rids.length > 0 ? [4, 2, 1].slice(3 - rids.length) : [1]);
+        publisher.close();
+      }
+    });
+
     it('opens no channel without dynacast, and sends neither layers nor a channel without video', async () => {
       const camera = setup({ simulcast: true, dynacast: false });
       await camera.publisher.publish();
