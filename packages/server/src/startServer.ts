@@ -6,7 +6,6 @@ import type { EventListener } from './conference/Conference.js';
 import { ConferenceAccess } from './conference/ConferenceAccess.js';
 import { ConferenceLifecycle } from './conference/ConferenceLifecycle.js';
 import { ConferenceQueries } from './conference/ConferenceQueries.js';
-import { ConferenceRegistry } from './conference/ConferenceRegistry.js';
 import { JsonPathMask } from './conference/JsonPathMask.js';
 import { MediaCommands } from './conference/MediaCommands.js';
 import { MediaTeardown } from './conference/MediaTeardown.js';
@@ -25,6 +24,8 @@ import { nodeHealth } from './cluster/nodeHealth.js';
 import type { MediaRouter, MediaRouterCallbacks } from './media/MediaRouter.js';
 import { DEFAULT_MEDIA_ROUTER_OPTIONS } from './media/MediaRouterOptions.js';
 import { resolveServerOptions, type ServerOptions } from './ServerOptions.js';
+import type { ConferenceStore, LivenessRules } from './store/ConferenceStore.js';
+import { MemoryStore } from './store/MemoryStore.js';
 import { RedisConnections } from './store/RedisConnections.js';
 
 export type { ServerOptions } from './ServerOptions.js';
@@ -72,11 +73,11 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const redis = settings.redisUrl ? await RedisConnections.connect(settings.redisUrl, settings.redisKeyPrefix) : undefined;
   const app = await createHttpApp(settings, connections);
 
-  const registry = new ConferenceRegistry();
-  const access = new ConferenceAccess(registry);
+  const access = new ConferenceAccess();
   const callbacks: MediaRouterCallbacks = {
     // The router reports only after publish or view, by which time `lifecycle` exists.
     onEndpointHealth: (conferenceId, userEndpointId, health) => lifecycle.onEndpointHealth(conferenceId, userEndpointId, health),
+    onMediaLost: (conferenceId, reason) => lifecycle.onMediaLost(conferenceId, reason),
   };
   // With Redis this process is a node of a cluster: media placed per conference, forwarded between nodes.
   const cluster =
@@ -98,29 +99,34 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     for (const path of masks) new JsonPathMask(path).applyTo(logged, true);
     app.log.info({ event: logged }, 'conference event');
   };
-  const lifecycle = new ConferenceLifecycle(registry, access, teardown, {
-    eventRetention: settings.eventRetention,
-    strict: settings.strict,
-    ghost: {
+  const liveness: LivenessRules = {
+    timings: {
       sickAfterMs: settings.ghostSickAfterMs,
       removeAfterMs: settings.ghostRemoveAfterMs,
       hungUpSickAfterMs: settings.ghostHungUpSickAfterMs,
       hungUpRemoveAfterMs: settings.ghostHungUpRemoveAfterMs,
     },
-    onEvent: logEvent,
+    // Liveness acts only on conferences with endpoints, which exist after `lifecycle` does.
+    changeState: (conference, endpointId, state) => lifecycle.changeState(conference, endpointId, state),
+    removeGhost: (conference, endpointId, reason) => lifecycle.removeGhost(conference, endpointId, reason),
+  };
+  const store: ConferenceStore = new MemoryStore({ eventRetention: settings.eventRetention, onEvent: logEvent, liveness });
+  const lifecycle = new ConferenceLifecycle(store, access, teardown, {
+    strict: settings.strict,
+    onCallbackError: (what, error) => app.log.error({ err: error }, `control plane: ${what} failed`),
   });
   const handlers = conferenceHandlers({
     lifecycle,
-    metadata: new MetadataCommands(access),
-    media: new MediaCommands(access, media, teardown, settings.media.defaultVideoBitrate ?? DEFAULT_MEDIA_ROUTER_OPTIONS.defaultVideoBitrate),
-    queries: new ConferenceQueries(access, settings.eventWaitMs, settings.strict),
+    metadata: new MetadataCommands(store, access),
+    media: new MediaCommands(store, access, media, teardown, settings.media.defaultVideoBitrate ?? DEFAULT_MEDIA_ROUTER_OPTIONS.defaultVideoBitrate),
+    queries: new ConferenceQueries(store, access, settings.eventWaitMs, settings.strict),
   });
 
   let closing: Promise<void> | undefined;
   let draining = false;
   const close = () =>
     (closing ??= (async () => {
-      registry.closeAll();
+      await store.close();
       connections.closeIdle();
       try {
         await app.close();
@@ -146,14 +152,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
 
   const { port } = app.server.address() as AddressInfo;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  const stats = () => {
-    const conferences = registry.all();
-    return {
-      conferences: conferences.length,
-      endpoints: conferences.reduce((n, c) => n + c.endpointCount, 0),
-      waitingPolls: conferences.reduce((n, c) => n + c.waitingPolls, 0),
-    };
-  };
+  const stats = () => store.stats();
   const drain = async () => {
     draining = true;
     await cluster?.drain();

@@ -1,9 +1,9 @@
 import type { components } from '@confer/contract';
 import type { EndpointHealth, StreamRef } from '../media/MediaRouter.js';
 import { ConferenceDomainError } from './ConferenceDomainError.js';
+import { ConferenceLocals } from './ConferenceLocals.js';
 import { ConferenceMetadata, type MetadataEntry } from './ConferenceMetadata.js';
-import { Endpoint, type AnyMetadata, type StreamRecord, type ViewerRecord } from './Endpoint.js';
-import type { EndpointLiveness } from './EndpointLiveness.js';
+import { Endpoint, type AnyMetadata, type Liveness, type LivenessFlags, type StreamRecord, type ViewerRecord } from './Endpoint.js';
 import type { EventBatch } from './EventBatch.js';
 import { EventLog, type ConferenceEvent, type EventDraft, type KnownEventDraft } from './EventLog.js';
 
@@ -30,6 +30,45 @@ export interface ConferenceInit {
   /** The `conferenceVersion` of the first event (1 in strict mode). */
   firstVersion?: number;
   onEvent: EventListener;
+  /** This process's reservations and waiting polls of the conference; a new one when absent. */
+  locals?: ConferenceLocals;
+  /** The `conferenceVersion` of the next event, when a saved conference is loaded. */
+  nextVersion?: number;
+}
+
+/** An endpoint as a saved conference keeps it. */
+export interface EndpointSnapshot {
+  id: string;
+  userId: string;
+  metadata: AnyMetadata;
+  state: EndpointHealth;
+  serial: number;
+  liveness: LivenessFlags;
+}
+
+/** A conference as a shared store keeps it (JSON), without its events, which are kept beside it. */
+export interface ConferenceSnapshot {
+  id: string;
+  organizationId: string;
+  creator: string;
+  creatorEndpoint?: string;
+  firstVersion: number;
+  /** The `conferenceVersion` of the next event. */
+  nextVersion: number;
+  nextSerial: number;
+  metadata: Record<string, MetadataEntry>;
+  endpoints: EndpointSnapshot[];
+  streams: StreamRecord[];
+  viewers: ViewerRecord[];
+}
+
+/** What a saved conference is loaded with besides its snapshot. */
+export interface ConferenceRestore {
+  eventRetention: number;
+  onEvent: EventListener;
+  locals: ConferenceLocals;
+  /** The liveness of a saved endpoint, from its saved flags. */
+  createLiveness(endpoint: EndpointSnapshot): Liveness;
 }
 
 /**
@@ -51,12 +90,13 @@ export class Conference {
   /** Published streams by stream id, in publish order. */
   private readonly streams = new Map<string, StreamRecord>();
   private readonly viewers = new Map<string, ViewerRecord>();
-  /** Ids taken by a publish or view still waiting for the media plane. */
-  private readonly reservedStreamIds = new Set<string>();
-  private readonly reservedViewerIds = new Set<string>();
+  /** This process's reservations and waiting polls of the conference. */
+  readonly locals: ConferenceLocals;
   private readonly events: EventLog;
-  private readonly pollsByUser = new Map<string, number>();
   private readonly onEvent: EventListener;
+  private readonly firstVersion: number;
+  /** The serial the next endpoint, stream or viewer gets. */
+  private nextSerial = 1;
   private ended = false;
 
   constructor(init: ConferenceInit) {
@@ -64,11 +104,65 @@ export class Conference {
     this.organizationId = init.organizationId;
     this.creator = init.creator;
     this.creatorEndpoint = init.creatorEndpoint;
-    this.events = new EventLog({ conferenceId: init.id, organizationId: init.organizationId, retention: init.eventRetention, firstVersion: init.firstVersion ?? 0 });
+    this.firstVersion = init.firstVersion ?? 0;
+    this.events = new EventLog({
+      conferenceId: init.id,
+      organizationId: init.organizationId,
+      retention: init.eventRetention,
+      firstVersion: this.firstVersion,
+      ...(init.nextVersion === undefined ? {} : { nextVersion: init.nextVersion }),
+    });
     this.onEvent = init.onEvent;
+    this.locals = init.locals ?? new ConferenceLocals();
     for (const [key, value] of Object.entries(init.metadata ?? {})) {
       this.metadata.set(key, value, { userId: init.creator, userEndpointId: init.creatorEndpoint });
     }
+  }
+
+  /** Loads a saved conference; its next event continues the saved version. */
+  static fromSnapshot(snapshot: ConferenceSnapshot, restore: ConferenceRestore): Conference {
+    const conference = new Conference({
+      id: snapshot.id,
+      organizationId: snapshot.organizationId,
+      creator: snapshot.creator,
+      ...(snapshot.creatorEndpoint === undefined ? {} : { creatorEndpoint: snapshot.creatorEndpoint }),
+      eventRetention: restore.eventRetention,
+      firstVersion: snapshot.firstVersion,
+      onEvent: restore.onEvent,
+      locals: restore.locals,
+      nextVersion: snapshot.nextVersion,
+    });
+    conference.restore(snapshot, restore);
+    return conference;
+  }
+
+  /** The conference as a shared store saves it. */
+  toSnapshot(): ConferenceSnapshot {
+    return {
+      id: this.id,
+      organizationId: this.organizationId,
+      creator: this.creator,
+      ...(this.creatorEndpoint === undefined ? {} : { creatorEndpoint: this.creatorEndpoint }),
+      firstVersion: this.firstVersion,
+      nextVersion: this.events.next,
+      nextSerial: this.nextSerial,
+      metadata: this.metadata.toJSON(),
+      endpoints: [...this.endpoints.values()].map((e) => ({ id: e.id, userId: e.userId, metadata: e.metadata, state: e.state, serial: e.serial, liveness: e.liveness.flags() })),
+      streams: [...this.streams.values()],
+      viewers: [...this.viewers.values()],
+    };
+  }
+
+  private restore(snapshot: ConferenceSnapshot, restore: ConferenceRestore): void {
+    this.nextSerial = snapshot.nextSerial;
+    this.metadata.restore(snapshot.metadata);
+    for (const saved of snapshot.endpoints) {
+      const endpoint = new Endpoint(saved.id, saved.userId, saved.metadata, restore.createLiveness(saved), saved.serial);
+      endpoint.state = saved.state;
+      this.endpoints.set(saved.id, endpoint);
+    }
+    for (const stream of snapshot.streams) this.streams.set(stream.id, stream);
+    for (const viewer of snapshot.viewers) this.viewers.set(viewer.id, viewer);
   }
 
   /** The conference id the media plane knows: conference ids are only unique inside an organization. */
@@ -113,7 +207,17 @@ export class Conference {
 
   /** Whether this very endpoint is still joined and the conference still live (it may have left during an await). */
   isJoined(endpoint: Readonly<Endpoint>): boolean {
-    return this.live && this.endpoints.get(endpoint.id) === endpoint;
+    return this.live && this.endpoints.get(endpoint.id)?.serial === endpoint.serial;
+  }
+
+  /** Whether this very stream is still published (not one published again under its id since). */
+  isPublished(stream: Readonly<StreamRecord>): boolean {
+    return this.live && this.streams.get(stream.id)?.serial === stream.serial;
+  }
+
+  /** Whether this very viewer still exists (not one added again under its id since). */
+  hasViewer(viewer: Readonly<ViewerRecord>): boolean {
+    return this.live && this.viewers.get(viewer.id)?.serial === viewer.serial;
   }
 
   /** The published stream with that id. */
@@ -156,16 +260,14 @@ export class Conference {
     return [...this.endpoints.values()].filter((e) => e.userId === userId);
   }
 
-  /** Counts a user's event poll as waiting (or done, with -1). */
+  /** Counts a user's event poll as waiting in this process (or done, with -1). */
   trackPoll(userId: string, delta: 1 | -1): void {
-    const count = (this.pollsByUser.get(userId) ?? 0) + delta;
-    if (count > 0) this.pollsByUser.set(userId, count);
-    else this.pollsByUser.delete(userId);
+    this.locals.trackPoll(userId, delta);
   }
 
-  /** Whether an event poll of this user is waiting. */
+  /** Whether an event poll of this user is waiting in this process. */
   isPolling(userId: string): boolean {
-    return this.pollsByUser.has(userId);
+    return this.locals.isPolling(userId);
   }
 
   /** The events from `fromVersion` on, as soon as there are any; see {@link EventLog.wait}. */
@@ -177,12 +279,12 @@ export class Conference {
    * Adds an endpoint and appends its ConferenceJoinedEvent. `createLiveness` runs only once the
    * endpoint is accepted, so a refused join leaves no timer behind.
    */
-  join(userEndpointId: string, userId: string, metadata: AnyMetadata, createLiveness: () => EndpointLiveness): Readonly<Endpoint> {
+  join(userEndpointId: string, userId: string, metadata: AnyMetadata, createLiveness: () => Liveness): Readonly<Endpoint> {
     this.assertLive();
     if (this.endpoints.has(userEndpointId)) {
       throw ConferenceDomainError.conflict(`userEndpointId ${userEndpointId} has already joined conference ${this.id}`);
     }
-    const endpoint = new Endpoint(userEndpointId, userId, metadata, createLiveness());
+    const endpoint = new Endpoint(userEndpointId, userId, metadata, createLiveness(), this.nextSerial++);
     this.endpoints.set(userEndpointId, endpoint);
     this.append({ type: 'ConferenceJoinedEvent', userId, userEndpointId, metadata });
     return endpoint;
@@ -239,24 +341,24 @@ export class Conference {
    */
   reserveStreamId(streamId: string, reconnect = false): void {
     this.assertLive();
-    if (this.reservedStreamIds.has(streamId)) {
+    if (this.locals.reservedStreamIds.has(streamId)) {
       throw ConferenceDomainError.conflict(`streamId ${streamId} is being published by another request in conference ${this.id}`);
     }
     if (reconnect) this.requireStream(streamId);
     else if (this.streams.has(streamId)) throw ConferenceDomainError.conflict(`streamId ${streamId} is already published in conference ${this.id}`);
-    this.reservedStreamIds.add(streamId);
+    this.locals.reservedStreamIds.add(streamId);
   }
 
   /** Lets go of a stream id held by {@link reserveStreamId} (before {@link publish}, or when the publish failed). */
   releaseStreamId(streamId: string): void {
-    this.reservedStreamIds.delete(streamId);
+    this.locals.reservedStreamIds.delete(streamId);
   }
 
   /** Records a stream its endpoint publishes and appends ConferenceStreamPublishedEvent. */
   publish(stream: StreamRecord): void {
     const endpoint = this.requireEndpoint(stream.userEndpointId);
     if (this.streams.has(stream.id)) throw ConferenceDomainError.conflict(`streamId ${stream.id} is already published in conference ${this.id}`);
-    this.streams.set(stream.id, { ...stream });
+    this.streams.set(stream.id, { ...stream, serial: this.nextSerial++ });
     this.append({ type: 'ConferenceStreamPublishedEvent', ...actorOf(endpoint), streamId: stream.id, streamType: stream.type, metadata: stream.metadata });
   }
 
@@ -289,18 +391,18 @@ export class Conference {
    */
   reserveViewerId(viewerId: string, reconnect = false): void {
     this.assertLive();
-    if (this.reservedViewerIds.has(viewerId)) {
+    if (this.locals.reservedViewerIds.has(viewerId)) {
       throw ConferenceDomainError.conflict(`viewerId ${viewerId} is being used by another viewStream in conference ${this.id}`);
     }
     if (reconnect) {
       if (!this.viewers.has(viewerId)) throw ConferenceDomainError.notFound(`viewerId ${viewerId} not found in conference ${this.id}`);
     } else if (this.viewers.has(viewerId)) throw ConferenceDomainError.conflict(`viewerId ${viewerId} is already in use in conference ${this.id}`);
-    this.reservedViewerIds.add(viewerId);
+    this.locals.reservedViewerIds.add(viewerId);
   }
 
   /** Lets go of a viewer id held by {@link reserveViewerId}. */
   releaseViewerId(viewerId: string): void {
-    this.reservedViewerIds.delete(viewerId);
+    this.locals.reservedViewerIds.delete(viewerId);
   }
 
   /** Records a viewer of a published stream (viewers are not in the aggregate: no event). */
@@ -308,7 +410,7 @@ export class Conference {
     this.requireEndpoint(viewer.userEndpointId);
     this.requireStream(viewer.streamId);
     if (this.viewers.has(viewer.id)) throw ConferenceDomainError.conflict(`viewerId ${viewer.id} is already in use in conference ${this.id}`);
-    this.viewers.set(viewer.id, { ...viewer });
+    this.viewers.set(viewer.id, { ...viewer, serial: this.nextSerial++ });
   }
 
   /** Forgets a viewer (no event); nothing happens when it is already gone. */

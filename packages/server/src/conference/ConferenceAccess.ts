@@ -1,32 +1,30 @@
 import { isService, type Principal } from '../auth/Principal.js';
+import type { ConferenceRef } from '../store/ConferenceStore.js';
 import type { Conference } from './Conference.js';
 import { ConferenceDomainError } from './ConferenceDomainError.js';
-import type { ConferenceRegistry } from './ConferenceRegistry.js';
 import type { Endpoint, StreamRecord, ViewerRecord } from './Endpoint.js';
 
+/** The conference a caller names: its organization's conference with that id (others' are unknown, 404). */
+export function conferenceRef(principal: Principal, conferenceId: string): ConferenceRef {
+  return { organizationId: principal.organizationId, id: conferenceId };
+}
+
 /**
- * Finds what a request names and checks that the caller may act on it: 404 for unknown ids
- * (conferences of other organizations are unknown), 403 for endpoints, streams and viewers of others.
- * Every endpoint a caller successfully names counts as a sign of life for the ghost rule.
+ * Checks that the caller may act on what a request names: 404 for unknown ids, 403 for endpoints,
+ * streams and viewers of others. Every endpoint a caller successfully names counts as a sign of life
+ * for the ghost rule. It runs inside store commands, on the conference at hand.
  */
 export class ConferenceAccess {
-  constructor(private readonly registry: ConferenceRegistry) {}
-
-  /** The caller's organization's conference with that id; 404 otherwise. */
-  conference(principal: Principal, conferenceId: string): Conference {
-    const conference = this.registry.get(principal.organizationId, conferenceId);
-    if (!conference) throw ConferenceDomainError.notFound(`conference ${conferenceId} not found`);
-    return conference;
-  }
-
-  /** A conference the caller may read: it has an endpoint in it, or the SERVICE role; 403 otherwise. */
-  readable(principal: Principal, conferenceId: string): Conference {
-    const conference = this.conference(principal, conferenceId);
+  /**
+   * Checks that the caller may read the conference: it has an endpoint in it, or the SERVICE role;
+   * 403 otherwise. `busyMs`: the caller's event poll waits up to that long (a sign of life meanwhile).
+   */
+  readable(principal: Principal, conference: Conference, busyMs?: number): Conference {
     const own = conference.endpointsOf(principal.userId);
     if (own.length === 0 && !isService(principal)) {
-      throw ConferenceDomainError.forbidden(`user ${principal.userId} has no endpoint in conference ${conferenceId} (join it first)`);
+      throw ConferenceDomainError.forbidden(`user ${principal.userId} has no endpoint in conference ${conference.id} (join it first)`);
     }
-    for (const endpoint of own) endpoint.liveness.touch();
+    for (const endpoint of own) endpoint.liveness.touch(busyMs);
     return conference;
   }
 

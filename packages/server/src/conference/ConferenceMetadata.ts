@@ -36,6 +36,11 @@ export class ConferenceMetadata {
     this.entries.delete(key);
   }
 
+  /** Puts back entries saved by {@link toJSON} (author and time kept). */
+  restore(entries: Record<string, MetadataEntry>): void {
+    for (const [key, entry] of Object.entries(entries)) this.entries.set(key, entry);
+  }
+
   /** The entries as a JSON object (own properties, whatever the key). */
   toJSON(): Record<string, MetadataEntry> {
     return Object.fromEntries(this.entries);

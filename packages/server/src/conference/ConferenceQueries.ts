@@ -1,6 +1,7 @@
 import type { components } from '@confer/contract';
 import type { Principal } from '../auth/Principal.js';
-import type { ConferenceAccess } from './ConferenceAccess.js';
+import type { ConferenceStore } from '../store/ConferenceStore.js';
+import { conferenceRef, type ConferenceAccess } from './ConferenceAccess.js';
 import { ConferenceDomainError } from './ConferenceDomainError.js';
 import { conferenceAggregate, conferenceSimpleView } from './ConferenceViews.js';
 import type { EventBatch } from './EventBatch.js';
@@ -10,6 +11,7 @@ type Schemas = components['schemas'];
 /** The reads: the aggregate, the simple view and the event long-poll. */
 export class ConferenceQueries {
   constructor(
+    private readonly store: ConferenceStore,
     private readonly access: ConferenceAccess,
     /** How long an event poll waits for an event before answering `[]`. */
     private readonly eventWaitMs: number,
@@ -18,13 +20,13 @@ export class ConferenceQueries {
   ) {}
 
   /** GET /{id}: the Conference aggregate. */
-  getConference(principal: Principal, id: string): Schemas['Conference'] {
-    return conferenceAggregate(this.access.readable(principal, id));
+  getConference(principal: Principal, id: string): Promise<Schemas['Conference']> {
+    return this.store.run(conferenceRef(principal, id), (conference) => conferenceAggregate(this.access.readable(principal, conference)));
   }
 
   /** GET /{id}/simpleView: endpoints grouped by user. */
-  simpleView(principal: Principal, id: string): Schemas['ConferenceSimpleView'] {
-    return conferenceSimpleView(this.access.readable(principal, id));
+  simpleView(principal: Principal, id: string): Promise<Schemas['ConferenceSimpleView']> {
+    return this.store.run(conferenceRef(principal, id), (conference) => conferenceSimpleView(this.access.readable(principal, conference)));
   }
 
   /**
@@ -33,25 +35,34 @@ export class ConferenceQueries {
    * caller's endpoints count as alive for the ghost rule.
    */
   async getEvents(principal: Principal, id: string, v: number, signal: AbortSignal): Promise<EventBatch> {
-    const conference = this.access.readable(principal, id);
+    const ref = conferenceRef(principal, id);
     const fromVersion = this.exclusiveV ? v + 1 : v;
-    const oldest = conference.oldestVersion;
-    if (fromVersion < oldest) {
-      // oldestVersion is the `v` that asks for the oldest event kept.
-      const oldestV = this.exclusiveV ? oldest - 1 : oldest;
-      throw ConferenceDomainError.expired(`query.v ${v} is older than the oldest event kept (${oldestV}): read the conference again`, oldestV);
-    }
-    conference.trackPoll(principal.userId, 1);
-    try {
-      return await conference.waitForEvents(fromVersion, this.eventWaitMs, signal);
-    } finally {
-      conference.trackPoll(principal.userId, -1);
-      // A poll the client hung up on while it waited is the last sign of a client that may be gone.
-      const hungUp = signal.aborted && !conference.isPolling(principal.userId);
-      for (const endpoint of conference.endpointsOf(principal.userId)) {
-        if (hungUp) endpoint.liveness.hangUp();
-        else endpoint.liveness.touch();
+    await this.store.run(ref, (conference) => {
+      this.access.readable(principal, conference, this.eventWaitMs);
+      const oldest = conference.oldestVersion;
+      if (fromVersion < oldest) {
+        // oldestVersion is the `v` that asks for the oldest event kept.
+        const oldestV = this.exclusiveV ? oldest - 1 : oldest;
+        throw ConferenceDomainError.expired(`query.v ${v} is older than the oldest event kept (${oldestV}): read the conference again`, oldestV);
       }
+    });
+    const locals = this.store.locals(ref);
+    locals.trackPoll(principal.userId, 1);
+    try {
+      return await this.store.waitForEvents(ref, fromVersion, this.eventWaitMs, signal);
+    } finally {
+      locals.trackPoll(principal.userId, -1);
+      // A poll the client hung up on while it waited is the last sign of a client that may be gone.
+      const hungUp = signal.aborted && !locals.isPolling(principal.userId);
+      // Not awaited: the answer need not wait for the sign of life (it cannot fail the poll; a conference gone meanwhile has no one to touch).
+      this.store
+        .run(ref, (conference) => {
+          for (const endpoint of conference.endpointsOf(principal.userId)) {
+            if (hungUp) endpoint.liveness.hangUp();
+            else endpoint.liveness.touch();
+          }
+        })
+        .catch(() => {});
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { EndpointHealth } from '../media/MediaRouter.js';
+import type { Liveness, LivenessFlags } from './Endpoint.js';
 
 /** How long an endpoint may stay silent before it is SICK, and SICK before it is removed. */
 export interface GhostTimings {
@@ -30,7 +31,7 @@ export interface LivenessCallbacks {
  * timings until it shows up again. A media failure alone never removes an endpoint whose user still
  * polls: that client is alive and can publish again. One timer at most, re-armed on activity.
  */
-export class EndpointLiveness {
+export class EndpointLiveness implements Liveness {
   private mediaSick = false;
   private silent = false;
   private state: EndpointHealth = 'HEALTHY';
@@ -45,7 +46,7 @@ export class EndpointLiveness {
     this.armSilenceTimer();
   }
 
-  /** The endpoint or its user just did something: it is not silent. */
+  /** The endpoint or its user just did something: it is not silent (a waiting poll counts through {@link LivenessCallbacks.isPolling}). */
   touch(): void {
     if (this.closed) return;
     if (this.silent || this.hungUp) {
@@ -72,6 +73,11 @@ export class EndpointLiveness {
     if (this.closed) return;
     this.mediaSick = health === 'SICK';
     this.evaluate();
+  }
+
+  /** The flags of the rule (in memory nothing is saved; for the Liveness interface). */
+  flags(): LivenessFlags {
+    return { mediaSick: this.mediaSick, silent: this.silent, hungUp: this.hungUp };
   }
 
   /** Stops the timer; the tracker does nothing afterwards. */
@@ -102,12 +108,8 @@ export class EndpointLiveness {
       this.touch();
       return;
     }
-    const { sickAfterMs, removeAfterMs, hungUpSickAfterMs, hungUpRemoveAfterMs } = this.timings;
-    const silentMs = this.hungUp ? hungUpSickAfterMs + hungUpRemoveAfterMs : sickAfterMs + removeAfterMs;
-    const why = this.hungUp ? 'its event poll was hung up, then no event poll and no request' : 'no event poll and no request';
-    const media = this.mediaSick ? ', media failed' : '';
     this.close();
-    this.callbacks.onGhost(`ghost: ${why} for ${formatSeconds(silentMs)}${media}`);
+    this.callbacks.onGhost(ghostReason(this.timings, this.flags()));
   }
 
   private evaluate(): void {
@@ -116,6 +118,15 @@ export class EndpointLiveness {
     this.state = next;
     this.callbacks.onStateChange(next);
   }
+}
+
+/** The reason of a ghost's ConferenceLeftEvent: how long it was silent, after what, and whether its media had failed. */
+export function ghostReason(timings: GhostTimings, flags: LivenessFlags): string {
+  const { sickAfterMs, removeAfterMs, hungUpSickAfterMs, hungUpRemoveAfterMs } = timings;
+  const silentMs = flags.hungUp ? hungUpSickAfterMs + hungUpRemoveAfterMs : sickAfterMs + removeAfterMs;
+  const why = flags.hungUp ? 'its event poll was hung up, then no event poll and no request' : 'no event poll and no request';
+  const media = flags.mediaSick ? ', media failed' : '';
+  return `ghost: ${why} for ${formatSeconds(silentMs)}${media}`;
 }
 
 function formatSeconds(ms: number): string {

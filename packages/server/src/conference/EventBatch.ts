@@ -7,7 +7,13 @@ import type { ConferenceEvent } from './EventLog.js';
 export class EventBatch {
   private bytes: Buffer | undefined;
 
-  constructor(readonly events: readonly ConferenceEvent[]) {}
+  constructor(
+    readonly events: readonly ConferenceEvent[],
+    /** The events' JSON when it is at hand already (read from a store). */
+    json?: Buffer,
+  ) {
+    this.bytes = json;
+  }
 
   /** The events as the JSON answer's bytes, serialized on first use. */
   get json(): Buffer {

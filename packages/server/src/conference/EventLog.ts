@@ -44,6 +44,8 @@ export interface EventLogInit {
   retention: number;
   /** The `conferenceVersion` of the first event: 0, or 1 in strict mode (the version after the change, as documented). */
   firstVersion?: number;
+  /** The version of the next event when the log continues a saved conference (events kept elsewhere). */
+  nextVersion?: number;
 }
 
 interface Waiter {
@@ -64,7 +66,7 @@ export class EventLog {
   private closed = false;
 
   constructor(private readonly init: EventLogInit) {
-    this.nextVersion = init.firstVersion ?? 0;
+    this.nextVersion = init.nextVersion ?? init.firstVersion ?? 0;
   }
 
   /**
@@ -75,9 +77,17 @@ export class EventLog {
     return this.nextVersion - (this.init.firstVersion ?? 0);
   }
 
-  /** The version of the oldest event still kept (equal to {@link version} when none is kept). */
+  /** The `conferenceVersion` the next event will carry. */
+  get next(): number {
+    return this.nextVersion;
+  }
+
+  /**
+   * The version of the oldest event still kept (the next one's when none is kept). Retention keeps
+   * exactly the last `retention` events, so it follows from the count alone, wherever they are kept.
+   */
   get oldestVersion(): number {
-    return this.retained[0]?.conferenceVersion ?? this.nextVersion;
+    return Math.max(this.init.firstVersion ?? 0, this.nextVersion - this.init.retention);
   }
 
   /** Long polls waiting right now. */

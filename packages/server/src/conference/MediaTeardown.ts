@@ -15,29 +15,29 @@ export class MediaTeardown {
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  /** Closes a stream's media, and with it its viewers' (also one the control plane never recorded). */
-  closeStream(conference: Conference, streamId: string): void {
-    this.safely(`unpublish ${streamId}`, () => this.media.unpublish(conference.streamRef(streamId)));
+  /** Closes a stream's media (of the conference the media key names), and with it its viewers' (also one the control plane never recorded). */
+  closeStream(mediaKey: string, streamId: string): void {
+    this.safely(`unpublish ${streamId}`, () => this.media.unpublish({ conferenceId: mediaKey, streamId }));
   }
 
   /** Closes one viewer's media. */
-  closeViewer(conference: Conference, viewer: Readonly<ViewerRecord>): void {
-    this.safely(`stop viewer ${viewer.id}`, () => this.media.stopView(conference.streamRef(viewer.streamId), viewer.id));
+  closeViewer(mediaKey: string, viewer: Readonly<ViewerRecord>): void {
+    this.safely(`stop viewer ${viewer.id}`, () => this.media.stopView({ conferenceId: mediaKey, streamId: viewer.streamId }, viewer.id));
   }
 
   /** Closes the media of a leaving endpoint: its streams (their viewers close with them), then the viewers it owns. */
   closeEndpoint(conference: Conference, userEndpointId: string): void {
     const streams = conference.streamsOf(userEndpointId);
-    for (const stream of streams) this.closeStream(conference, stream.id);
+    for (const stream of streams) this.closeStream(conference.mediaKey, stream.id);
     const closedWithStreams = new Set(streams.map((s) => s.id));
     for (const viewer of conference.viewersOwnedBy(userEndpointId)) {
-      if (!closedWithStreams.has(viewer.streamId)) this.closeViewer(conference, viewer);
+      if (!closedWithStreams.has(viewer.streamId)) this.closeViewer(conference.mediaKey, viewer);
     }
   }
 
   /** Closes every stream (and so every viewer) of a conference that is ending. */
   closeAll(conference: Conference): void {
-    for (const stream of conference.allStreams()) this.closeStream(conference, stream.id);
+    for (const stream of conference.allStreams()) this.closeStream(conference.mediaKey, stream.id);
   }
 
   private safely(what: string, action: () => void): void {

@@ -1,6 +1,7 @@
 import type { components } from '@confer/contract';
 import { isService, type Principal } from '../auth/Principal.js';
-import type { ConferenceAccess } from './ConferenceAccess.js';
+import type { ConferenceStore } from '../store/ConferenceStore.js';
+import { conferenceRef, type ConferenceAccess } from './ConferenceAccess.js';
 import { ConferenceDomainError } from './ConferenceDomainError.js';
 import { KNOWN_EVENT_TYPES } from './EventLog.js';
 import { JsonPathMask } from './JsonPathMask.js';
@@ -9,47 +10,53 @@ type Schemas = components['schemas'];
 
 /** The metadata operations and sendEvent: each successful call appends exactly one event. */
 export class MetadataCommands {
-  constructor(private readonly access: ConferenceAccess) {}
+  constructor(
+    private readonly store: ConferenceStore,
+    private readonly access: ConferenceAccess,
+  ) {}
 
   /** POST updateMetadata: SET (value required) or REMOVE (the key must exist) one conference key. */
-  updateMetadata(principal: Principal, body: Schemas['UpdateConferenceMetadataWebCommand']): void {
-    const conference = this.access.conference(principal, body.conferenceId);
-    const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
-    if (body.operation === 'SET') {
-      if (body.value === undefined) throw ConferenceDomainError.invalid('body.value is required when body.operation is SET');
-      conference.setMetadata(endpoint.id, body.key, body.value);
-    } else if (body.operation === 'REMOVE') {
-      conference.removeMetadata(endpoint.id, body.key);
-    } else {
-      throw ConferenceDomainError.invalid('body.operation must be SET or REMOVE');
-    }
+  updateMetadata(principal: Principal, body: Schemas['UpdateConferenceMetadataWebCommand']): Promise<void> {
+    return this.store.run(conferenceRef(principal, body.conferenceId), (conference) => {
+      const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
+      if (body.operation === 'SET') {
+        if (body.value === undefined) throw ConferenceDomainError.invalid('body.value is required when body.operation is SET');
+        conference.setMetadata(endpoint.id, body.key, body.value);
+      } else if (body.operation === 'REMOVE') {
+        conference.removeMetadata(endpoint.id, body.key);
+      } else {
+        throw ConferenceDomainError.invalid('body.operation must be SET or REMOVE');
+      }
+    });
   }
 
   /** POST updateParticipantMetadata: replaces the endpoint's metadata (absent means empty). */
-  updateParticipantMetadata(principal: Principal, body: Schemas['UpdateConferenceParticipantMetadataWebCommand']): void {
-    const conference = this.access.conference(principal, body.conferenceId);
-    const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
-    conference.setParticipantMetadata(endpoint.id, body.newMetadata ?? {});
+  updateParticipantMetadata(principal: Principal, body: Schemas['UpdateConferenceParticipantMetadataWebCommand']): Promise<void> {
+    return this.store.run(conferenceRef(principal, body.conferenceId), (conference) => {
+      const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
+      conference.setParticipantMetadata(endpoint.id, body.newMetadata ?? {});
+    });
   }
 
   /**
    * POST updateStreamMetadata: replaces a stream's metadata. Without streamId the endpoint must
    * publish exactly one stream, which is the one updated.
    */
-  updateStreamMetadata(principal: Principal, body: Schemas['UpdateConferenceStreamMetadataWebCommand']): void {
-    const conference = this.access.conference(principal, body.conferenceId);
-    const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
-    let stream;
-    if (body.streamId) {
-      stream = this.access.ownStream(conference, endpoint, body.streamId.id);
-    } else {
-      const streams = conference.streamsOf(endpoint.id);
-      if (streams.length !== 1) {
-        throw ConferenceDomainError.invalid(`body.streamId is required: userEndpointId ${endpoint.id} publishes ${streams.length} streams`);
+  updateStreamMetadata(principal: Principal, body: Schemas['UpdateConferenceStreamMetadataWebCommand']): Promise<void> {
+    return this.store.run(conferenceRef(principal, body.conferenceId), (conference) => {
+      const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
+      let stream;
+      if (body.streamId) {
+        stream = this.access.ownStream(conference, endpoint, body.streamId.id);
+      } else {
+        const streams = conference.streamsOf(endpoint.id);
+        if (streams.length !== 1) {
+          throw ConferenceDomainError.invalid(`body.streamId is required: userEndpointId ${endpoint.id} publishes ${streams.length} streams`);
+        }
+        stream = streams[0]!;
       }
-      stream = streams[0]!;
-    }
-    conference.setStreamMetadata(stream.id, body.newMetadata ?? {});
+      conference.setStreamMetadata(stream.id, body.newMetadata ?? {});
+    });
   }
 
   /**
@@ -59,22 +66,23 @@ export class MetadataCommands {
    * is a 400 too: a custom event cannot pose as one. `qos` changes nothing here: every event is
    * stored and delivered to every poll (see the README).
    */
-  sendEvent(principal: Principal, body: Schemas['SendEventToConferenceWebCommand']): Schemas['SendEventResponse'] {
+  sendEvent(principal: Principal, body: Schemas['SendEventToConferenceWebCommand']): Promise<Schemas['SendEventResponse']> {
     if (!isService(principal)) throw ConferenceDomainError.forbidden('sendEvent needs the SERVICE role');
-    const conference = this.access.conference(principal, body.conferenceId);
-    if (KNOWN_EVENT_TYPES.has(body.event.type)) {
-      throw ConferenceDomainError.invalid(`body.event.type ${body.event.type} is a built-in event type; a custom event needs its own type`);
-    }
-    const masks = body.masks ?? [];
-    const event = structuredClone(body.event);
-    masks.forEach((path, index) => {
-      try {
-        new JsonPathMask(path).applyTo(event);
-      } catch (error) {
-        throw ConferenceDomainError.invalid(`body.masks[${index}]: ${(error as Error).message}`);
+    return this.store.run(conferenceRef(principal, body.conferenceId), (conference) => {
+      if (KNOWN_EVENT_TYPES.has(body.event.type)) {
+        throw ConferenceDomainError.invalid(`body.event.type ${body.event.type} is a built-in event type; a custom event needs its own type`);
       }
+      const masks = body.masks ?? [];
+      const event = structuredClone(body.event);
+      masks.forEach((path, index) => {
+        try {
+          new JsonPathMask(path).applyTo(event);
+        } catch (error) {
+          throw ConferenceDomainError.invalid(`body.masks[${index}]: ${(error as Error).message}`);
+        }
+      });
+      conference.sendEvent(event, { userId: principal.userId }, masks);
+      return { eventsSent: conference.endpointCount };
     });
-    conference.sendEvent(event, { userId: principal.userId }, masks);
-    return { eventsSent: conference.endpointCount };
   }
 }

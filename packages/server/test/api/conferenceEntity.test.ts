@@ -53,7 +53,7 @@ describe('Conference entity', () => {
 
     expect(c.stream('s1')).toBeUndefined();
     expect(c.viewer('v1')).toBeUndefined();
-    expect(c.viewer('v2')).toEqual({ id: 'v2', userEndpointId: 'b1', streamId: 's2' });
+    expect(c.viewer('v2')).toMatchObject({ id: 'v2', userEndpointId: 'b1', streamId: 's2' });
     expect(types()).toEqual(['ConferenceStreamUnpublishedEvent']);
     expect(events[0]).toMatchObject({ userId: 'alice', userEndpointId: 'a1', streamId: 's1', streamType: 'CAM', reason: 'unpublished' });
   });
