@@ -3,8 +3,16 @@
  * library's own Room, synthetic 320×240 at 15 fps, VP8). Over a 10 s window at each size: the
  * renderer's CPU and memory (from /proc, the process found through CDP SystemInfo), the whole
  * browser's CPU, JS heap, and each stream's decoded frames per second from getStats.
+ *
+ * Then a 9-participant grid (issue 13): the tab shows 8 Node publishers (960×540 at 15 fps, so three
+ * simulcast layers) as 320×180 tiles played with `attach()`, once per mode: one layer (simulcast
+ * off, as before simulcast), simulcast with adaptive stream and dynacast off, and the defaults.
+ * Over a 10 s window: what the tab receives, what each publisher uploads, the decoded tile heights,
+ * and the server's CPU.
  */
 import type { Browser, Page } from '@playwright/test';
+import type { BenchPages } from './support/BenchBrowser.js';
+import type { ServerProcess } from './support/ServerProcess.js';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
@@ -18,6 +26,17 @@ import { startServerProcess } from './support/ServerProcess.js';
 const SIZES = [8, 16];
 const VIDEO = { width: 320, height: 240, fps: 15 };
 const WINDOW_MS = 10_000;
+
+const GRID_PUBLISHERS = 8;
+const GRID_VIDEO = { width: 960, height: 540, fps: 15 };
+const GRID_TILE = { width: 320, height: 180 };
+/** Long enough for bandwidth estimation to ramp up, adaptive stream's debounce and dynacast's 2 s grace after a new viewer. */
+const GRID_SETTLE_MS = 8_000;
+const GRID_MODES = [
+  { label: 'one layer', simulcast: false, adaptive: false },
+  { label: 'simulcast, adaptive+dynacast off', simulcast: true, adaptive: false },
+  { label: 'simulcast, adaptive+dynacast on', simulcast: true, adaptive: true },
+] as const;
 
 /** Chromium's processes by type, as CDP SystemInfo reports them. */
 async function browserProcesses(browser: Browser): Promise<{ type: string; id: number }[]> {
@@ -76,7 +95,60 @@ async function measureWindow(browser: Browser, page: Page, publishers: NodePubli
   ];
 }
 
-runBenchmark('crowded-room', 180_000, async () => {
+/** One grid mode on a fresh conference: the tab and 8 publishers join, settle, are measured for WINDOW_MS, and leave. */
+async function measureGrid(
+  library: Awaited<ReturnType<typeof loadLibrary>>,
+  server: ServerProcess,
+  browser: Browser,
+  pages: BenchPages,
+  mode: (typeof GRID_MODES)[number],
+): Promise<BenchRow[]> {
+  const conferenceId = `bench-grid-${Date.now()}`;
+  const page = await openBenchPage(browser, pages);
+  await page.evaluate(([url, tile]) => window.bench.create('grid', url, 'viewer', true, tile), [server.url, { ...GRID_TILE, adaptiveStream: mode.adaptive }] as const);
+  await page.evaluate(([id]) => window.bench.join('grid', id!), [conferenceId]);
+  const publishers: NodePublisher[] = [];
+  for (let i = 0; i < GRID_PUBLISHERS; i++) {
+    const publisher = new NodePublisher(library, server.url, `grid-${i}`, GRID_VIDEO, { simulcast: mode.simulcast, dynacast: mode.adaptive });
+    publishers.push(publisher);
+    await publisher.joinAndPublish(conferenceId);
+  }
+  await page.evaluate(([n]) => window.bench.waitForStreams('grid', n!, 30_000), [GRID_PUBLISHERS]);
+  await sleep(GRID_SETTLE_MS);
+
+  const before = await page.evaluate(() => window.bench.inboundVideo('grid'));
+  const sentBefore = await Promise.all(publishers.map((p) => p.videoBytesSent()));
+  const from = performance.now();
+  const serverCpu = measureCpu([server.pid]);
+  await sleep(WINDOW_MS);
+  const cpu = serverCpu.stop();
+  const after = await page.evaluate(() => window.bench.inboundVideo('grid'));
+  const sentAfter = await Promise.all(publishers.map((p) => p.videoBytesSent()));
+  const seconds = (performance.now() - from) / 1000;
+
+  const receivedKbps: number[] = [];
+  for (const end of after) {
+    const start = before.find((s) => s.streamId === end.streamId);
+    if (start) receivedKbps.push(((end.bytesReceived - start.bytesReceived) * 8) / (end.at - start.at));
+  }
+  const uploadKbps = sentAfter.map((bytes, i) => ((bytes - sentBefore[i]!) * 8) / seconds / 1000);
+  const total = receivedKbps.reduce((sum, kbps) => sum + kbps, 0);
+  await page.evaluate(() => window.bench.leaveAll());
+  await page.close();
+  await Promise.all(publishers.map((p) => p.close()));
+
+  const label = `grid (${mode.label})`;
+  return [
+    { metric: `${label}: received by the viewer`, unit: 'kbps', value: total, note: `${GRID_PUBLISHERS} tiles of ${GRID_TILE.width}×${GRID_TILE.height}` },
+    { metric: `${label}: received per tile`, unit: 'kbps', summary: summarize(receivedKbps) },
+    { metric: `${label}: decoded tile height`, unit: 'px', summary: summarize(after.map((s) => s.frameHeight)) },
+    { metric: `${label}: upload per publisher`, unit: 'kbps', summary: summarize(uploadKbps), note: `${GRID_VIDEO.width}×${GRID_VIDEO.height} at ${GRID_VIDEO.fps} fps` },
+    { metric: `${label}: server CPU`, unit: '% of a core', value: cpu },
+    { metric: `${label}: server CPU per forwarded stream`, unit: '% of a core', value: cpu / GRID_PUBLISHERS, note: 'ingest of every layer included' },
+  ];
+}
+
+runBenchmark('crowded-room', 360_000, async () => {
   const library = await loadLibrary();
   const server = await startServerProcess();
   const pages = await serveBenchPage();
@@ -101,7 +173,10 @@ runBenchmark('crowded-room', 180_000, async () => {
     rows.push(...(await measureWindow(browser, page, publishers, server.pid)));
   }
   await page.evaluate(() => window.bench.leaveAll());
+  await page.close();
+  await Promise.all(publishers.splice(0).map((p) => p.close()));
+  for (const mode of GRID_MODES) rows.push(...(await measureGrid(library, server, browser, pages, mode)));
   report('crowded-room', rows, {
     ...runConditions(),
-    video: VIDEO, windowMs: WINDOW_MS, publishers: 'Node @roamhq/wrtc through the library Room, in the benchmark process' });
+    video: VIDEO, windowMs: WINDOW_MS, grid: { publishers: GRID_PUBLISHERS, video: GRID_VIDEO, tile: GRID_TILE, settleMs: GRID_SETTLE_MS }, publishers: 'Node @roamhq/wrtc through the library Room, in the benchmark process' });
 });

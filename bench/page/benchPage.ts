@@ -50,6 +50,13 @@ export interface InboundSample {
   bytesReceived: number;
 }
 
+/** Remote videos as tiles of a grid: played with `attach()` in elements of this CSS size, with adaptive stream on or off. */
+export interface GridTile {
+  width: number;
+  height: number;
+  adaptiveStream: boolean;
+}
+
 /** Epoch milliseconds with sub-millisecond precision, comparable across pages and Node. */
 const now = () => performance.timeOrigin + performance.now();
 
@@ -73,9 +80,11 @@ class BenchRoom {
     baseUrl: string,
     userId: string,
     private readonly renderVideo: boolean,
+    private readonly tile?: GridTile,
   ) {
     this.room = new Room({
       baseUrl,
+      ...(tile ? { adaptiveStream: tile.adaptiveStream } : {}),
       auth: { clientId: 'demo', clientSecret: 'demo', userId },
       fetch: (input, init) => this.fetch(input, init),
       createPeerConnection: (configuration) => this.createPeerConnection(configuration),
@@ -187,7 +196,12 @@ class BenchRoom {
     video.muted = true;
     video.autoplay = true;
     video.playsInline = true;
-    video.srcObject = stream.mediaStream;
+    if (this.tile) {
+      video.style.cssText = `width: ${this.tile.width}px; height: ${this.tile.height}px`;
+      void stream.attach(video);
+    } else {
+      video.srcObject = stream.mediaStream;
+    }
     video.requestVideoFrameCallback((frameNow) => {
       record.firstFrameAt = performance.timeOrigin + frameNow;
       // With rendering off only the first frame is wanted: detach so decoded frames are not painted.
@@ -223,9 +237,9 @@ class BenchApi {
     return now();
   }
 
-  /** Creates a room under `key` (replacing a left one). */
-  create(key: string, baseUrl: string, userId: string, renderVideo = true): void {
-    this.rooms.set(key, new BenchRoom(baseUrl, userId, renderVideo));
+  /** Creates a room under `key` (replacing a left one); with `tile`, remote videos are grid tiles of that size. */
+  create(key: string, baseUrl: string, userId: string, renderVideo = true, tile?: GridTile): void {
+    this.rooms.set(key, new BenchRoom(baseUrl, userId, renderVideo, tile));
   }
 
   async join(key: string, conferenceId: string): Promise<{ start: number; end: number }> {

@@ -30,9 +30,12 @@ export class NodePublisher {
     baseUrl: string,
     userId: string,
     private readonly video: SyntheticVideo,
+    /** `simulcast` of the publish (the library's default: on) and the Room's `dynacast` (default on). */
+    private readonly layers: { simulcast?: boolean; dynacast?: boolean } = {},
   ) {
     this.room = new library.Room({
       baseUrl,
+      ...(layers.dynacast !== undefined ? { dynacast: layers.dynacast } : {}),
       auth: { clientId: 'demo', clientSecret: 'demo', userId },
       autoView: false,
       window: null,
@@ -63,8 +66,21 @@ export class NodePublisher {
       source.onFrame({ width, height, data });
     }, 1000 / fps);
     const mediaStream = new wrtc.MediaStream([this.track]) as unknown as MediaStream;
-    const local = await this.room.publish({ type: 'CAM', mediaStream });
+    const simulcast = this.layers.simulcast;
+    const local = await this.room.publish({ type: 'CAM', mediaStream, ...(simulcast !== undefined ? { simulcast } : {}) });
     return local.streamId;
+  }
+
+  /** Video bytes sent so far, every simulcast layer together (the publisher's upload). */
+  async videoBytesSent(): Promise<number> {
+    let bytes = 0;
+    for (const pc of this.peerConnections) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((stat: { type: string; kind?: string; bytesSent?: number }) => {
+        if (stat.type === 'outbound-rtp' && stat.kind === 'video') bytes += stat.bytesSent ?? 0;
+      });
+    }
+    return bytes;
   }
 
   /** Video frames the encoder has produced so far (the encoder may skip frames under CPU pressure). */
