@@ -1,12 +1,11 @@
 import type { Browser as PlaywrightBrowser } from '@playwright/test';
+import { installRtcCensus, type RtcCensusCounts } from '@confer/testing';
+import type { LabFirefox, LabHost } from '@confer/testing/lab';
 import type { PublishType } from 'confer';
 import type { Page as PuppeteerPage } from 'puppeteer-core';
 import type { LoggedRoomEvent } from '../fixtures/harness.js';
 import { expectSnapshotsFlowing, readMediaSnapshot, snapshotMedia, type MediaCounts, type MediaSnapshot } from '../support/media.js';
 import { Participant } from '../support/Participant.js';
-import { installRtcCensus, type RtcCensusCounts } from '../support/rtcCensus.js';
-import type { LabFirefox } from './labFirefox.js';
-import type { LabHost } from './LabHost.js';
 
 /**
  * One person in a lab call, whatever their browser: the harness page (e2e/fixtures/harness.ts)

@@ -1,9 +1,6 @@
 import { test as base } from '@playwright/test';
-import { launchLabChromium } from './labChromium.js';
-import { launchLabFirefox, resolveFirefox } from './labFirefox.js';
+import { launchLabChromium, launchLabFirefox, NetworkLab, resolveFirefox, type LabServer } from '@confer/testing/lab';
 import { ChromiumLabParticipant, FirefoxLabParticipant, type LabParticipant } from './LabParticipant.js';
-import type { LabServer } from './LabServer.js';
-import { NetworkLab } from './NetworkLab.js';
 
 /** One test's lab with the server started, and a conference to meet in. */
 export class LabCall {

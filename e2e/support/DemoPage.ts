@@ -1,6 +1,7 @@
-import { expect, type Browser, type BrowserContext, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { expect, type BrowserContext, type Locator, type Page, type TestInfo } from '@playwright/test';
+import type { Participant } from '@confer/testing';
 import { expectMediaFlowing, type MediaCounts } from './media.js';
-import { e2eUrls, openContext } from './Participant.js';
+import { e2eUrls } from './Participant.js';
 
 /** The viewports the demo must fit: a laptop, a desktop monitor, a phone held upright. */
 export const VIEWPORTS = {
@@ -15,33 +16,42 @@ export interface JoinDevices {
   microphone?: boolean;
 }
 
-/** One person using the demo page (demo/index.html) in their own browser context. */
+/** One person using the demo page (demo/index.html) in their own browser context (a `@confer/testing` participant). */
 export class DemoPage {
   /** Every console error and uncaught exception of the page, with the URL it concerns. */
   readonly errors: Array<{ text: string; url: string }> = [];
+  readonly name: string;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** The demo's `?server=` and whatever else every {@link goto} passes, under its own query. */
+  private readonly baseQuery: Record<string, string>;
 
-  private constructor(
-    readonly name: string,
-    readonly context: BrowserContext,
-    readonly page: Page,
-  ) {
+  private constructor(person: Participant, baseQuery: Record<string, string>) {
+    this.name = person.name;
+    this.context = person.context;
+    this.page = person.page;
+    this.baseQuery = baseQuery;
+    const page = this.page;
     page.on('console', (message) => {
       if (message.type() === 'error') this.errors.push({ text: message.text(), url: message.location().url });
     });
     page.on('pageerror', (error) => this.errors.push({ text: String(error), url: '' }));
   }
 
-  /** Opens the demo with `query` (e.g. `{ room: 'x' }` for an invite link) on its pre-join screen. */
-  static async open(browser: Browser, name: string, query: Record<string, string> = {}): Promise<DemoPage> {
-    const context = await openContext(browser);
-    const page = await context.newPage();
-    const demo = new DemoPage(name, context, page);
-    await demo.goto(query);
+  /**
+   * Opens the demo on `person`'s fresh page with `query` (`server`: the conference server; e.g.
+   * `room` for an invite link) on its pre-join screen.
+   */
+  static async on(person: Participant, query: Record<string, string>): Promise<DemoPage> {
+    const { server, ...rest } = query;
+    const demo = new DemoPage(person, server ? { server } : {});
+    await demo.goto(rest);
     return demo;
   }
 
+  /** (Re)opens the demo; `query` goes over the server it was opened with (`{ server: … }` points it elsewhere). */
   async goto(query: Record<string, string> = {}): Promise<void> {
-    const search = new URLSearchParams(query).toString();
+    const search = new URLSearchParams({ ...this.baseQuery, ...query }).toString();
     await this.page.goto(`${e2eUrls().pages}/demo/index.html${search ? `?${search}` : ''}`);
     await expect(this.page.getByRole('button', { name: 'Join', exact: true })).toBeVisible();
   }

@@ -1,43 +1,55 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { Participant as ConferParticipant, type RtcCensusCounts } from '@confer/testing';
 import type { PublishType } from 'confer';
 import type { LoggedRoomEvent } from '../fixtures/harness.js';
 import { expectMediaFlowing, type MediaCounts } from './media.js';
-import { installRtcCensus, type RtcCensusCounts } from './rtcCensus.js';
 
-/** Where the e2e pages and the reference server run, set by e2e/globalSetup.ts. */
+/** Where the e2e pages (built once by e2e/globalSetup.ts) and this worker's reference server run. */
 export function e2eUrls(): { server: string; pages: string } {
   const server = process.env.CONFER_SERVER_URL;
   const pages = process.env.CONFER_PAGES_URL;
-  if (!server || !pages) throw new Error('CONFER_SERVER_URL / CONFER_PAGES_URL are unset: run through playwright.config.ts (globalSetup)');
+  if (!server || !pages) throw new Error('CONFER_SERVER_URL / CONFER_PAGES_URL are unset: run through playwright.config.ts (globalSetup and e2e/support/test.ts)');
   return { server, pages };
 }
 
-/** Opens a browser context with the RTC census installed, one per participant. */
-export async function openContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1024, height: 720 } });
-  await context.addInitScript(installRtcCensus);
-  return context;
+/** The harness page pointed at `server` (this worker's server by default). */
+export function harnessUrl(server = e2eUrls().server, pages = e2eUrls().pages): string {
+  return `${pages}/e2e/fixtures/harness.html?server=${encodeURIComponent(server)}`;
 }
 
 /**
- * One person in a call, in their own browser context, driving the harness page's `Room`.
- * Methods are the test-side mirror of e2e/fixtures/harness.ts.
+ * One person in a call driving the harness page's `Room`: a `@confer/testing` participant (own
+ * context, fake devices, RTC census) on e2e/fixtures/harness.html. Methods are the test-side mirror
+ * of e2e/fixtures/harness.ts.
  */
 export class Participant {
-  private constructor(
-    readonly name: string,
-    readonly userId: string,
-    readonly context: BrowserContext,
-    readonly page: Page,
-  ) {}
+  readonly userId: string;
 
-  /** Opens the harness page for `name` in a fresh context (`harnessUrl`: elsewhere than the run's page server, e.g. in e2e/lab). */
-  static async open(browser: Browser, name: string, harnessUrl = `${e2eUrls().pages}/e2e/fixtures/harness.html`): Promise<Participant> {
-    const context = await openContext(browser);
-    const page = await context.newPage();
-    await page.goto(harnessUrl);
-    await page.waitForFunction(() => window.harness !== undefined);
-    return new Participant(name, name.toLowerCase(), context, page);
+  private constructor(readonly person: ConferParticipant) {
+    this.userId = person.name.toLowerCase();
+  }
+
+  get name(): string {
+    return this.person.name;
+  }
+
+  get context(): BrowserContext {
+    return this.person.context;
+  }
+
+  get page(): Page {
+    return this.person.page;
+  }
+
+  /** Opens the harness page for `name` in a fresh context of `browser` (`harness`: elsewhere than this worker's server and page server, e.g. in e2e/lab). */
+  static async open(browser: Browser, name: string, harness = harnessUrl()): Promise<Participant> {
+    return Participant.on(await ConferParticipant.open(browser, name, { url: harness }));
+  }
+
+  /** Waits until `person`'s page (the harness, already opened) is ready. */
+  static async on(person: ConferParticipant): Promise<Participant> {
+    await person.page.waitForFunction(() => window.harness !== undefined);
+    return new Participant(person);
   }
 
   async join(conferenceId: string, options: { create?: boolean } = {}): Promise<void> {
@@ -86,11 +98,11 @@ export class Participant {
   }
 
   /** Live peer connections and tracks on the page. */
-  async census(): Promise<RtcCensusCounts> {
-    return this.page.evaluate(() => window.__rtcCensus.counts());
+  census(): Promise<RtcCensusCounts> {
+    return this.person.census();
   }
 
   async close(): Promise<void> {
-    await this.context.close();
+    await this.person.close();
   }
 }

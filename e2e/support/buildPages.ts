@@ -19,17 +19,19 @@ export interface ServedPages {
 /**
  * Builds the demo (`/demo/`) and the e2e harness (`/e2e/fixtures/harness.html`) with Vite, both
  * bundling the package entry `confer`, and serves the result with `vite preview` on a free port.
+ * `serverUrl` is built in as the pages' default server; without it, each page is told its server
+ * with `?server=` (every test worker has its own).
  * A production build rather than the dev server: no on-demand transforms or dependency
  * re-optimisation reloads while several browser contexts open the pages at once.
  */
-export async function buildAndServePages(serverUrl: string): Promise<ServedPages> {
+export async function buildAndServePages(serverUrl = ''): Promise<ServedPages> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'confer-e2e-pages-'));
   const shared = {
     configFile: false as const,
     root,
     logLevel: 'warn' as const,
     resolve: { alias: workspaceAliases },
-    define: { 'import.meta.env.VITE_CONFER_SERVER': JSON.stringify(serverUrl) },
+    define: serverUrl ? { 'import.meta.env.VITE_CONFER_SERVER': JSON.stringify(serverUrl) } : {},
   };
   await build({
     ...shared,

@@ -1,14 +1,15 @@
 /**
- * The lab server's process (started by LabServer inside its lab namespace): the reference server
- * configured from the environment like a deployment (HOST, PORT, CONFER_TOKEN_SECRET,
- * CONFER_MEDIA_BIND_ADDRESS), media on the real interface, plus a static server for the built e2e
- * pages (LAB_PAGES_DIR on LAB_PAGES_PORT). Prints `LAB_SERVER_READY {...}` once both listen.
+ * The process a {@link ServerProcess} starts (possibly inside a lab namespace): the reference server
+ * configured from the environment like a deployment (HOST, PORT, CONFER_TOKEN_SECRET and the other
+ * CONFER_* variables), then CONFER_TESTING_SERVER_OPTIONS (JSON) over that; optionally a static server
+ * for built pages (CONFER_TESTING_PAGES_DIR on CONFER_TESTING_PAGES_PORT, for browsers that cannot
+ * reach the runner's loopback). Prints `CONFER_SERVER_READY {"url":…}` once everything listens.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { serverOptionsFromEnv, startServer } from '@confer/server';
+import { serverOptionsFromEnv, startServer, type ServerOptions } from '@confer/server';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -21,18 +22,16 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-const options = serverOptionsFromEnv(process.env);
-const host = options.host ?? '';
-const pagesDir = path.resolve(process.env.LAB_PAGES_DIR ?? '');
-const pagesPort = Number(process.env.LAB_PAGES_PORT);
-if (!host || !process.env.LAB_PAGES_DIR || !pagesPort) throw new Error('labServerMain: HOST, LAB_PAGES_DIR and LAB_PAGES_PORT are required');
-
-const server = await startServer({ ...options, media: { ...options.media, loopback: false }, announce: () => undefined });
-const pages = await servePages(pagesDir, host, pagesPort);
-process.stdout.write(`LAB_SERVER_READY ${JSON.stringify({ url: server.url, pages: `http://${host}:${pagesPort}` })}\n`);
+const fromEnv = serverOptionsFromEnv(process.env);
+const fromJson = JSON.parse(process.env.CONFER_TESTING_SERVER_OPTIONS ?? '{}') as Partial<ServerOptions>;
+const host = fromJson.host ?? fromEnv.host ?? '127.0.0.1';
+const server = await startServer({ ...fromEnv, ...fromJson, host, media: { ...fromEnv.media, ...fromJson.media }, announce: () => undefined });
+const pagesDir = process.env.CONFER_TESTING_PAGES_DIR;
+const pages = pagesDir ? await servePages(path.resolve(pagesDir), host, Number(process.env.CONFER_TESTING_PAGES_PORT)) : undefined;
+process.stdout.write(`CONFER_SERVER_READY ${JSON.stringify({ url: server.url })}\n`);
 
 const shutdown = () => {
-  pages.close();
+  pages?.close();
   void server.close().finally(() => process.exit(0));
 };
 process.once('SIGTERM', shutdown);
@@ -42,7 +41,7 @@ process.once('SIGINT', shutdown);
 function servePages(root: string, address: string, port: number): Promise<Server> {
   const http = createServer((request, response) => {
     void (async () => {
-      const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://lab').pathname);
+      const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://pages').pathname);
       const file = path.join(root, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
       const info = file.startsWith(root + path.sep) ? await stat(file).catch(() => undefined) : undefined;
       if (!info?.isFile() || (request.method !== 'GET' && request.method !== 'HEAD')) {

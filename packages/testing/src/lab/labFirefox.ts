@@ -3,17 +3,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { connect as connectSocket } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type ConnectionTransport } from 'puppeteer-core';
-import WebSocket from 'ws';
+import type { Browser, ConnectionTransport } from 'puppeteer-core';
+import type WebSocket from 'ws';
 import { killGroup, OutputTail, waitForOutput } from './exec.js';
+import { startForwarder, type Closable } from './forwarding.js';
 import type { LabHost } from './LabHost.js';
 
 /** Where Debian's `firefox-esr` package puts its launcher. */
 const DEBIAN_FIREFOX = '/usr/bin/firefox-esr';
 /** Firefox's WebDriver BiDi port inside its namespace: the namespace is new, so any port is free. */
 const BIDI_PORT = 9222;
-const forwarderMain = fileURLToPath(new URL('./unixForwarder.ts', import.meta.url));
 
 /** The Firefox executable for the lab: `$FIREFOX_PATH`, else Debian's firefox-esr, else `undefined`. */
 export function resolveFirefox(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -112,10 +111,10 @@ export async function launchLabFirefox(host: LabHost, options: { tempDir: string
   await mkdir(profile, { recursive: true });
   await writeFile(path.join(profile, 'user.js'), Object.entries(FIREFOX_PREFS).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(''));
 
-  const started: ChildProcess[] = [];
+  const started: Closable[] = [];
   const output = new OutputTail();
   const stopAll = async () => {
-    for (const child of started.reverse()) await killGroup(child);
+    for (const one of started.reverse()) await one.close();
   };
   try {
     const firefox = spawnIn(host, [options.executablePath, '--headless', '--no-remote', '--profile', profile, `--remote-debugging-port=${BIDI_PORT}`, 'about:blank'], {
@@ -123,17 +122,15 @@ export async function launchLabFirefox(host: LabHost, options: { tempDir: string
       MOZ_CRASHREPORTER_DISABLE: '1',
       MOZ_DISABLE_AUTO_SAFE_MODE: '1',
     });
-    started.push(firefox);
+    started.push({ close: () => killGroup(firefox) });
     firefox.stdout?.setEncoding('utf8').on('data', (chunk: string) => output.push(chunk));
     firefox.stderr?.setEncoding('utf8').on('data', (chunk: string) => output.push(chunk));
     await waitForOutput(firefox, 'stderr', /WebDriver BiDi listening on ws:\/\/\S+/, output, 60_000, `Firefox in ${host.name}`);
 
-    const forwarder = spawnIn(host, [process.execPath, '--import', 'tsx', forwarderMain, socketPath, String(BIDI_PORT)], process.env, 'pipe');
-    started.push(forwarder);
-    const forwarderOutput = new OutputTail();
-    forwarder.stderr?.setEncoding('utf8').on('data', (chunk: string) => forwarderOutput.push(chunk));
-    await waitForOutput(forwarder, 'stdout', /FORWARDER_READY/, forwarderOutput, 30_000, `the BiDi forwarder in ${host.name}`);
+    started.push(await startForwarder(host, ['unix-to-tcp', socketPath, String(BIDI_PORT)]));
 
+    // Optional peer dependencies of @confer/testing, loaded only for Firefox.
+    const { default: puppeteer } = await import('puppeteer-core');
     const transport = await UnixSocketWebSocketTransport.open(socketPath, `ws://127.0.0.1:${BIDI_PORT}/session`);
     const browser = await puppeteer.connect({ transport, protocol: 'webDriverBiDi', defaultViewport: { width: 1024, height: 720 }, protocolTimeout: 30_000 });
     let closing: Promise<void> | undefined;
@@ -152,10 +149,10 @@ export async function launchLabFirefox(host: LabHost, options: { tempDir: string
   }
 }
 
-function spawnIn(host: LabHost, command: string[], env: NodeJS.ProcessEnv, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
+function spawnIn(host: LabHost, command: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const [first, ...rest] = [...host.execPrefix, ...command];
   // Own process group: the lab kills the browser with its content processes in one signal.
-  return spawn(first as string, rest, { env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
+  return spawn(first as string, rest, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** puppeteer's ConnectionTransport over a WebSocket whose TCP stream is a unix socket (the forwarder's). */
@@ -169,7 +166,8 @@ class UnixSocketWebSocketTransport implements ConnectionTransport {
     ws.on('error', () => undefined);
   }
 
-  static open(socketPath: string, url: string): Promise<UnixSocketWebSocketTransport> {
+  static async open(socketPath: string, url: string): Promise<UnixSocketWebSocketTransport> {
+    const { default: WebSocket } = await import('ws');
     return new Promise((resolve, reject) => {
       // The URL's host and port only set the Host header Firefox checks; the bytes go through the socket.
       const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024, createConnection: () => connectSocket(socketPath) });
