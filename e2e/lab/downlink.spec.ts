@@ -1,0 +1,76 @@
+import type { Page } from '@playwright/test';
+import type { ChromiumLabParticipant } from './LabParticipant.js';
+import { expect, test } from './labTest.js';
+
+/** The viewer's downlink (tc tbf on its lab host): below the full layer's 1.7 Mbps, above the half layer's 500 kbps. */
+const CAP_KBIT = 800;
+/** Long enough for the server's estimate to fall and a lower layer to be chosen before measuring. */
+const SETTLE_MS = 8_000;
+const WINDOW_MS = 20_000;
+
+/** Publishes a 1280×720 camera at 15 fps, in three layers or one; answers its stream id. */
+function publishHdCamera(page: Page, simulcast: boolean): Promise<string> {
+  return page.evaluate(async (layers) => {
+    const mediaStream = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, frameRate: 15 } });
+    const local = await window.harness.room!.publish({ type: 'CAM', mediaStream, simulcast: layers });
+    window.harness.localStreams.set(local.streamId, local);
+    return local.streamId;
+  }, simulcast);
+}
+
+/**
+ * How long `streamId`'s video stood still on `page` during the last `ms`: the frame gaps of at least
+ * 500 ms the harness stamped (requestVideoFrameCallback) inside the window, plus a gap still open at
+ * its end; and the frames decoded meanwhile.
+ */
+function measureFrozen(page: Page, streamId: string, ms: number): Promise<{ frozenMs: number; framesDecoded: number; frameHeight: number }> {
+  return page.evaluate(
+    async ([id, windowMs]) => {
+      const decoded = async () => {
+        const remote = window.harness.room!.remoteStreams.find((stream) => stream.streamId === id);
+        const stats = [...((await remote?.getStats())?.values() ?? [])].find((s: { type: string; kind?: string }) => s.type === 'inbound-rtp' && s.kind === 'video') as
+          | { framesDecoded?: number; frameHeight?: number }
+          | undefined;
+        return { frames: stats?.framesDecoded ?? 0, height: stats?.frameHeight ?? 0 };
+      };
+      const start = await decoded();
+      const from = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, windowMs));
+      const to = Date.now();
+      const end = await decoded();
+      let frozenMs = 0;
+      for (const gap of window.harness.frameGaps) if (gap.streamId === id) frozenMs += Math.max(0, Math.min(gap.to, to) - Math.max(gap.from, from));
+      const last = window.harness.lastFrameAt[id] ?? from;
+      if (to - last >= 500) frozenMs += to - Math.max(last, from);
+      return { frozenMs, framesDecoded: end.frames - start.frames, frameHeight: end.height };
+    },
+    [streamId, ms] as const,
+  );
+}
+
+test.describe('a viewer with a capped downlink', () => {
+  test(`freezes less with layer switching than with one full layer (${CAP_KBIT} kbit/s)`, async ({ call }) => {
+    test.slow(); // two 20 s windows after the estimate settles
+    const paula = (await call.chromium('Paula')) as ChromiumLabParticipant;
+    const victor = (await call.chromium('Victor')) as ChromiumLabParticipant;
+    await paula.join(call.conferenceId);
+    await victor.join(call.conferenceId);
+    await victor.host.bandwidth(CAP_KBIT);
+
+    const results: Record<string, { frozenMs: number; framesDecoded: number; frameHeight: number }> = {};
+    for (const simulcast of [true, false]) {
+      const streamId = await publishHdCamera(paula.participant.page, simulcast);
+      await expect.poll(() => victor.participant.page.evaluate((id) => window.harness.lastFrameAt[id] !== undefined, streamId), { timeout: 30_000 }).toBe(true);
+      await victor.participant.page.waitForTimeout(SETTLE_MS);
+      results[simulcast ? 'layer switching' : 'one full layer'] = await measureFrozen(victor.participant.page, streamId, WINDOW_MS);
+      await paula.participant.unpublish(streamId);
+    }
+    await test.info().attach('downlink.json', { body: JSON.stringify({ capKbit: CAP_KBIT, windowMs: WINDOW_MS, results }, null, 2), contentType: 'application/json' });
+    for (const [mode, result] of Object.entries(results)) test.info().annotations.push({ type: mode, description: JSON.stringify(result) });
+
+    const switching = results['layer switching']!;
+    const single = results['one full layer']!;
+    expect(switching.framesDecoded).toBeGreaterThan(single.framesDecoded);
+    expect(switching.frozenMs).toBeLessThan(Math.max(1000, single.frozenMs / 2));
+  });
+});
