@@ -23,6 +23,7 @@ const BENCHMARKS = [
   { name: 'fanout', file: 'fanout.ts', budgetS: 180 },
   { name: 'crowded-room', file: 'crowded-room.ts', budgetS: 360 },
   { name: 'recovery', file: 'recovery.ts', budgetS: 690 },
+  { name: 'cluster-recovery', file: 'cluster-recovery.ts', budgetS: 300 },
 ];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));

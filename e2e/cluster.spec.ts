@@ -1,0 +1,218 @@
+/**
+ * Several server processes on one Redis (issue #11), with Chromium participants on the e2e harness
+ * page. Self-contained: it starts its own redis-server and node processes (the worker's in-process
+ * server is not used), with a short heartbeat so a dead node is noticed within 1.5 s.
+ */
+import { randomUUID } from 'node:crypto';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { Redis } from 'ioredis';
+import { startNodeProcess, type NodeProcess } from '../packages/server/test/cluster/helpers/nodeProcess.js';
+import { freePort, startRedis, type TestRedis } from '../packages/server/test/cluster/helpers/redisServer.js';
+import type { LoggedRoomEvent } from './fixtures/harness.js';
+
+const TOKEN_SECRET = 'cluster-e2e-secret';
+const NODE_TIMING = { CONFER_NODE_HEARTBEAT_MS: '250', CONFER_NODE_DEAD_AFTER_MS: '1500' };
+
+/** One participant: its own context on the harness page, talking to one node. */
+class Person {
+  private constructor(
+    readonly userId: string,
+    readonly page: Page,
+  ) {}
+
+  static async open(browser: Browser, userId: string, nodeUrl: string): Promise<Person> {
+    const pages = process.env.CONFER_PAGES_URL;
+    if (!pages) throw new Error('CONFER_PAGES_URL is unset: run through playwright.config.ts (globalSetup builds the pages)');
+    const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+    // Every peer connection of the page, so getStats proves media (the harness keeps none itself).
+    await context.addInitScript(() => {
+      const seen: RTCPeerConnection[] = [];
+      (window as unknown as { __clusterPcs: RTCPeerConnection[] }).__clusterPcs = seen;
+      const Native = window.RTCPeerConnection;
+      window.RTCPeerConnection = class extends Native {
+        constructor(configuration?: RTCConfiguration) {
+          super(configuration);
+          seen.push(this);
+        }
+      };
+    });
+    const page = await context.newPage();
+    await page.goto(`${pages}/e2e/fixtures/harness.html?server=${encodeURIComponent(nodeUrl)}`);
+    await page.waitForFunction(() => window.harness !== undefined);
+    return new Person(userId, page);
+  }
+
+  async join(conferenceId: string): Promise<void> {
+    await this.page.evaluate(([id, userId]) => window.harness.join(id, { userId, name: userId, create: true }), [conferenceId, this.userId] as const);
+  }
+
+  async publish(): Promise<string> {
+    return this.page.evaluate(() => window.harness.publish('MIC_AND_CAM', { small: true }));
+  }
+
+  /** Video frames decoded by every live receiving connection of the page. */
+  async framesDecoded(): Promise<number> {
+    return this.page.evaluate(async () => {
+      let frames = 0;
+      for (const pc of (window as unknown as { __clusterPcs: RTCPeerConnection[] }).__clusterPcs) {
+        if (pc.connectionState === 'closed') continue;
+        (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
+        });
+      }
+      return frames;
+    });
+  }
+
+  /** Resolves once this page decodes new video frames (the other's camera), growing twice in a row. */
+  async expectVideoFlowing(timeout = 30_000): Promise<void> {
+    let last = await this.framesDecoded();
+    let grew = 0;
+    await expect
+      .poll(async () => {
+        const now = await this.framesDecoded();
+        grew = now > last ? grew + 1 : 0;
+        last = now;
+        return grew;
+      }, { timeout, intervals: [250] })
+      .toBeGreaterThanOrEqual(2);
+  }
+
+  async log(): Promise<LoggedRoomEvent[]> {
+    return this.page.evaluate(() => window.harness.log);
+  }
+
+  async roomState(): Promise<string | undefined> {
+    return this.page.evaluate(() => window.harness.room?.state);
+  }
+
+  async close(): Promise<void> {
+    await this.page.context().close();
+  }
+}
+
+/** The conference versions of the API events a page applied, in order. */
+async function appliedVersions(person: Person): Promise<number[]> {
+  return (await person.log()).filter((e) => e.name === 'event').map((e) => (e.detail as { conferenceVersion: number }).conferenceVersion);
+}
+
+/** Every event of the conference as the server keeps it, read through `nodeUrl`. */
+async function serverVersions(nodeUrl: string, userId: string, conferenceId: string): Promise<number[]> {
+  const token = await fetch(`${nodeUrl}/security/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', user_id: userId }).toString(),
+  }).then(async (r) => ((await r.json()) as { access_token: string }).access_token);
+  const events = await fetch(`${nodeUrl}/rtc-api/conferences/${encodeURIComponent(conferenceId)}/events?v=0`, { headers: { authorization: `Bearer ${token}` } });
+  return ((await events.json()) as Array<{ conferenceVersion: number }>).map((e) => e.conferenceVersion);
+}
+
+/** The node ids conferences are placed on, from Redis. */
+async function placements(redisUrl: string, prefix: string): Promise<string[]> {
+  const redis = new Redis(redisUrl);
+  try {
+    const keys = await redis.keys(`${prefix}cluster:placement:*`);
+    return keys.length === 0 ? [] : ((await redis.mget(keys)) as string[]);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+test.describe.serial('three nodes on one Redis', () => {
+  let redis: TestRedis;
+  const prefix = `e2e-${randomUUID()}:`;
+  const nodes: NodeProcess[] = [];
+  const people: Person[] = [];
+  const conferenceId = `cluster-${Date.now().toString(36)}`;
+
+  test.beforeAll(async () => {
+    redis = await startRedis();
+    // node-1 sorts first: with every node idle, the conference's media goes there, away from both participants' nodes.
+    for (const id of ['node-1', 'node-2', 'node-3']) {
+      nodes.push(await startNodeProcess({ REDIS_URL: redis.url, CONFER_REDIS_PREFIX: prefix, CONFER_TOKEN_SECRET: TOKEN_SECRET, CONFER_NODE_ID: id, ...NODE_TIMING }));
+    }
+  });
+
+  test.afterAll(async () => {
+    for (const person of people) await person.close();
+    for (const node of nodes) await node.stop();
+    await redis?.stop();
+  });
+
+  test('participants on different nodes see each other’s media, forwarded to the conference’s media node', async ({ browser }) => {
+    const alice = await Person.open(browser, 'alice', nodes[1]!.url);
+    const bob = await Person.open(browser, 'bob', nodes[2]!.url);
+    people.push(alice, bob);
+    await alice.join(conferenceId);
+    await bob.join(conferenceId);
+    await alice.publish();
+    await bob.publish();
+    await alice.expectVideoFlowing();
+    await bob.expectVideoFlowing();
+    expect(await placements(redis.url, prefix)).toEqual(['node-1']);
+  });
+
+  test('the media node is killed mid-call: no conference ends, no event is lost or doubled, media comes back at everyone', async () => {
+    const [alice, bob] = people as [Person, Person];
+    const killedAt = Date.now();
+    nodes[0]!.kill('SIGKILL');
+    await nodes[0]!.exited;
+    await alice.expectVideoFlowing(45_000);
+    await bob.expectVideoFlowing(45_000);
+    test.info().annotations.push({ type: 'media back after the kill', description: `${Date.now() - killedAt} ms (both pages decoding again)` });
+    expect((await placements(redis.url, prefix)).every((id) => id === 'node-2' || id === 'node-3')).toBe(true);
+
+    for (const person of people) {
+      expect(await person.roomState()).toBe('joined');
+      const log = await person.log();
+      expect(log.filter((e) => e.name === 'ended')).toEqual([]);
+      // The unpublish of the lost streams and their republish are events like any other: all there, once, in order.
+      const expected = await serverVersions(nodes[1]!.url, person.userId, conferenceId);
+      const applied = await appliedVersions(person);
+      expect(new Set(applied).size, `${person.userId} applied an event twice`).toBe(applied.length);
+      expect(applied).toEqual(expected.filter((v) => v >= applied[0]!));
+    }
+    const unpublished = (await alice.log()).filter((e) => e.name === 'event' && (e.detail as { type: string }).type === 'ConferenceStreamUnpublishedEvent');
+    expect(unpublished.map((e) => (e.detail as { reason: string }).reason)).toEqual(['media node node-1 stopped answering', 'media node node-1 stopped answering']);
+  });
+});
+
+test.describe.serial('one node on Redis', () => {
+  test('the server process is killed and started again mid-call: the call continues, nobody rejoins by hand', async ({ browser }) => {
+    const redis = await startRedis();
+    const port = await freePort();
+    const env = { REDIS_URL: redis.url, CONFER_TOKEN_SECRET: TOKEN_SECRET, CONFER_NODE_ID: 'solo', PORT: String(port), ...NODE_TIMING };
+    let node = await startNodeProcess(env);
+    const people: Person[] = [];
+    try {
+      const conferenceId = `restart-${Date.now().toString(36)}`;
+      const alice = await Person.open(browser, 'alice', node.url);
+      const bob = await Person.open(browser, 'bob', node.url);
+      people.push(alice, bob);
+      await alice.join(conferenceId);
+      await bob.join(conferenceId);
+      await alice.publish();
+      await bob.publish();
+      await alice.expectVideoFlowing();
+      await bob.expectVideoFlowing();
+
+      const before = await Promise.all(people.map((p) => p.log()));
+      node.kill('SIGKILL');
+      await node.exited;
+      node = await startNodeProcess(env);
+      await alice.expectVideoFlowing(45_000);
+      await bob.expectVideoFlowing(45_000);
+      for (const [i, person] of people.entries()) {
+        expect(await person.roomState()).toBe('joined');
+        const log = await person.log();
+        expect(log.filter((e) => e.name === 'ended')).toEqual([]);
+        // Nobody left: no participantLeft for anyone since the restart.
+        expect(log.slice(before[i]!.length).filter((e) => e.name === 'participantLeft')).toEqual([]);
+      }
+    } finally {
+      for (const person of people) await person.close();
+      await node.stop();
+      await redis.stop();
+    }
+  });
+});
