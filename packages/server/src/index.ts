@@ -6,3 +6,5 @@ export type { ServerOptions } from './ServerOptions.js';
 export { MediaRouterError } from './media/MediaRouter.js';
 export type { MediaRouter, MediaRouterCallbacks, MediaCounters, EndpointHealth } from './media/MediaRouter.js';
 export type { WeriftMediaRouter } from './media/WeriftMediaRouter.js';
+export type { ClusterOptions } from './cluster/ClusterOptions.js';
+export type { HealthReport } from './http/healthRoute.js';

@@ -7,6 +7,9 @@ import { InternalChannelClient, InternalChannelServer } from './InternalChannel.
 import { NodeRegistry, type NodeRecord } from './NodeRegistry.js';
 import { PlacedMediaRouter } from './PlacedMediaRouter.js';
 
+/** A conference without media on its node this long gives its placement up. */
+const IDLE_PLACEMENT_MS = 30_000;
+
 /** What a {@link ClusterNode} is started with. */
 export interface ClusterNodeInit {
   options: ClusterOptions;
@@ -114,6 +117,7 @@ export class ClusterNode {
     this.ticking = true;
     try {
       await this.registry.heartbeat(this.record());
+      await this.router.releaseIdle(IDLE_PLACEMENT_MS);
       const displaced = await this.router.closeDisplaced();
       if (displaced > 0) this.init.warn(`cluster: closed ${displaced} streams of conferences placed on another node meanwhile`);
       if (await this.registry.holdSweeperLease(this.nodeId, this.init.options.deadAfterMs)) {

@@ -33,6 +33,8 @@ export interface PlacedMediaRouterOptions {
 export class PlacedMediaRouter implements MediaRouter {
   /** The operations other nodes forward here, run on the local router. */
   readonly owned: ForwardedMedia;
+  /** When each conference placed here was first seen without media here. */
+  private readonly idleSince = new Map<string, number>();
 
   constructor(private readonly options: PlacedMediaRouterOptions) {
     this.owned = new OwnedMedia(options);
@@ -97,6 +99,33 @@ export class PlacedMediaRouter implements MediaRouter {
       closed += refs.length;
     }
     return closed;
+  }
+
+  /**
+   * Gives up the placement of conferences placed here that have had no media here for `idleMs`
+   * (they ended, or everyone stopped publishing), so Redis does not keep one key per conference
+   * forever; their next publish places them afresh.
+   */
+  async releaseIdle(idleMs: number, now = performance.now()): Promise<number> {
+    const { local, registry, nodeId } = this.options;
+    const busy = new Set(local.publishedStreams().map(({ ref }) => ref.conferenceId));
+    const placed = new Set(await registry.placedConferences(nodeId));
+    let released = 0;
+    for (const mediaKey of placed) {
+      if (busy.has(mediaKey)) {
+        this.idleSince.delete(mediaKey);
+        continue;
+      }
+      const since = this.idleSince.get(mediaKey) ?? now;
+      this.idleSince.set(mediaKey, since);
+      // Checked again right before: a publish may have arrived while Redis answered.
+      if (now - since >= idleMs && !local.publishedStreams().some(({ ref }) => ref.conferenceId === mediaKey) && (await registry.unplace(mediaKey, nodeId))) {
+        this.idleSince.delete(mediaKey);
+        released += 1;
+      }
+    }
+    for (const mediaKey of this.idleSince.keys()) if (!placed.has(mediaKey)) this.idleSince.delete(mediaKey);
+    return released;
   }
 
   /** The node that serves a conference's media, placing it first if `place` (publish and view). */

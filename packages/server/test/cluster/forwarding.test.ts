@@ -149,6 +149,19 @@ describe('PlacedMediaRouter across two nodes', () => {
     expect(b.lost).toHaveLength(1);
   });
 
+  it('a conference without media on its node gives its placement up once idle long enough, not before', async () => {
+    const [a] = await startNodes(['node-a']);
+    const placement = () => a.connections.command.get(`${a.connections.prefix}cluster:placement:${mediaKey}`);
+    const pub = publisher();
+    await publish(a.router, pub, 'stream-1');
+    expect(await a.router.releaseIdle(0)).toBe(0);
+    a.router.unpublish({ conferenceId: mediaKey, streamId: 'stream-1' });
+    expect(await a.router.releaseIdle(60_000, 0)).toBe(0);
+    expect(await placement()).toBe('node-a');
+    expect(await a.router.releaseIdle(60_000, 60_000)).toBe(1);
+    expect(await placement()).toBeNull();
+  });
+
   it('a node that finds its conference placed elsewhere (it was declared dead while only slow) closes that media', async () => {
     const [a] = await startNodes(['node-a']);
     const pub = publisher();

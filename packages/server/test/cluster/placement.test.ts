@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 /** Registries on separate connections, as separate processes have, under one fresh prefix. */
-async function registries(count: number, deadAfterMs = 1_000): Promise<NodeRegistry[]> {
+async function registries<N extends 1 | 2>(count: N, deadAfterMs = 1_000): Promise<N extends 1 ? [NodeRegistry] : [NodeRegistry, NodeRegistry]> {
   const prefix = `test-${randomUUID()}:`;
   const result: NodeRegistry[] = [];
   for (let i = 0; i < count; i++) {
@@ -28,7 +28,7 @@ async function registries(count: number, deadAfterMs = 1_000): Promise<NodeRegis
     connections.push(c);
     result.push(new NodeRegistry(c.command, prefix, deadAfterMs));
   }
-  return result;
+  return result as N extends 1 ? [NodeRegistry] : [NodeRegistry, NodeRegistry];
 }
 
 const node = (id: string, load: number, draining = false): NodeRecord => ({ id, internalUrl: `http://127.0.0.1/${id}`, load, draining });
