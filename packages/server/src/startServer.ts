@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { ClientRegistry } from './auth/ClientRegistry.js';
 import { TokenEndpoint } from './auth/TokenEndpoint.js';
+import { DevelopmentSecret } from './auth/DevelopmentSecret.js';
 import { TokenService } from './auth/TokenService.js';
 import type { EventListener } from './conference/Conference.js';
 import { ConferenceAccess } from './conference/ConferenceAccess.js';
@@ -27,6 +28,7 @@ import { resolveServerOptions, type ServerOptions } from './ServerOptions.js';
 import type { ConferenceStore, LivenessRules } from './store/ConferenceStore.js';
 import { MemoryStore } from './store/MemoryStore.js';
 import { RedisConnections } from './store/RedisConnections.js';
+import { RedisStore } from './store/RedisStore.js';
 
 export type { ServerOptions } from './ServerOptions.js';
 
@@ -67,10 +69,12 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const clients = settings.clientsFile ? ClientRegistry.fromFile(settings.clientsFile) : ClientRegistry.development();
   const document = OpenApiDocument.load();
   const validator = new OpenApiValidator(document);
-  const tokens = new TokenService({ secret: settings.tokenSecret, ttlSeconds: settings.tokenTtlSeconds });
   const connections = new ConnectionTracker();
   // With REDIS_URL every part that is shared between server processes uses these connections (see store/README.md).
   const redis = settings.redisUrl ? await RedisConnections.connect(settings.redisUrl, settings.redisKeyPrefix) : undefined;
+  const developmentSecret = redis && !settings.tokenSecret ? await DevelopmentSecret.acquire(redis).catch(closeAndRethrow(redis)) : undefined;
+  const tokenSecret = settings.tokenSecret ?? developmentSecret?.secret;
+  const tokens = new TokenService({ secret: tokenSecret, ttlSeconds: settings.tokenTtlSeconds });
   const app = await createHttpApp(settings, connections);
 
   const access = new ConferenceAccess();
@@ -85,7 +89,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       ? await ClusterNode.start({
           options: resolveClusterOptions(settings.cluster),
           redis,
-          tokenSecret: settings.tokenSecret,
+          tokenSecret,
           media: settings.media,
           callbacks,
           warn: (message, error) => app.log.warn({ err: error }, message),
@@ -110,7 +114,10 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     changeState: (conference, endpointId, state) => lifecycle.changeState(conference, endpointId, state),
     removeGhost: (conference, endpointId, reason) => lifecycle.removeGhost(conference, endpointId, reason),
   };
-  const store: ConferenceStore = new MemoryStore({ eventRetention: settings.eventRetention, onEvent: logEvent, liveness });
+  const storeInit = { eventRetention: settings.eventRetention, onEvent: logEvent, liveness };
+  const store: ConferenceStore = redis
+    ? await RedisStore.start({ ...storeInit, redis, onError: (what, error) => app.log.error({ err: error }, `store: ${what} failed`) })
+    : new MemoryStore(storeInit);
   const lifecycle = new ConferenceLifecycle(store, access, teardown, {
     strict: settings.strict,
     onCallbackError: (what, error) => app.log.error({ err: error }, `control plane: ${what} failed`),
@@ -133,6 +140,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       } finally {
         await cluster?.close();
         await media.close();
+        await developmentSecret?.close();
         await redis?.close();
       }
     })());
@@ -167,6 +175,14 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     close,
     drain,
     stats,
+  };
+}
+
+/** Closes the Redis connections of a start that failed before the server could close them. */
+function closeAndRethrow(redis: RedisConnections): (error: unknown) => Promise<never> {
+  return async (error) => {
+    await redis.close();
+    throw error;
   };
 }
 

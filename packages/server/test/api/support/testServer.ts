@@ -1,4 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { startServer, type ConferenceServer, type ServerOptions } from '../../../src/startServer.js';
+
+let redisUrl: string | undefined;
+
+/** @internal From now on, every test server of this file keeps its conferences on this Redis (each under its own key prefix). */
+export function useRedisForTestServers(url: string): void {
+  redisUrl = url;
+}
 
 /** @internal A quiet in-process server on a free port, media in loopback mode, never reporting media trouble on its own. */
 export function startTestServer(options: Partial<ServerOptions> = {}): Promise<ConferenceServer> {
@@ -6,6 +14,7 @@ export function startTestServer(options: Partial<ServerOptions> = {}): Promise<C
     port: 0,
     logLevel: 'silent',
     announce: () => {},
+    ...(redisUrl === undefined ? {} : { redisUrl, redisKeyPrefix: `test-${randomUUID()}:` }),
     ...options,
     // Offers in these tests never connect: keep the router's no-media timer out of the event streams.
     media: { loopback: true, noMediaTimeoutMs: 600_000, ...options.media },
