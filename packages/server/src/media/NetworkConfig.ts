@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import type { RTCPeerConnectionConfig } from 'werift';
-import { useAbsSendTime, useAudioLevelIndication, useSdesMid, useVideoOrientation } from 'werift';
+import { useAbsSendTime, useAudioLevelIndication, useSdesMid, useSdesRTPStreamId, useVideoOrientation } from 'werift';
 import { weriftCodecs } from './codecs.js';
 import './weriftStunFallback.js';
 import type { MediaRouterOptions } from './MediaRouterOptions.js';
@@ -65,9 +65,10 @@ export class NetworkConfig {
       codecs: weriftCodecs(),
       // Extensions the router understands; the others are refused in the answer, so their ids never
       // reach a viewer. transport-cc is left out on purpose: the publisher's bandwidth comes from REMB.
+      // rtp-stream-id is what werift routes simulcast layers by (a publisher's rids).
       headerExtensions: {
         audio: [useSdesMid(), useAudioLevelIndication()],
-        video: [useSdesMid(), useAbsSendTime(), useVideoOrientation()],
+        video: [useSdesMid(), useSdesRTPStreamId(), useAbsSendTime(), useVideoOrientation()],
       },
       iceServers,
       icePortRange: portRange,

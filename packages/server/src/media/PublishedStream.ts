@@ -1,5 +1,5 @@
 import type { RTCRtpHeaderExtensionParameters, RtpPacket } from 'werift';
-import { isKeyframeStart } from './codecs.js';
+import { codecName, isKeyframeStart } from './codecs.js';
 import type { MediaKind, OfferedCodec } from './codecs.js';
 import { KeyframeThrottle } from './KeyframeThrottle.js';
 import type { KeyframeRequestReason } from './KeyframeThrottle.js';
@@ -7,25 +7,22 @@ import { MediaRouterError } from './MediaRouter.js';
 import type { IceCandidate, StreamRef, StreamType } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
 import { PublisherConnection } from './PublisherConnection.js';
+import type { PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
-import { RtpContinuity } from './RtpContinuity.js';
-import type { RewrittenHeader } from './RtpContinuity.js';
 import type { SdpOffer } from './SdpOffer.js';
 import { TaskQueue } from './TaskQueue.js';
 import type { StreamViewer } from './StreamViewer.js';
 
-/** What a viewer sink gets with each packet: the header viewers see and the extension ids of the publisher's packet. */
-export interface ForwardedHeader extends RewrittenHeader {
-  /** The publisher connection's negotiated extensions; the same array until the publisher reconnects. */
-  headerExtensions: readonly RTCRtpHeaderExtensionParameters[];
-}
-
 /**
- * Receives each forwarded RTP packet of one kind with the header viewers must see (dropped packets
- * leave no gap, a reconnection of the publisher no jump). The packet is shared: a sink clones it
- * before changing anything.
+ * Receives the publisher's RTP of one kind, every layer of it; each viewer forwards one layer. The
+ * packet is shared: a sink clones it before changing anything.
  */
-export type RtpSink = (packet: RtpPacket, header: ForwardedHeader) => void;
+export interface RtpSink {
+  /** A media packet of `layer`; `keyframe`: it starts a keyframe (video). */
+  rtp(packet: RtpPacket, layer: PublisherLayer, keyframe: boolean, headerExtensions: readonly RTCRtpHeaderExtensionParameters[]): void;
+  /** A packet of `layer` the router dropped (padding only): the viewer's numbering closes the gap. */
+  drop(layer: PublisherLayer, sequenceNumber: number): void;
+}
 
 /** Everything a published stream needs from the router. */
 export interface PublishedStreamInit {
@@ -44,13 +41,17 @@ export interface PublishedStreamInit {
 
 /** REMB is repeated this often: Chromium treats an old REMB as stale and falls back to its own estimate. */
 const REMB_INTERVAL_MS = 1_000;
+/** After a new viewer arrives every layer stays active this long, so its choice never waits for an encoder to start. */
+const NEW_VIEWER_ALL_LAYERS_MS = 2_000;
 
 /**
  * One published stream: owns the publisher's current connection ({@link PublisherConnection}),
- * fans its RTP out to the viewers' sinks, sends it REMB at the stream's cap and forwards keyframe
- * requests (throttled). A reconnection of the publisher replaces the connection while viewers stay
- * attached: per kind, an {@link RtpContinuity} makes the new connection's packets continue the old.
- * Owns its viewers: closing the stream closes them.
+ * fans its RTP out to the viewers' sinks (every layer; each viewer forwards one), sends it REMB at
+ * the stream's cap, forwards keyframe requests (throttled, for the layers asked for) and tells it
+ * which simulcast layers anybody views (dynacast). A reconnection of the publisher replaces the
+ * connection while viewers stay attached: its layers are new objects, which each viewer's
+ * forwarders join at their first keyframe, continuing the viewer's numbering. Owns its viewers:
+ * closing the stream closes them.
  */
 export class PublishedStream {
   /** The viewers of this stream by viewerId. */
@@ -64,8 +65,11 @@ export class PublishedStream {
   private next: PublisherConnection | undefined;
   private readonly reconnections = new TaskQueue();
   private readonly sinks: Record<MediaKind, Set<RtpSink>> = { audio: new Set(), video: new Set() };
-  private readonly continuity = new Map<MediaKind, RtpContinuity>();
   private readonly keyframes: KeyframeThrottle;
+  /** rids (or '' without simulcast) whose keyframe is asked for by the next PLI. */
+  private readonly keyframeLayers = new Set<string>();
+  private allLayersUntil = Number.NEGATIVE_INFINITY;
+  private activeLayersSent: string | undefined;
   private videoBitrate: number;
   private negotiated: Map<MediaKind, OfferedCodec> | undefined;
   private progressCount = 0;
@@ -77,7 +81,7 @@ export class PublishedStream {
   constructor(private readonly init: PublishedStreamInit) {
     this.videoBitrate = init.videoBitrate;
     init.tracker.countPublisher(1);
-    this.keyframes = new KeyframeThrottle(init.keyframeRequestIntervalMs, () => this.connection.sendPli(), init.tracker);
+    this.keyframes = new KeyframeThrottle(init.keyframeRequestIntervalMs, () => this.sendPlis(), init.tracker);
     this.connection = this.connect(init.offer);
   }
 
@@ -101,16 +105,26 @@ export class PublishedStream {
     return this.negotiated;
   }
 
-  /** Keyframe requests received from viewers (all, first ones of new viewers) / forwarded to the publisher. */
-  get keyframeStats(): Readonly<{ requested: number; newViewers: number; sent: number }> {
+  /** Keyframe requests received from viewers (all, first ones of new viewers, layer switches) / forwarded to the publisher. */
+  get keyframeStats(): Readonly<{ requested: number; newViewers: number; switches: number; sent: number }> {
     return this.keyframes.stats;
+  }
+
+  /** The layers the publisher's current connection sends of a kind, lowest first (one without simulcast). */
+  layers(kind: MediaKind): readonly PublisherLayer[] {
+    return this.connection.layers(kind);
+  }
+
+  /** Dynacast messages sent to the publisher's current connection, and the rids of the last one. */
+  get dynacastStats(): Readonly<{ sent: number; activeLayers: readonly string[] | undefined }> {
+    return { sent: this.connection.dynacastStats.sent, activeLayers: this.activeLayersSent === undefined ? undefined : (JSON.parse(this.activeLayersSent) as string[]) };
   }
 
   /** Applies the publisher's first offer and answers recvonly, with all server candidates. */
   async answer(): Promise<string> {
     const sdp = await this.connection.answer();
     this.negotiated = this.init.offer.codecs();
-    for (const [kind, codec] of this.negotiated) this.continuity.set(kind, new RtpContinuity(codec.clockRate, kind === 'video'));
+    this.updateDynacast(performance.now());
     return sdp;
   }
 
@@ -129,8 +143,10 @@ export class PublishedStream {
         if (this.closed) throw closedWhileReconnecting(this.ref);
         this.connection.close();
         this.connection = next;
-        for (const continuity of this.continuity.values()) continuity.newSource();
+        this.activeLayersSent = undefined;
         this.stats.reconnections++;
+        for (const viewer of this.viewers.values()) viewer.sourceChanged();
+        this.updateDynacast(performance.now());
         this.updateHealth(performance.now());
         return sdp;
       } catch (error) {
@@ -158,10 +174,37 @@ export class PublishedStream {
     return () => this.sinks[kind].delete(sink);
   }
 
-  /** A viewer just connected, or lost a picture (PLI/FIR): ask the publisher for a keyframe (see `KeyframeThrottle`). */
-  requestKeyframe(reason: KeyframeRequestReason): void {
-    if (!this.negotiated?.has('video')) return;
+  /** A viewer just connected, switches to `layer`, or lost a picture (PLI/FIR): ask the publisher for a keyframe of that layer (see `KeyframeThrottle`). */
+  requestKeyframe(reason: KeyframeRequestReason, layer: PublisherLayer | undefined): void {
+    if (!this.negotiated?.has('video') || !layer) return;
+    this.keyframeLayers.add(layer.rid ?? '');
     this.keyframes.request(reason);
+  }
+
+  /** A viewer arrived: every layer is kept active for 2 s, so whichever it picks is already encoded. */
+  viewerAdded(): void {
+    this.allLayersUntil = performance.now() + NEW_VIEWER_ALL_LAYERS_MS;
+    this.updateDynacast(performance.now());
+  }
+
+  /**
+   * Tells the publisher which simulcast layers at least one viewer receives or is switching to,
+   * when that changes: always the lowest, every layer for 2 s after a new viewer. The layers left
+   * out are marked paused, so viewers may still ask for them (which brings them back).
+   */
+  updateDynacast(now: number): void {
+    if (this.closed) return;
+    const layers = this.connection.layers('video');
+    if (layers.length < 2 || layers.some((l) => l.rid === undefined)) return;
+    const wanted = new Set<PublisherLayer>([layers[0]!]);
+    for (const viewer of [...this.viewers.values(), ...this.replacingViewers]) for (const layer of viewer.wantedVideoLayers()) wanted.add(layer);
+    const active = now < this.allLayersUntil ? layers : layers.filter((l) => wanted.has(l));
+    for (const layer of layers) layer.pausedByDynacast = !active.includes(layer);
+    const rids = active.map((l) => l.rid!);
+    const key = JSON.stringify(rids);
+    if (key === this.activeLayersSent) return;
+    this.activeLayersSent = key;
+    this.connection.sendActiveLayers(rids);
   }
 
   /** Changes the cap and tells the publisher at once. */
@@ -170,10 +213,12 @@ export class PublishedStream {
     this.sendRemb();
   }
 
-  /** Periodic work driven by the router: REMB refresh and the no-RTP health check. */
+  /** Periodic work driven by the router: REMB refresh, viewers' layer choice, dynacast, the no-RTP health check. */
   tick(now: number): void {
     if (this.closed) return;
     if (now - this.lastRembAt >= REMB_INTERVAL_MS) this.sendRemb();
+    for (const viewer of this.viewers.values()) viewer.reselect();
+    this.updateDynacast(now);
     this.updateHealth(now);
   }
 
@@ -202,37 +247,44 @@ export class PublishedStream {
         if (state === 'connected') {
           this.sendRemb();
           // A new connection is a new encoder on the publisher's side: ask for its keyframe at once.
-          if (this.continuity.get('video')?.awaitingKeyframe) this.keyframes.newSource();
+          if (this.stats.reconnections > 0 && this.negotiated?.has('video') && this.viewers.size > 0) this.keyframes.newSource();
         }
         this.updateHealth(performance.now());
       },
-      onRtp: (kind, packet) => {
-        if (connection === this.connection) this.forward(kind, packet);
+      onRtp: (kind, packet, layer) => {
+        if (connection === this.connection) this.forward(kind, packet, layer);
       },
     });
     return connection;
   }
 
-  private forward(kind: MediaKind, packet: RtpPacket): void {
-    const continuity = this.continuity.get(kind);
+  private forward(kind: MediaKind, packet: RtpPacket, layer: PublisherLayer): void {
     const codec = this.negotiated?.get(kind);
-    if (!continuity || !codec) return;
+    if (!codec) return;
     this.stats.packetsReceived++;
     // Padding-only packets (the publisher's bandwidth probes; without RTX they come on the media
     // SSRC) carry nothing a viewer can use, nor prove that media flows.
     if (packet.payload.length === 0) {
-      continuity.drop(packet.header.sequenceNumber);
+      for (const sink of this.sinks[kind]) sink.drop(layer, packet.header.sequenceNumber);
       return;
     }
     this.stats.mediaPacketsReceived++;
-    const header = continuity.map({
-      sequenceNumber: packet.header.sequenceNumber,
-      timestamp: packet.header.timestamp,
-      startsKeyframe: () => isKeyframeStart(codec, packet.payload),
-    });
-    if (!header) return;
-    const forwarded: ForwardedHeader = { ...header, headerExtensions: this.connection.headerExtensions(kind) };
-    for (const sink of this.sinks[kind]) sink(packet, forwarded);
+    const now = performance.now();
+    const keyframe = kind === 'video' && isKeyframeStart(codec, packet.payload);
+    const started = !layer.isFlowing(now);
+    layer.received(packet.header.ssrc, packet.payload, packet.serializeSize, keyframe, codecName(codec), now);
+    // A layer that starts (or comes back) may be the one viewers want.
+    if (started && kind === 'video') for (const viewer of this.viewers.values()) viewer.reselect();
+    const headerExtensions = this.connection.headerExtensions(kind);
+    for (const sink of this.sinks[kind]) sink.rtp(packet, layer, keyframe, headerExtensions);
+  }
+
+  /** One PLI per layer asked for since the last (the publisher's encoder takes them as one request). */
+  private sendPlis(): void {
+    const layers = this.connection.layers('video');
+    const asked = layers.filter((l) => this.keyframeLayers.has(l.rid ?? ''));
+    this.keyframeLayers.clear();
+    for (const layer of asked.length > 0 ? asked : layers) this.connection.sendPli(layer);
   }
 
   private sendRemb(): void {

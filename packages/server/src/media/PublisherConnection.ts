@@ -1,15 +1,20 @@
 import { RTCPeerConnection } from 'werift';
-import type { RTCRtpHeaderExtensionParameters, RtpPacket } from 'werift';
+import type { RTCRtpHeaderExtensionParameters, RTCRtpReceiver, RtpPacket } from 'werift';
 import type { MediaKind } from './codecs.js';
+import { LabeledChannel } from './LabeledChannel.js';
 import type { IceCandidate } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
 import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
+import { NOMINAL_LAYER_BITRATES, PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { createPli, createRemb } from './rtcpFeedback.js';
 import type { SdpOffer } from './SdpOffer.js';
 import { TaskQueue } from './TaskQueue.js';
 
 const NONE: readonly RTCRtpHeaderExtensionParameters[] = [];
+
+/** The label of the publisher's data channel on which the router says which layers anybody views. */
+export const DYNACAST_LABEL = 'confer-dynacast';
 
 /** Everything one publisher connection needs from its stream. */
 export interface PublisherConnectionInit {
@@ -18,14 +23,16 @@ export interface PublisherConnectionInit {
   tracker: ResourceTracker;
   /** Every change of the connection's state (`connected`, `disconnected`, `failed`, ...). */
   onStateChange: (state: string) => void;
-  /** Each RTP packet received, by kind. */
-  onRtp: (kind: MediaKind, packet: RtpPacket) => void;
+  /** Each RTP packet received, by kind and layer. */
+  onRtp: (kind: MediaKind, packet: RtpPacket, layer: PublisherLayer) => void;
 }
 
 /**
  * One recvonly RTCPeerConnection of a publisher (house style 1: its one owner). A published stream
  * has one at a time; a reconnection of the publisher brings a new one and closes the old. It
- * negotiates, hands its RTP up and sends the stream's RTCP feedback (REMB, PLI) to the publisher.
+ * negotiates, hands its RTP up by layer (each simulcast rid is one {@link PublisherLayer}, a stream
+ * without simulcast one layer), sends the stream's RTCP feedback (REMB, PLI per layer) and the
+ * dynacast messages on the publisher's `confer-dynacast` data channel.
  */
 export class PublisherConnection {
   private readonly pc: RTCPeerConnection;
@@ -33,12 +40,15 @@ export class PublisherConnection {
   private readonly unsubscribers: Array<() => void> = [];
   /** Read once the offer is applied: the same array for every packet, so viewers notice only a new connection's. */
   private readonly extensions = new Map<MediaKind, readonly RTCRtpHeaderExtensionParameters[]>();
+  private readonly layersByKind = new Map<MediaKind, readonly PublisherLayer[]>();
+  private readonly dynacast: LabeledChannel;
   private state = 'new';
   private closed = false;
 
   constructor(private readonly init: PublisherConnectionInit) {
     this.pc = new RTCPeerConnection(init.network.peerConfig());
     init.tracker.addPeerConnection(this.pc);
+    this.dynacast = new LabeledChannel(this.pc, DYNACAST_LABEL);
     const { unSubscribe } = this.pc.connectionStateChange.subscribe((state) => {
       this.state = state;
       init.onStateChange(state);
@@ -59,11 +69,42 @@ export class PublisherConnection {
       for (const transceiver of this.pc.getTransceivers()) {
         const kind = transceiver.kind as MediaKind;
         this.extensions.set(kind, [...transceiver.headerExtensions]);
-        const { unSubscribe } = transceiver.receiver.track.onReceiveRtp.subscribe((packet) => this.init.onRtp(kind, packet));
-        this.unsubscribers.push(unSubscribe);
+        const rids = offer.rids(kind);
+        const { receiver } = transceiver;
+        if (rids.length === 0) {
+          const layer = new PublisherLayer(kind, undefined, 0, 0);
+          this.layersByKind.set(kind, [layer]);
+          const { unSubscribe } = receiver.track.onReceiveRtp.subscribe((packet) => this.init.onRtp(kind, packet, layer));
+          this.unsubscribers.push(unSubscribe);
+          continue;
+        }
+        const layers = rids.map((rid, i) => new PublisherLayer(kind, rid, i, NOMINAL_LAYER_BITRATES[i] ?? NOMINAL_LAYER_BITRATES.at(-1)!));
+        this.layersByKind.set(kind, layers);
+        separateNacksBySsrc(receiver);
+        for (const track of receiver.tracks) {
+          const layer = layers.find((l) => l.rid === track.rid);
+          if (!layer) continue;
+          const { unSubscribe } = track.onReceiveRtp.subscribe((packet) => this.init.onRtp(kind, packet, layer));
+          this.unsubscribers.push(unSubscribe);
+        }
       }
       return offer.completeAnswer(sdp);
     });
+  }
+
+  /** The layers of a kind, lowest first (one without simulcast); empty until the offer is answered. */
+  layers(kind: MediaKind): readonly PublisherLayer[] {
+    return this.layersByKind.get(kind) ?? [];
+  }
+
+  /** Tells the publisher which rids anybody views (now, or when its dynacast channel opens). */
+  sendActiveLayers(rids: readonly string[]): void {
+    this.dynacast.send({ type: 'activeLayers', rids });
+  }
+
+  /** Dynacast messages sent, for tests. */
+  get dynacastStats(): Readonly<{ sent: number }> {
+    return this.dynacast.stats;
   }
 
   /** Adds the publisher's trickled candidates (after the answer, if it is still being made). */
@@ -76,19 +117,20 @@ export class PublisherConnection {
     return this.extensions.get(kind) ?? NONE;
   }
 
-  /** Asks the publisher for a keyframe; false when there is no connected video to ask. */
-  sendPli(): boolean {
-    const video = this.connectedVideo();
-    if (!video) return false;
-    video.receiver.dtlsTransport.sendRtcp([createPli(video.receiver.rtcpSsrc, video.ssrc)]).catch(() => undefined);
+  /** Asks the publisher for a keyframe of one video layer; false when that layer is not connected and known. */
+  sendPli(layer: PublisherLayer): boolean {
+    const receiver = this.connectedVideoReceiver();
+    if (!receiver || layer.ssrc === undefined || !this.layers('video').includes(layer)) return false;
+    receiver.dtlsTransport.sendRtcp([createPli(receiver.rtcpSsrc, layer.ssrc)]).catch(() => undefined);
     return true;
   }
 
-  /** Caps the publisher's video at `bitrate`; false when there is no connected video to tell. */
+  /** Caps the publisher's video (all its layers together) at `bitrate`; false when there is no connected video to tell. */
   sendRemb(bitrate: number): boolean {
-    const video = this.connectedVideo();
-    if (!video) return false;
-    video.receiver.dtlsTransport.sendRtcp([createRemb(video.receiver.rtcpSsrc, [video.ssrc], bitrate)]).catch(() => undefined);
+    const receiver = this.connectedVideoReceiver();
+    const ssrcs = this.layers('video').flatMap((l) => (l.ssrc === undefined ? [] : [l.ssrc]));
+    if (!receiver || ssrcs.length === 0) return false;
+    receiver.dtlsTransport.sendRtcp([createRemb(receiver.rtcpSsrc, ssrcs, bitrate)]).catch(() => undefined);
     return true;
   }
 
@@ -98,13 +140,46 @@ export class PublisherConnection {
     this.closed = true;
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers.length = 0;
+    this.dynacast.close();
     this.init.tracker.closePeerConnection(this.pc);
   }
 
-  private connectedVideo() {
+  private connectedVideoReceiver(): RTCRtpReceiver | undefined {
     const receiver = this.pc.getTransceivers().find((t) => t.kind === 'video')?.receiver;
-    const ssrc = receiver?.track.ssrc;
-    if (!receiver || ssrc === undefined || this.state !== 'connected' || this.closed) return undefined;
-    return { receiver, ssrc };
+    if (!receiver || this.state !== 'connected' || this.closed) return undefined;
+    return receiver;
   }
+}
+
+/** The part of werift's NackHandler the receiver calls (werift does not export the class). */
+interface NackHandlerLike {
+  addPacket(packet: RtpPacket): void;
+  close(): void;
+}
+
+/**
+ * werift keeps one NackHandler per receiver, tracking one sequence space; simulcast layers share the
+ * receiver with their own SSRCs and sequence numbers, so every packet would look like thousands
+ * lost (a loop over the gap, NACKs every 5 ms). Each SSRC gets its own handler instead, built with
+ * werift's own class (taken from the instance, as it is not exported).
+ */
+function separateNacksBySsrc(receiver: RTCRtpReceiver): void {
+  const internals = receiver as unknown as { nack: NackHandlerLike };
+  const original = internals.nack;
+  const NackHandler = original.constructor as new (receiver: RTCRtpReceiver) => NackHandlerLike;
+  const bySsrc = new Map<number, NackHandlerLike>();
+  internals.nack = {
+    addPacket: (packet) => {
+      let handler = bySsrc.get(packet.header.ssrc);
+      if (!handler) {
+        handler = new NackHandler(receiver);
+        bySsrc.set(packet.header.ssrc, handler);
+      }
+      handler.addPacket(packet);
+    },
+    close: () => {
+      original.close();
+      for (const handler of bySsrc.values()) handler.close();
+    },
+  };
 }

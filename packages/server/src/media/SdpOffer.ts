@@ -21,7 +21,12 @@ export interface OfferedSection {
   index: number;
   kind: MediaKind;
   codec: OfferedCodec;
+  /** The simulcast rids a publisher sends in this section, lowest layer first (the order of `a=simulcast:send`); empty without simulcast. */
+  rids: readonly string[];
 }
+
+/** The header extension that tells simulcast layers apart (RFC 8852); werift routes rid packets by it. */
+export const RTP_STREAM_ID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
 
 const bad = (message: string) => new MediaRouterError('bad-request', message);
 
@@ -73,15 +78,15 @@ export class SdpOffer {
         throw bad(`sdpOffer has ${count} ${kind} m-line(s), but a ${streamType} stream carries ${expectation} m-line`);
       }
     }
-    const sections = session.media.map((media, index): OfferedSection => {
+    const sections: OfferedSection[] = [];
+    session.media.forEach((media, index) => {
+      if (media.type === 'application') return;
       if (media.direction !== 'sendonly' && media.direction !== 'sendrecv') {
         throw bad(`sdpOffer ${label(media, index)} is ${media.direction ?? 'sendrecv-less'}: a publisher's offer must send (sendonly)`);
       }
-      if (media.simulcast || media.simulcast_03 || (media.rids?.length ?? 0) > 0) {
-        throw bad(`sdpOffer ${label(media, index)} uses simulcast, which this server does not route`);
-      }
-      if (!(media.ssrcs ?? []).length) {
-        throw bad(`sdpOffer ${label(media, index)} has no a=ssrc line; the server routes RTP by SSRC`);
+      const rids = simulcastRids(media, index);
+      if (rids.length === 0 && !(media.ssrcs ?? []).length) {
+        throw bad(`sdpOffer ${label(media, index)} has no a=ssrc line and no simulcast rids; the server routes RTP by SSRC or rid`);
       }
       const kind = media.type as MediaKind;
       const offered = offeredCodecs(media);
@@ -96,7 +101,7 @@ export class SdpOffer {
         const names = [...new Set(offered.map(codecName))].join(', ') || 'none';
         throw bad(`sdpOffer ${label(media, index)} offers no codec the server can route (offered: ${names}; supported: ${supported})`);
       }
-      return { index, kind, codec };
+      sections.push({ index, kind, codec, rids });
     });
     return new SdpOffer(session, sections, 'publish');
   }
@@ -113,6 +118,7 @@ export class SdpOffer {
     const unrouted: string[] = [];
     const sections: OfferedSection[] = [];
     session.media.forEach((media, index) => {
+      if (media.type === 'application') return;
       const kind = media.type as MediaKind;
       if (seen.has(kind)) throw bad(`sdpOffer has more than one ${kind} m-line; a stream has one ${kind} track`);
       seen.add(kind);
@@ -128,7 +134,7 @@ export class SdpOffer {
       if (!codec) {
         throw bad(`sdpOffer ${label(media, index)} offers no codec matching the stream's ${describeCodec(source)}`);
       }
-      sections.push({ index, kind, codec });
+      sections.push({ index, kind, codec, rids: [] });
     });
     if (sections.length === 0) {
       throw bad(`sdpOffer ${unrouted.join(', ')}, but the stream carries only ${[...published.keys()].join(' and ')}`);
@@ -159,6 +165,16 @@ export class SdpOffer {
   /** The codec kept for each kind. */
   codecs(): Map<MediaKind, OfferedCodec> {
     return new Map(this.sections.map((s) => [s.kind, s.codec]));
+  }
+
+  /** The simulcast rids of a kind, lowest layer first; empty when that kind is sent as one stream. */
+  rids(kind: MediaKind): readonly string[] {
+    return this.sections.find((s) => s.kind === kind)?.rids ?? [];
+  }
+
+  /** Whether the offer opens a data channel (an `m=application` section), which werift answers. */
+  get hasDataChannel(): boolean {
+    return this.session.media.some((m) => m.type === 'application');
   }
 
   /**
@@ -199,11 +215,13 @@ function parseOffer(sdp: unknown): SessionDescription {
   // sdp-transform splits on \r?\n; an SDP pasted with bare \n is accepted the same way.
   const session = sdpTransform.parse(`${text}\r\n`);
   if (session.media.length === 0) throw bad('sdpOffer has no media sections (m= lines)');
+  if (session.media.filter((m) => m.type === 'application').length > 1) throw bad('sdpOffer has more than one m=application section; one data channel section carries every channel');
   session.media.forEach((media, index) => {
-    if (media.type !== 'audio' && media.type !== 'video') {
-      throw bad(`sdpOffer ${label(media, index)} is not audio or video; only audio and video are routed`);
-    }
-    if (!/SAVPF/.test(media.protocol)) {
+    if (media.type === 'application') {
+      if (!/SCTP/.test(media.protocol)) throw bad(`sdpOffer ${label(media, index)} uses ${media.protocol}; a data channel needs UDP/DTLS/SCTP`);
+    } else if (media.type !== 'audio' && media.type !== 'video') {
+      throw bad(`sdpOffer ${label(media, index)} is not audio, video or a data channel; nothing else is routed`);
+    } else if (!/SAVPF/.test(media.protocol)) {
       throw bad(`sdpOffer ${label(media, index)} uses ${media.protocol}; WebRTC media needs UDP/TLS/RTP/SAVPF`);
     }
     if (media.port === 0 && !media.bundleOnly) throw bad(`sdpOffer ${label(media, index)} is disabled (port 0)`);
@@ -217,7 +235,30 @@ function parseOffer(sdp: unknown): SessionDescription {
     }
     if (!(media.fingerprint ?? session.fingerprint)) throw bad(`sdpOffer ${label(media, index)} has no DTLS a=fingerprint`);
     if (media.mid === undefined || String(media.mid) === '') throw bad(`sdpOffer ${label(media, index)} has no a=mid`);
-    if (media.rtp.length === 0) throw bad(`sdpOffer ${label(media, index)} lists no codec (a=rtpmap)`);
+    if (media.type !== 'application' && media.rtp.length === 0) throw bad(`sdpOffer ${label(media, index)} lists no codec (a=rtpmap)`);
   });
   return session;
+}
+
+/**
+ * The rids of a publisher's simulcast section, lowest first, as `a=simulcast:send` lists them (an
+ * alternative list `a,b` keeps its first rid, a paused `~r` counts as sent); empty without simulcast.
+ * Refused: simulcast on audio, the old draft syntax, and rids without the rtp-stream-id extension
+ * (werift could not tell the layers apart).
+ */
+function simulcastRids(media: MediaDescription, index: number): string[] {
+  if (media.simulcast_03) throw bad(`sdpOffer ${label(media, index)} uses the old simulcast draft (a=simulcast: rid=...); send a=simulcast:send with a=rid lines`);
+  const sendRids = (media.rids ?? []).filter((r) => r.direction === 'send').map((r) => String(r.id));
+  const { simulcast } = media;
+  const list = simulcast?.dir1 === 'send' ? simulcast.list1 : simulcast?.dir2 === 'send' ? simulcast.list2 : undefined;
+  const rids = list === undefined ? sendRids : list.split(';').map((alternatives) => alternatives.split(',')[0]!.replace(/^~/, '').trim());
+  if (rids.length === 0) return [];
+  if (media.type !== 'video') throw bad(`sdpOffer ${label(media, index)} uses simulcast on ${media.type}; only video layers are routed`);
+  const missing = rids.find((rid) => !sendRids.includes(rid));
+  if (missing !== undefined) throw bad(`sdpOffer ${label(media, index)} lists rid ${missing} in a=simulcast without an a=rid:${missing} send line`);
+  if (new Set(rids).size !== rids.length) throw bad(`sdpOffer ${label(media, index)} lists a simulcast rid twice`);
+  if (!(media.ext ?? []).some((e) => e.uri === RTP_STREAM_ID_URI)) {
+    throw bad(`sdpOffer ${label(media, index)} uses simulcast without the ${RTP_STREAM_ID_URI} header extension, so its layers cannot be told apart`);
+  }
+  return rids;
 }

@@ -1,11 +1,19 @@
-import { MediaStreamTrack, RTCPeerConnection } from 'werift';
-import type { RTCRtpTransceiver, RtpPacket } from 'werift';
+import { MediaStreamTrack, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtcpRrPacket } from 'werift';
+import type { ReceiverEstimatedMaxBitrate, RTCRtpHeaderExtensionParameters, RTCRtpTransceiver, RtcpPacket, RtpPacket } from 'werift';
+import { codecName } from './codecs.js';
 import type { MediaKind } from './codecs.js';
+import { DownlinkEstimate } from './DownlinkEstimate.js';
 import { HeaderExtensionRewriter } from './HeaderExtensionRewriter.js';
+import { LabeledChannel } from './LabeledChannel.js';
+import { LayerForwarder } from './LayerForwarder.js';
+import { chooseLayer, layerSize, NO_PREFERENCE, parseVideoPreference } from './LayerSelector.js';
+import type { VideoPreference } from './LayerSelector.js';
 import type { IceCandidate } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
 import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
-import type { ForwardedHeader, PublishedStream } from './PublishedStream.js';
+import type { PublishedStream } from './PublishedStream.js';
+import type { PublisherLayer } from './PublisherLayer.js';
+import { RateMeter } from './RateMeter.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { isKeyframeRequest } from './rtcpFeedback.js';
 import type { SdpOffer } from './SdpOffer.js';
@@ -28,18 +36,36 @@ export interface StreamViewerInit {
 /** RTP header value for the one-byte extension profile (RFC 8285). */
 const ONE_BYTE_PROFILE = 0xbede;
 
+/** The label of the viewer's data channel carrying its video preference (and the layer it gets). */
+export const LAYERS_LABEL = 'confer-layers';
+
+/** A keyframe asked for a switch that has not come after this long is asked for again. */
+const SWITCH_KEYFRAME_RETRY_MS = 1_000;
+
 /**
  * One viewer of a published stream: owns the viewer's sendonly RTCPeerConnection, whose local
- * tracks are fed packet by packet with the publisher's RTP (no decoding), and passes the viewer's
- * keyframe requests to the publisher.
+ * tracks are fed packet by packet with the publisher's RTP (no decoding), one layer at a time. Per
+ * kind a {@link LayerForwarder} keeps the viewer's numbering continuous; the video layer is chosen
+ * from the viewer's preference (its `confer-layers` data channel) and its downlink (REMB and loss
+ * from its RTCP, {@link DownlinkEstimate}); its keyframe requests go to the publisher for its layer.
  */
 export class StreamViewer {
   /** Counters for tests and benchmarks. */
-  readonly stats = { packetsForwarded: 0 };
+  readonly stats = { packetsForwarded: 0, layerSwitches: 0, preferences: 0 };
+  /** The viewer's downlink as its RTCP tells it. */
+  readonly downlink = new DownlinkEstimate();
   private readonly pc: RTCPeerConnection;
   private readonly negotiation = new TaskQueue();
   private readonly unsubscribers: Array<() => void> = [];
   private readonly tracks: MediaStreamTrack[] = [];
+  private readonly forwarders = new Map<MediaKind, LayerForwarder>();
+  private readonly channel: LabeledChannel;
+  private readonly sending = new RateMeter();
+  private preference: VideoPreference = NO_PREFERENCE;
+  private lastSwitchAt = Number.NEGATIVE_INFINITY;
+  private switchKeyframeAskedAt = Number.NEGATIVE_INFINITY;
+  private videoSsrc: number | undefined;
+  private answered = false;
   private sick = false;
   private connectedBefore = false;
   private closed = false;
@@ -48,6 +74,8 @@ export class StreamViewer {
     this.pc = new RTCPeerConnection(init.network.peerConfig());
     init.tracker.addPeerConnection(this.pc);
     init.tracker.countViewer(1);
+    this.channel = new LabeledChannel(this.pc, LAYERS_LABEL, (text) => this.onPreference(text));
+    init.source.viewerAdded();
     // Transceivers added before the offer is applied are matched to its m-lines by kind, so the
     // answer says sendonly with our tracks (werift would otherwise answer recvonly-less: inactive).
     for (const section of init.offer.sections) {
@@ -57,7 +85,7 @@ export class StreamViewer {
     }
     const { unSubscribe } = this.pc.connectionStateChange.subscribe((state) => {
       // The first connection is a new viewer, served at once; reconnecting after 'disconnected' is a repeat.
-      if (state === 'connected') init.source.requestKeyframe(this.connectedBefore ? 'repeat' : 'new-viewer');
+      if (state === 'connected') init.source.requestKeyframe(this.connectedBefore ? 'repeat' : 'new-viewer', this.videoForwarder?.targetLayer);
       if (state === 'connected') this.connectedBefore = true;
       const sick = state === 'failed' || state === 'disconnected';
       if (sick !== this.sick && !this.closed) {
@@ -83,6 +111,56 @@ export class StreamViewer {
     return this.init.userEndpointId;
   }
 
+  /** The video layer forwarded now (undefined: none, e.g. paused). */
+  get videoLayer(): PublisherLayer | undefined {
+    return this.videoForwarder?.currentLayer;
+  }
+
+  /** The viewer's preference as last received on its data channel. */
+  get videoPreference(): VideoPreference {
+    return this.preference;
+  }
+
+  /** Messages on the viewer's `confer-layers` channel, for tests. */
+  get channelStats(): Readonly<{ sent: number; received: number }> {
+    return this.channel.stats;
+  }
+
+  /** The video layers this viewer receives or is switching to (what dynacast keeps active). */
+  wantedVideoLayers(): PublisherLayer[] {
+    const forwarder = this.videoForwarder;
+    if (!forwarder) return [];
+    return [forwarder.currentLayer, forwarder.targetLayer].filter((l): l is PublisherLayer => l !== undefined);
+  }
+
+  /** The publisher reconnected: its layers are new, so every kind is pointed at the new ones. */
+  sourceChanged(): void {
+    this.reselect();
+  }
+
+  /**
+   * Chooses the layer of each kind again: audio follows the publisher's current connection, video
+   * the preference and downlink (see `chooseLayer`). Runs on every RTCP report, preference, tick
+   * and layer start; a new target is asked a keyframe for, and dynacast is told.
+   */
+  reselect(): void {
+    if (this.closed || !this.answered) return;
+    const now = performance.now();
+    this.forwarders.get('audio')?.setTarget(this.init.source.layers('audio')[0]);
+    const video = this.videoForwarder;
+    if (!video) return;
+    const layers = this.init.source.layers('video');
+    const limit = this.downlink.limit(this.sending.bitrate(now), now - this.lastSwitchAt, now);
+    const chosen = chooseLayer(layers, this.preference, limit, video.currentLayer, now);
+    const changed = chosen !== video.targetLayer;
+    video.setTarget(chosen);
+    if (video.awaitingKeyframe && this.connectedBefore && (changed || now - this.switchKeyframeAskedAt >= SWITCH_KEYFRAME_RETRY_MS)) {
+      this.switchKeyframeAskedAt = now;
+      this.init.source.requestKeyframe(changed ? 'switch' : 'repeat', chosen);
+    }
+    if (changed) this.init.source.updateDynacast(now);
+  }
+
   /** Applies the viewer's offer, starts forwarding and answers sendonly, with all server candidates. */
   answer(): Promise<string> {
     const { source, network, tracker, offer } = this.init;
@@ -91,7 +169,10 @@ export class StreamViewer {
       // Wired once the offer is applied, when the viewer's extension ids are known; the client cannot
       // connect before it has the answer, so no packet or PLI is missed.
       for (const transceiver of this.pc.getTransceivers()) this.forward(transceiver, source);
-      this.watchKeyframeRequests();
+      this.videoSsrc = this.pc.getTransceivers().find((t) => t.kind === 'video')?.sender.ssrc;
+      this.watchRtcp();
+      this.answered = true;
+      this.reselect();
       return sdp;
     });
   }
@@ -107,50 +188,113 @@ export class StreamViewer {
     this.closed = true;
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers.length = 0;
+    this.channel.close();
     for (const track of this.tracks) track.stop();
     this.init.tracker.closePeerConnection(this.pc);
     this.init.tracker.countViewer(-1);
     this.init.onClose();
   }
 
+  private get videoForwarder(): LayerForwarder | undefined {
+    return this.forwarders.get('video');
+  }
+
   private forward(transceiver: RTCRtpTransceiver, source: PublishedStream): void {
     const kind = transceiver.kind as MediaKind;
     const track = transceiver.sender.track;
-    if (!track) return;
+    const codec = source.codecs?.get(kind);
+    if (!track || !codec) return;
+    const forwarder = new LayerForwarder({
+      clockRate: codec.clockRate,
+      needsKeyframe: kind === 'video',
+      vp8: codecName(codec) === 'VP8',
+      onSwitch: (layer) => {
+        if (kind === 'video') this.videoSwitched(layer);
+      },
+    });
+    this.forwarders.set(kind, forwarder);
     // Rebuilt when the publisher reconnects: its new connection may number its extensions otherwise.
-    let publisherExtensions = source.headerExtensions(kind);
-    let rewriter = new HeaderExtensionRewriter(publisherExtensions, transceiver.headerExtensions);
-    const unsubscribe = source.subscribe(kind, (packet: RtpPacket, forwarded: ForwardedHeader) => {
-      if (forwarded.headerExtensions !== publisherExtensions) {
-        publisherExtensions = forwarded.headerExtensions;
-        rewriter = new HeaderExtensionRewriter(publisherExtensions, transceiver.headerExtensions);
-      }
-      // Each viewer gets its own header: werift's sender rewrites SSRC, payload type and sequence
-      // numbers in place and keeps the object for retransmission.
-      const copy = packet.clone();
-      const { header } = copy;
-      header.sequenceNumber = forwarded.sequenceNumber;
-      header.timestamp = forwarded.timestamp;
-      header.extensions = rewriter.rewrite(packet.header.extensions);
-      header.extension = header.extensions.length > 0;
-      header.extensionProfile = ONE_BYTE_PROFILE;
-      // werift's payload excludes the padding, so a forwarded padding bit would corrupt the packet.
-      header.padding = false;
-      header.paddingSize = 0;
-      this.stats.packetsForwarded++;
-      track.writeRtp(copy);
+    let publisherExtensions: readonly RTCRtpHeaderExtensionParameters[] | undefined;
+    let rewriter: HeaderExtensionRewriter | undefined;
+    const unsubscribe = source.subscribe(kind, {
+      rtp: (packet: RtpPacket, layer, keyframe, headerExtensions) => {
+        const out = forwarder.forward(packet.header.sequenceNumber, packet.header.timestamp, packet.payload, layer, keyframe);
+        if (!out) return;
+        if (headerExtensions !== publisherExtensions || !rewriter) {
+          publisherExtensions = headerExtensions;
+          rewriter = new HeaderExtensionRewriter(publisherExtensions, transceiver.headerExtensions);
+        }
+        // Each viewer gets its own header: werift's sender rewrites SSRC, payload type and sequence
+        // numbers in place and keeps the object for retransmission.
+        const copy = packet.clone();
+        const { header } = copy;
+        copy.payload = out.payload;
+        header.sequenceNumber = out.sequenceNumber;
+        header.timestamp = out.timestamp;
+        header.extensions = rewriter.rewrite(packet.header.extensions);
+        header.extension = header.extensions.length > 0;
+        header.extensionProfile = ONE_BYTE_PROFILE;
+        // werift's payload excludes the padding, so a forwarded padding bit would corrupt the packet.
+        header.padding = false;
+        header.paddingSize = 0;
+        this.stats.packetsForwarded++;
+        this.sending.add(out.payload.length + 12, performance.now());
+        track.writeRtp(copy);
+      },
+      drop: (layer, sequenceNumber) => forwarder.drop(layer, sequenceNumber),
     });
     this.unsubscribers.push(unsubscribe);
   }
 
-  private watchKeyframeRequests(): void {
-    const videoSsrc = this.pc.getTransceivers().find((t) => t.kind === 'video')?.sender.ssrc;
-    if (videoSsrc === undefined) return;
+  private videoSwitched(layer: PublisherLayer | undefined): void {
+    this.lastSwitchAt = performance.now();
+    this.stats.layerSwitches++;
+    const layers = this.init.source.layers('video');
+    // Layer messages name rids: a stream sent without simulcast has none to name.
+    if (layers.every((l) => l.rid === undefined)) return;
+    const size = layer ? layerSize(layer, layers) : undefined;
+    this.channel.send({ type: 'layer', rid: layer?.rid ?? null, width: size?.width ?? 0, height: size?.height ?? 0 });
+    this.init.source.updateDynacast(this.lastSwitchAt);
+  }
+
+  private onPreference(text: string): void {
+    const preference = parseVideoPreference(text);
+    if (!preference) return;
+    this.stats.preferences++;
+    this.preference = preference;
+    this.reselect();
+  }
+
+  /** Reads the viewer's RTCP: keyframe requests go to the publisher, REMB and loss feed the downlink estimate. */
+  private watchRtcp(): void {
     for (const transport of this.pc.dtlsTransports) {
-      const { unSubscribe } = transport.onRtcp.subscribe((packet) => {
-        if (isKeyframeRequest(packet, videoSsrc)) this.init.source.requestKeyframe('repeat');
-      });
+      const { unSubscribe } = transport.onRtcp.subscribe((packet) => this.onRtcp(packet));
       this.unsubscribers.push(unSubscribe);
+    }
+  }
+
+  private onRtcp(packet: RtcpPacket): void {
+    const ssrc = this.videoSsrc;
+    if (ssrc === undefined || this.closed) return;
+    const now = performance.now();
+    if (isKeyframeRequest(packet, ssrc)) {
+      const forwarder = this.videoForwarder;
+      this.init.source.requestKeyframe('repeat', forwarder?.currentLayer ?? forwarder?.targetLayer);
+      return;
+    }
+    if (packet.type === RtcpPayloadSpecificFeedback.type) {
+      const { feedback } = packet as RtcpPayloadSpecificFeedback;
+      // REMB is FMT 15 with the "REMB" identifier; compared by FMT like isKeyframeRequest.
+      if (feedback?.count !== 15 || !('bitrate' in feedback)) return;
+      this.downlink.onRemb(Number((feedback as ReceiverEstimatedMaxBitrate).bitrate), now);
+      this.reselect();
+      return;
+    }
+    if (packet.type === RtcpRrPacket.type) {
+      const report = (packet as RtcpRrPacket).reports.find((r) => r.ssrc === ssrc);
+      if (!report) return;
+      this.downlink.onLoss(report.fractionLost / 256, now);
+      this.reselect();
     }
   }
 }

@@ -13,6 +13,7 @@ import { resolveMediaRouterOptions } from './MediaRouterOptions.js';
 import type { MediaRouterOptions } from './MediaRouterOptions.js';
 import { NetworkConfig } from './NetworkConfig.js';
 import { PublishedStream } from './PublishedStream.js';
+import { NOMINAL_LAYER_BITRATES } from './PublisherLayer.js';
 import { ResourceTracker } from './ResourceTracker.js';
 import type { TrackedTimer } from './ResourceTracker.js';
 import { SdpOffer } from './SdpOffer.js';
@@ -58,7 +59,7 @@ export class WeriftMediaRouter implements MediaRouter {
       userEndpointId,
       streamType: request.streamType,
       offer,
-      videoBitrate: request.videoBitrate ?? this.options.defaultVideoBitrate,
+      videoBitrate: request.videoBitrate ?? defaultBitrate(offer.rids('video').length, this.options.defaultVideoBitrate),
       network: this.network,
       tracker: this.tracker,
       keyframeRequestIntervalMs: this.options.keyframeRequestIntervalMs,
@@ -134,6 +135,7 @@ export class WeriftMediaRouter implements MediaRouter {
         stream.replacingViewers.delete(viewer);
         if (stream.viewers.get(viewerId) !== viewer) return;
         stream.viewers.delete(viewerId);
+        stream.updateDynacast(performance.now());
         this.health.forget(conferenceId, userEndpointId, sourceId);
       },
     });
@@ -226,6 +228,13 @@ export class WeriftMediaRouter implements MediaRouter {
     this.ticker?.clear();
     this.ticker = undefined;
   }
+}
+
+/** A simulcast publisher's cap leaves room for all its layers (their nominal rates together), unless the default is higher. */
+function defaultBitrate(layers: number, configured: number): number {
+  if (layers < 2) return configured;
+  const sum = NOMINAL_LAYER_BITRATES.slice(0, layers).reduce((a, b) => a + b, 0);
+  return Math.max(configured, sum);
 }
 
 function checkBitrate(videoBitrate: number): void {

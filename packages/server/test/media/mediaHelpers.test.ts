@@ -141,7 +141,7 @@ describe('KeyframeThrottle', () => {
     expect(tracker.counters().timers).toBe(1);
     at(1_000);
     expect(sent).toEqual([0, 1_000]);
-    expect(throttle.stats).toEqual({ requested: 3, newViewers: 0, sent: 2 });
+    expect(throttle.stats).toEqual({ requested: 3, newViewers: 0, switches: 0, sent: 2 });
     expect(tracker.counters().timers).toBe(0);
     at(1_200);
     throttle.request('repeat');
@@ -173,7 +173,7 @@ describe('KeyframeThrottle', () => {
     expect(sent).toEqual([0]);
     at(PUBLISHER_MIN_KEYFRAME_SPACING_MS);
     expect(sent).toEqual([0, PUBLISHER_MIN_KEYFRAME_SPACING_MS]);
-    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, sent: 2 });
+    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, switches: 0, sent: 2 });
   });
 
   it('lets new viewers arriving within a few ms share one request', () => {
@@ -184,7 +184,7 @@ describe('KeyframeThrottle', () => {
     throttle.request('new-viewer');
     at(1_000);
     expect(sent).toEqual([0]);
-    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, sent: 1 });
+    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, switches: 0, sent: 1 });
   });
 
   it("still limits repeats after a new viewer's request, and a new viewer's request answers a held repeat", () => {

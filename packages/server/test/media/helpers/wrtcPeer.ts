@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Wrtc from '@roamhq/wrtc';
 
@@ -69,14 +70,27 @@ export class SyntheticPublisher extends WrtcPeer {
   framesSent = 0;
   /** While true no frame or audio sample is produced, so no media RTP is sent. */
   paused = false;
+  /** Messages received on the `confer-dynacast` channel (with `simulcast`), parsed. */
+  readonly dynacast: Array<{ type: string; rids: string[] }> = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly tracks: MediaStreamTrack[] = [];
 
+  /**
+   * With `simulcast`, video goes out as the wire protocol's three layers (q, h, f) and the dynacast
+   * channel is opened. Its messages are recorded, not acted on: this libwebrtc build refuses any
+   * `setParameters` on a simulcast sender ("modified SSRC", its getParameters omits the SSRCs), so
+   * pausing encodings is left to the library's test in Chromium.
+   */
   constructor(
     readonly kinds: { audio: boolean; video: boolean },
     readonly video = { width: 640, height: 480, fps: 30 },
+    readonly simulcast = false,
   ) {
     super();
+    if (simulcast) {
+      const channel = this.pc.createDataChannel('confer-dynacast');
+      channel.onmessage = (e: MessageEvent) => this.dynacast.push(JSON.parse(String(e.data)) as never);
+    }
     if (kinds.audio) this.startAudio();
     if (kinds.video) this.startVideo();
   }
@@ -112,8 +126,19 @@ export class SyntheticPublisher extends WrtcPeer {
     const source = new wrtc.nonstandard.RTCVideoSource();
     const track = source.createTrack();
     this.tracks.push(track as unknown as MediaStreamTrack);
-    this.pc.addTransceiver(track as unknown as MediaStreamTrack, { direction: 'sendonly' });
+    const sendEncodings = this.simulcast
+      ? [
+          { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+          { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+          { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_700_000 },
+        ]
+      : undefined;
+    this.pc.addTransceiver(track as unknown as MediaStreamTrack, { direction: 'sendonly', ...(sendEncodings ? { sendEncodings } : {}) });
     const data = new Uint8Array(width * height * 1.5);
+    // Simulcast layers are compared by bit rate, so their picture has a band of fresh noise that no
+    // encoder can predict: each layer then runs near its cap, as a camera's would.
+    const band = this.simulcast ? { from: Math.floor(height / 3) * width, size: Math.floor(height / 6) * width } : undefined;
+    const noise = band ? randomBytes(band.size * 4) : undefined;
     let frame = 0;
     this.timers.push(
       setInterval(() => {
@@ -122,6 +147,10 @@ export class SyntheticPublisher extends WrtcPeer {
         data.fill(16, 0, width * height);
         const bar = (frame * 8) % width;
         for (let y = 0; y < height; y++) data.fill(235, y * width + bar, y * width + Math.min(width, bar + 32));
+        if (band && noise) {
+          const offset = Math.floor(Math.random() * (noise.length - band.size));
+          data.set(noise.subarray(offset, offset + band.size), band.from);
+        }
         data.fill(128, width * height);
         source.onFrame({ width, height, data });
         this.framesSent++;
@@ -154,10 +183,23 @@ export class DecodingViewer extends WrtcPeer {
   /** 'track' events so far: a publisher's reconnection must not bring a new one. */
   tracksReceived = 0;
   lastFrameSize: { width: number; height: number } | undefined;
+  /** Frame sizes decoded, in order, each with how many frames in a row had it. */
+  readonly frameSizes: Array<{ width: number; height: number; frames: number }> = [];
+  /** Messages received on the `confer-layers` channel (with `layersChannel`), parsed. */
+  readonly layerMessages: Array<{ type: string; rid: string | null; width: number; height: number }> = [];
   private readonly sinks: Array<{ stop(): void }> = [];
+  private readonly channel: RTCDataChannel | undefined;
 
-  constructor(readonly kinds: { audio: boolean; video: boolean }) {
+  /** With `layersChannel` the offer opens the `confer-layers` data channel, as the library does. */
+  constructor(
+    readonly kinds: { audio: boolean; video: boolean },
+    layersChannel = false,
+  ) {
     super();
+    if (layersChannel) {
+      this.channel = this.pc.createDataChannel('confer-layers');
+      this.channel.onmessage = (e: MessageEvent) => this.layerMessages.push(JSON.parse(String(e.data)) as never);
+    }
     if (kinds.audio) this.pc.addTransceiver('audio', { direction: 'recvonly' });
     if (kinds.video) this.pc.addTransceiver('video', { direction: 'recvonly' });
     this.pc.addEventListener('track', (e) => {
@@ -168,6 +210,9 @@ export class DecodingViewer extends WrtcPeer {
         sink.onframe = ({ frame }: { frame: { width: number; height: number } }) => {
           this.framesDecoded++;
           this.lastFrameSize = { width: frame.width, height: frame.height };
+          const last = this.frameSizes.at(-1);
+          if (last?.width === frame.width && last.height === frame.height) last.frames++;
+          else this.frameSizes.push({ width: frame.width, height: frame.height, frames: 1 });
         };
         this.sinks.push(sink);
       } else {
@@ -186,6 +231,14 @@ export class DecodingViewer extends WrtcPeer {
       if (s.type === 'inbound-rtp' && (s.kind ?? s.mediaType) === kind) found = s;
     });
     return found;
+  }
+
+  /** Sends a video preference on the `confer-layers` channel once it is open. */
+  async setVideoPreference(preference: { maxWidth: number | null; maxHeight: number | null; paused: boolean }): Promise<void> {
+    const channel = this.channel;
+    if (!channel) throw new Error('this viewer has no confer-layers channel');
+    await waitFor(() => channel.readyState === 'open', 'the confer-layers channel open');
+    channel.send(JSON.stringify({ type: 'videoPreference', ...preference }));
   }
 
   /** Inbound RTP packets of one kind, from getStats. */

@@ -1,0 +1,221 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { WeriftMediaRouter } from '../../src/media/WeriftMediaRouter.js';
+import { DecodingViewer, SyntheticPublisher, waitFor } from './helpers/wrtcPeer.js';
+import type { ReceivedPacket } from './helpers/weriftViewer.js';
+import { WeriftViewer } from './helpers/weriftViewer.js';
+
+// A real simulcast publisher (libwebrtc in Node: three VP8 layers of a 960×540 picture, 240×135,
+// 480×270 and 960×540; libwebrtc sends three layers from 960×540 up) and real viewers over
+// 127.0.0.1; run inside `unshare -n` like router.test.ts. 10 fps keeps three encoders affordable.
+
+const conferenceId = 'conf-s';
+const PICTURE = { width: 960, height: 540, fps: 10 };
+
+describe('simulcast through the werift router', { timeout: 60_000 }, () => {
+  const cleanups: Array<() => void | Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  function setup() {
+    const router = new WeriftMediaRouter({ loopback: true }, { onEndpointHealth: () => undefined });
+    cleanups.push(() => router.close());
+    return router;
+  }
+
+  async function publish(router: WeriftMediaRouter, streamId: string, reconnect = false) {
+    const pub = new SyntheticPublisher({ audio: false, video: true }, PICTURE, true);
+    cleanups.push(() => pub.close());
+    const ref = { conferenceId, streamId };
+    const { sdpAnswer } = await router.publish({ ...ref, userEndpointId: 'alice', streamType: 'CAM', sdpOffer: await pub.createFullOffer(), reconnect });
+    await pub.setAnswer(sdpAnswer);
+    await waitFor(() => pub.pc.connectionState === 'connected', 'publisher connected');
+    return { pub, ref, sdpAnswer, stream: router.publishedStream(ref)! };
+  }
+
+  async function decodingViewer(router: WeriftMediaRouter, streamId: string, viewerId: string, layersChannel = true) {
+    const v = new DecodingViewer({ audio: false, video: true }, layersChannel);
+    cleanups.push(() => v.close());
+    const { sdpAnswer } = await router.view({ conferenceId, streamId, viewerId, userEndpointId: `bob-${viewerId}`, sdpOffer: await v.createFullOffer() });
+    await v.setAnswer(sdpAnswer);
+    return v;
+  }
+
+  async function weriftViewer(router: WeriftMediaRouter, streamId: string, viewerId: string) {
+    const v = new WeriftViewer();
+    cleanups.push(() => v.close());
+    const { sdpAnswer } = await router.view({ conferenceId, streamId, viewerId, userEndpointId: `carol-${viewerId}`, sdpOffer: await v.createOffer() });
+    await v.setAnswer(sdpAnswer);
+    return v;
+  }
+
+  it('accepts a simulcast offer, answers a=simulcast:recv, and keeps each layer apart with its own size', async () => {
+    const router = setup();
+    const { sdpAnswer, stream } = await publish(router, 's1');
+    expect(sdpAnswer).toMatch(/^a=simulcast:recv q;h;f/m);
+    expect(sdpAnswer).toMatch(/^a=rid:q recv/m);
+    expect(sdpAnswer).toMatch(/^a=extmap:\d+ urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id/m);
+    await waitFor(() => stream.layers('video').every((l) => l.height !== undefined), 'a keyframe of every layer', 15_000);
+    // libwebrtc may round a layer's height to an even number.
+    const sizes = stream.layers('video').map((l) => [l.rid, l.width, Math.round(l.height! / 4)]);
+    expect(sizes).toEqual([
+      ['q', 240, 34],
+      ['h', 480, 68],
+      ['f', 960, 135],
+    ]);
+    expect(new Set(stream.layers('video').map((l) => l.ssrc)).size).toBe(3);
+  });
+
+  it('forwards the layer a viewer asks for, switches at a keyframe of the new layer, and the viewer sees one continuous stream', async () => {
+    const router = setup();
+    const { stream } = await publish(router, 's2');
+    const decoder = await decodingViewer(router, 's2', 'decoder');
+    const wire = await weriftViewer(router, 's2', 'wire');
+    await decoder.setVideoPreference({ maxWidth: 240, maxHeight: 135, paused: false });
+    await wire.setVideoPreference({ maxWidth: 240, maxHeight: 135, paused: false });
+    await waitFor(() => decoder.lastFrameSize?.width === 240 && decoder.framesDecoded > 10, 'the decoder at 240×135', 15_000);
+    await waitFor(() => wire.keyframeSizes().some((s) => s.width === 240) && wire.packets.length > 50, 'the wire viewer at 240×135', 15_000);
+    const lostBefore = (await decoder.inbound('video'))!.packetsLost;
+
+    await decoder.setVideoPreference({ maxWidth: 960, maxHeight: 540, paused: false });
+    await wire.setVideoPreference({ maxWidth: 960, maxHeight: 540, paused: false });
+    await waitFor(() => decoder.lastFrameSize?.width === 960, 'the decoder at 960×540', 15_000);
+    await waitFor(() => wire.keyframeSizes().some((s) => s.width === 960), 'the wire viewer at 960×540', 15_000);
+    const frames = decoder.framesDecoded;
+    await waitFor(() => decoder.framesDecoded > frames + 10, 'the decoder decodes on at 540p', 15_000);
+    expect(decoder.lastFrameSize).toEqual({ width: 960, height: 540 });
+    const inbound = (await decoder.inbound('video'))!;
+    // The switch itself loses nothing (the wire viewer below checks every number); a loaded machine may drop a few packets.
+    expect(inbound.packetsLost - lostBefore).toBeLessThan(30);
+    expect(decoder.layerMessages.map((m) => m.rid)).toContain('f');
+    expect(decoder.layerMessages.at(-1)).toEqual({ type: 'layer', rid: 'f', width: 960, height: 540 });
+    expect(router.publishedStream({ conferenceId, streamId: 's2' })!.viewers.get('wire')!.videoLayer?.rid).toBe('f');
+
+    checkContinuity(wire.packets);
+    expect(stream.keyframeStats.switches).toBeGreaterThan(0);
+  });
+
+  it('pauses a viewer: no video packets reach it until it resumes', async () => {
+    const router = setup();
+    await publish(router, 's3');
+    const wire = await weriftViewer(router, 's3', 'wire');
+    await waitFor(() => frameCount(wire.packets) > 8, 'video at the viewer', 15_000);
+    await wire.setVideoPreference({ maxWidth: null, maxHeight: null, paused: true });
+    await waitFor(() => wire.layerMessages.at(-1)?.rid === null, 'the paused layer message');
+    const count = wire.packets.length;
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(wire.packets.length).toBe(count);
+    await wire.setVideoPreference({ maxWidth: null, maxHeight: null, paused: false });
+    await waitFor(() => frameCount(wire.packets.slice(count)) > 8, 'video again', 15_000);
+    checkContinuity(wire.packets);
+  });
+
+  it('a viewer without the data channel gets the highest layer; the publisher is told which layers are viewed', async () => {
+    const router = setup();
+    const { pub } = await publish(router, 's4');
+    // Nobody views yet: only the lowest layer is needed.
+    await waitFor(() => pub.dynacast.length > 0, 'the first dynacast message');
+    expect(pub.dynacast[0]).toEqual({ type: 'activeLayers', rids: ['q'] });
+    const plain = await decodingViewer(router, 's4', 'plain', false);
+    await waitFor(() => pub.dynacast.at(-1)?.rids.length === 3, 'every layer active for the new viewer');
+    await waitFor(() => plain.lastFrameSize?.width === 960, 'full resolution without preferences', 15_000);
+    const small = await weriftViewer(router, 's4', 'small');
+    await small.setVideoPreference({ maxWidth: 240, maxHeight: 135, paused: false });
+    await waitFor(() => small.keyframeSizes().some((s) => s.width === 240), 'the small viewer at 240 wide', 15_000);
+    // Once the new viewers' 2 s are over: the lowest (always) and the full layer, not the middle one.
+    await waitFor(() => JSON.stringify(pub.dynacast.at(-1)?.rids) === '["q","f"]', 'q and f active', 10_000);
+    plain.close();
+    router.stopView({ conferenceId, streamId: 's4' }, 'plain');
+    await waitFor(() => JSON.stringify(pub.dynacast.at(-1)?.rids) === '["q"]', 'only q once the full-size viewer left');
+  });
+
+  it('falls back to a lower layer when the viewer reports a narrow downlink, and tries the higher one again once it is gone', async () => {
+    const router = setup();
+    const { stream } = await publish(router, 's5');
+    const wire = await weriftViewer(router, 's5', 'wire');
+    const viewer = () => stream.viewers.get('wire')!;
+    await waitFor(() => viewer().videoLayer?.rid === 'f', 'the full layer', 15_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const narrowAt = performance.now();
+    wire.sendRemb(250_000);
+    await waitFor(() => viewer().videoLayer?.rid === 'q', 'the low layer under a 250 kbps estimate', 10_000);
+    const fellBackAfter = performance.now() - narrowAt;
+    // Hysteresis: under the same estimate it stays low, no trial before the back-off (4 s) is over.
+    const switches = viewer().stats.layerSwitches;
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(viewer().videoLayer?.rid).toBe('q');
+    expect(viewer().stats.layerSwitches).toBe(switches);
+    wire.sendRemb(undefined);
+    await waitFor(() => viewer().videoLayer?.rid === 'f', 'the full layer again', 15_000);
+    expect(viewer().downlink.stats.congestions).toBeGreaterThanOrEqual(1);
+    expect(fellBackAfter).toBeGreaterThan(0);
+    checkContinuity(wire.packets);
+  });
+
+  it('a simulcast publisher reconnects: the viewer keeps its track and one continuous stream', async () => {
+    const router = setup();
+    const first = await publish(router, 's6');
+    const decoder = await decodingViewer(router, 's6', 'decoder');
+    const wire = await weriftViewer(router, 's6', 'wire');
+    await wire.setVideoPreference({ maxWidth: 480, maxHeight: 270, paused: false });
+    await waitFor(() => decoder.framesDecoded > 20 && wire.keyframeSizes().some((s) => s.width === 480), 'both viewers receive', 15_000);
+    const before = (await decoder.inbound('video'))!;
+    first.pub.close();
+    await publish(router, 's6', true);
+    const frames = decoder.framesDecoded;
+    const packets = wire.packets.length;
+    await waitFor(() => decoder.framesDecoded > frames + 20 && wire.packets.length > packets + 50, 'media from the new connection', 15_000);
+    const after = (await decoder.inbound('video'))!;
+    expect(after.ssrc).toBe(before.ssrc);
+    expect(after.packetsLost - before.packetsLost).toBeLessThan(20);
+    expect(decoder.tracksReceived).toBe(1);
+    expect(stream(router, 's6').stats.reconnections).toBe(1);
+    expect(stream(router, 's6').viewers.get('wire')!.videoLayer?.rid).toBe('h');
+    checkContinuity(wire.packets);
+  });
+});
+
+const stream = (router: WeriftMediaRouter, streamId: string) => router.publishedStream({ conferenceId, streamId })!;
+const frameCount = (packets: readonly ReceivedPacket[]) => new Set(packets.map((p) => p.timestamp)).size;
+
+/**
+ * What one continuous stream looks like on the wire, in sequence-number order (retransmissions of
+ * packets lost on a loaded machine arrive late and are put in place): one SSRC, consecutive
+ * sequence numbers, each frame's timestamp after the previous one's by less than 5 s, each new
+ * frame's VP8 PictureID the previous one's plus one, whichever layer it comes from.
+ */
+function checkContinuity(received: readonly ReceivedPacket[]): void {
+  expect(new Set(received.map((p) => p.ssrc)).size).toBe(1);
+  const first = received[0]!.sequenceNumber;
+  const bySeq = new Map<number, ReceivedPacket>();
+  let highest = 0;
+  for (const packet of received) {
+    const ext = (packet.sequenceNumber - first + 0x8000) & 0xffff;
+    bySeq.set(ext, packet);
+    highest = Math.max(highest, ext);
+  }
+  const lowest = Math.min(...bySeq.keys());
+  // The last few packets' retransmissions may still be on their way when the test stops looking.
+  const packets: ReceivedPacket[] = [];
+  for (let ext = lowest; ext <= highest; ext++) {
+    const packet = bySeq.get(ext);
+    if (!packet) {
+      expect(highest - ext, `sequence number ${(ext + first - 0x8000) & 0xffff} missing`).toBeLessThan(50);
+      break;
+    }
+    packets.push(packet);
+  }
+  let frames = 0;
+  for (let i = 1; i < packets.length; i++) {
+    const [previous, packet] = [packets[i - 1]!, packets[i]!];
+    const tsStep = (packet.timestamp - previous.timestamp) >>> 0;
+    expect(tsStep, `timestamp step at packet ${i}`).toBeLessThan(90_000 * 5);
+    if (tsStep === 0) {
+      expect(packet.pictureId).toBe(previous.pictureId);
+      continue;
+    }
+    frames++;
+    expect((packet.pictureId! - previous.pictureId! + 0x8000) & 0x7fff, `picture id after ${previous.pictureId}`).toBe(1);
+  }
+  expect(frames).toBeGreaterThan(8);
+}
