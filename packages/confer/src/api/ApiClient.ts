@@ -190,6 +190,11 @@ export class ApiClient {
     return this.send('sendEvent', options, true, (init) => this.client.POST('/rtc-api/conferences/sendEvent', { ...init, body }));
   }
 
+  /** Fetches a token now, unless a fresh one is cached, so the next request need not wait for one (the first request opens the connection too). */
+  async prepare(options: Pick<RequestOptions, 'signal'> = {}): Promise<void> {
+    await this.tokens.token(options.signal);
+  }
+
   /** The current token if one is cached, whatever its age (a keepalive request cannot wait for a new one). @internal */
   cachedToken(): string | undefined {
     return this.tokens.cached();

@@ -38,6 +38,8 @@ export class PeerSession {
   private isClosed = false;
   private isLost = false;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The offer started by `prepareOffer()`, until `createOffer()` takes it. */
+  private prepared: Promise<string> | undefined;
   private readonly sampler: StatsSampler;
 
   constructor(private readonly options: PeerSessionOptions) {
@@ -70,11 +72,18 @@ export class PeerSession {
     return this.pc.getSenders();
   }
 
-  /** Creates an offer and sets it as the local description; answers the SDP to send. */
-  async createOffer(): Promise<string> {
-    const offer = await this.pc.createOffer();
-    await this.pc.setLocalDescription(offer);
-    return this.pc.localDescription?.sdp ?? offer.sdp ?? '';
+  /** Starts the offer now (createOffer + setLocalDescription) for a connection prepared before it is needed; `createOffer()` answers it. */
+  prepareOffer(): void {
+    this.prepared ??= this.makeOffer();
+    // Awaited (and its failure seen) by createOffer(); unhandled until then.
+    this.prepared.catch(() => undefined);
+  }
+
+  /** Creates an offer and sets it as the local description (or takes the prepared one); answers the SDP to send. */
+  createOffer(): Promise<string> {
+    const offer = this.prepared ?? this.makeOffer();
+    this.prepared = undefined;
+    return offer;
   }
 
   /** Sets the server's answer; the candidates gathered so far (and later ones) may go out from now on. */
@@ -103,6 +112,12 @@ export class PeerSession {
     this.pc.onicecandidate = null;
     this.pc.onconnectionstatechange = null;
     this.pc.close();
+  }
+
+  private async makeOffer(): Promise<string> {
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    return this.pc.localDescription?.sdp ?? offer.sdp ?? '';
   }
 
   private onState(state: RTCPeerConnectionState): void {

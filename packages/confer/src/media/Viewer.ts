@@ -3,7 +3,9 @@ import { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import { uuid } from '../util/uuid.js';
 import { kindsOf } from './mediaKinds.js';
+import type { MediaKind } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
+import type { PeerSessionOptions } from './PeerSession.js';
 import type { RemoteStream } from './RemoteStream.js';
 import { acceptedKinds } from './sdp.js';
 import { LayerChannel } from './simulcast.js';
@@ -19,6 +21,60 @@ export interface ViewerOptions extends StreamOwnerOptions {
   onConnectionStateChange?: ((stream: RemoteStream, state: StreamConnectionState) => void) | undefined;
   /** A stats sample of the receiving connection (also readable as `stream.stats`). */
   onStats?: ((stream: RemoteStream) => void) | undefined;
+  /** A connection prepared before the stream was known, for the stream's kinds (its offer made during the join); the first attempt takes it. */
+  prepared?: ViewerConnection | undefined;
+}
+
+/** What a viewer's PeerSession reports to the viewer that takes it. @internal */
+type ViewerBinding = Pick<PeerSessionOptions, 'sendCandidates' | 'onCandidateError' | 'onStateChange' | 'onLost' | 'onStats'>;
+
+/**
+ * A viewer's peer connection before it knows its stream: recvonly transceivers of `kinds` and, when
+ * it receives video, the `confer-layers` data channel, both before the offer. Its session reports to
+ * the viewer bound to it, so a connection prepared while the join is in flight is the same as one a
+ * viewer opens for itself. @internal
+ */
+export class ViewerConnection {
+  readonly session: PeerSession;
+  readonly transceivers: RTCRtpTransceiver[];
+  readonly channel: RTCDataChannel | undefined;
+  private binding: ViewerBinding | undefined;
+
+  constructor(
+    options: Pick<StreamOwnerOptions, 'createPeerConnection' | 'rtcConfiguration' | 'disconnectedGraceMs'>,
+    readonly kinds: readonly MediaKind[],
+  ) {
+    let pc: RTCPeerConnection | undefined;
+    this.session = new PeerSession({
+      // PeerSession keeps its connection to itself; the layer channel must be in the first offer.
+      createPeerConnection: (configuration) => (pc = options.createPeerConnection(configuration)),
+      rtcConfiguration: options.rtcConfiguration,
+      disconnectedGraceMs: options.disconnectedGraceMs,
+      // Candidates go out once the answer is set, and the viewer binds itself before it sends the offer.
+      sendCandidates: (candidates) => this.binding?.sendCandidates(candidates) ?? Promise.resolve(),
+      onCandidateError: (error) => this.binding?.onCandidateError(error),
+      onStateChange: (state) => this.binding?.onStateChange(state),
+      onLost: () => this.binding?.onLost(),
+      onStats: (stats) => this.binding?.onStats?.(stats),
+    });
+    this.transceivers = kinds.map((kind) => this.session.addTransceiver(kind, { direction: 'recvonly' }));
+    this.channel = pc && kinds.includes('video') ? pc.createDataChannel('confer-layers') : undefined;
+  }
+
+  /** Whether it receives exactly `kinds`, in that order. */
+  fits(kinds: readonly MediaKind[]): boolean {
+    return kinds.length === this.kinds.length && kinds.every((kind, i) => this.kinds[i] === kind);
+  }
+
+  /** Routes the session's reports to the viewer that takes this connection. */
+  bind(binding: ViewerBinding): void {
+    this.binding = binding;
+  }
+
+  /** Closes the connection (and its channel); idempotent, no network. */
+  close(): void {
+    this.session.close();
+  }
 }
 
 /**
@@ -65,7 +121,7 @@ export class Viewer {
    */
   start(): Promise<void> {
     const viewerId = uuid();
-    const session = this.openSession(viewerId);
+    const session = this.openSession(viewerId, this.options.prepared);
     return this.queue.push(() => this.attempt(session, viewerId));
   }
 
@@ -97,15 +153,17 @@ export class Viewer {
     this.closeSession();
   }
 
-  /** Replaces the PeerSession (closing the old one) with one whose receiver tracks are in the stream at once. */
-  private openSession(viewerId: string): PeerSession {
+  /** Replaces the PeerSession (closing the old one) with one whose receiver tracks are in the stream at once; `prepared` is used instead of a new one. */
+  private openSession(viewerId: string, prepared?: ViewerConnection): PeerSession {
     this.closeSession();
     const { stream, api, conferenceId, userEndpointId } = this.options;
-    let pc: RTCPeerConnection | undefined;
-    const session = new PeerSession({
-      ...recoveringSessionOptions({ options: this.options, label: `viewer ${stream.streamId}`, recovery: 'viewing again', retries: this.retries, connection: this.connection, restart: () => this.restart() }),
-      // PeerSession keeps its connection to itself; the layer channel must be in the first offer.
-      createPeerConnection: (configuration) => (pc = this.options.createPeerConnection(configuration)),
+    const connection = prepared ?? new ViewerConnection(this.options, kindsOf(stream.type));
+    const { session, transceivers, channel } = connection;
+    const recovery = recoveringSessionOptions({ options: this.options, label: `viewer ${stream.streamId}`, recovery: 'viewing again', retries: this.retries, connection: this.connection, restart: () => this.restart() });
+    connection.bind({
+      onCandidateError: recovery.onCandidateError,
+      onStateChange: recovery.onStateChange,
+      onLost: recovery.onLost,
       sendCandidates: (iceCandidates) =>
         api.addViewStreamIceCandidates(
           { conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, iceCandidates },
@@ -116,11 +174,10 @@ export class Viewer {
         this.options.onStats?.(stream);
       },
     });
-    const transceivers = kindsOf(stream.type).map((kind) => session.addTransceiver(kind, { direction: 'recvonly' }));
     stream.setTracks(transceivers.map((t) => t.receiver.track));
-    if (pc && kindsOf(stream.type).includes('video')) {
+    if (channel) {
       const send = () => layers.send({ type: 'videoPreference', ...stream.videoPreference });
-      const layers = new LayerChannel(pc.createDataChannel('confer-layers'), send, (message) => {
+      const layers = new LayerChannel(channel, send, (message) => {
         if (message.type === 'layer') stream.setVideoLayer({ rid: message.rid, width: message.width, height: message.height });
       });
       stream.onVideoPreference = send;

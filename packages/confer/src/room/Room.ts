@@ -40,6 +40,8 @@ export class Room {
   private readonly playback = new Playback((stream, element) => this.emit('audioPlaybackBlocked', stream, element));
   private readonly devices: DeviceWatcher;
   private localQuality: ConnectionQuality = 'unknown';
+  /** `prepare()` was called: a join prepares its first view while its request is in flight. */
+  private fastStart = false;
 
   constructor(options: RoomOptions) {
     const defaults = browserDefaults();
@@ -138,6 +140,16 @@ export class Room {
     return Object.fromEntries(this.session?.model.metadata ?? []);
   }
 
+  /**
+   * Gets ready for a fast join; optional, call it while the page loads: fetches the token now, and
+   * makes the next `join()` prepare its first view's connection and offer while the join request is in flight.
+   */
+  async prepare(): Promise<void> {
+    if (this.currentState !== 'idle') throw ConferenceError.invalidState(`prepare() needs an idle room; this one is ${this.currentState}`);
+    this.fastStart = true;
+    await this.api.prepare();
+  }
+
   /** Joins `conferenceId` (creating it with `create: true`), then follows its events until leave or end. */
   async join(conferenceId: string, options: JoinOptions = {}): Promise<void> {
     if (!conferenceId) throw ConferenceError.invalidState('join() needs a conference id');
@@ -148,6 +160,7 @@ export class Room {
       conferenceId,
       metadata: participantMetadata(options.metadata, options.name, options.avatarUrl),
       create: options.create === true,
+      prepareView: this.fastStart,
       onEvent: (event, changes) => {
         this.apply(session, changes);
         safeEmit(this.emitter, this.config.logger, 'event', event);

@@ -5,6 +5,7 @@ import { EventLoop } from '../events/EventLoop.js';
 import type { EventLoopStop } from '../events/EventLoop.js';
 import { captureDevice } from '../media/capture.js';
 import type { LocalStream } from '../media/LocalStream.js';
+import { kindsOf } from '../media/mediaKinds.js';
 import type { PublisherStopReason } from '../media/Publisher.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
 import { PublisherSet } from '../media/PublisherSet.js';
@@ -27,6 +28,8 @@ export interface RoomSessionOptions {
   metadata: Metadata | undefined;
   /** The room was joined with `create: true`: a conference that disappears (404) is created again on rejoin. */
   create: boolean;
+  /** `room.prepare()` was called: the join prepares the first view's connection and offer while its request is in flight. */
+  prepareView?: boolean;
   /** One conference event, in order, and what it changed in the model. */
   onEvent: (event: ConferenceEvent, changes: ModelChange[]) => void;
   /** What a re-read aggregate (after a gap or a 410) changed in the model. */
@@ -167,8 +170,13 @@ export class RoomSession {
 
   /** Joins on the server, reads the conference into the model and follows its events; answers what the model gained. */
   async join(): Promise<ModelChange[]> {
+    // The first view's offer (createOffer + setLocalDescription, tens of ms on a fresh page) is made
+    // while the join is in flight; a camera with its microphone is the usual first stream.
+    if (this.options.prepareView && this.options.config.autoView) this.viewers.prepare(kindsOf('MIC_AND_CAM'));
     const conference = await this.joinCreatingIfMissing();
     const changes = this.model.applyAggregate(conference).filter((change) => change.type !== 'selfRemoved');
+    // Nothing to view yet: the prepared connection would only wait.
+    if (this.model.streams.size === 0) this.viewers.dropPrepared();
     this.startEventLoop(conference.version);
     return changes;
   }

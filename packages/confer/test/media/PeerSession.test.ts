@@ -33,6 +33,19 @@ describe('PeerSession', () => {
     expect(pc.configuration).toEqual({ bundlePolicy: 'max-bundle' });
   });
 
+  it('makes a prepared offer once: the next createOffer() answers it, the one after makes a new one', async () => {
+    const { pc, session } = setup();
+    session.addTransceiver('video', { direction: 'recvonly' });
+    session.prepareOffer();
+    session.prepareOffer();
+    await waitFor(() => pc.localDescription !== null, 'the prepared offer');
+    expect(pc.log.filter((entry) => entry === 'createOffer')).toHaveLength(1);
+    expect(await session.createOffer()).toBe(pc.localDescription?.sdp);
+    expect(pc.log.filter((entry) => entry === 'createOffer')).toHaveLength(1);
+    await session.createOffer();
+    expect(pc.log.filter((entry) => entry === 'createOffer')).toHaveLength(2);
+  });
+
   it('offers from its transceivers and sets the answer', async () => {
     const { pc, session } = setup();
     session.addTransceiver('audio', { direction: 'recvonly' });
