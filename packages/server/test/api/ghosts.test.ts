@@ -1,9 +1,10 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MediaRouterCallbacks } from '../../src/media/MediaRouter.js';
 import { WeriftMediaRouter } from '../../src/media/WeriftMediaRouter.js';
 import type { ConferenceServer, ServerOptions } from '../../src/startServer.js';
 import { ApiCaller, type UserCaller } from './support/ApiCaller.js';
-import { startTestServer, waitFor } from './support/testServer.js';
+import { startTestServer, testRedisUrl, waitFor } from './support/testServer.js';
 
 interface SeenEvent {
   type: string;
@@ -154,17 +155,26 @@ describe('ghost rule', () => {
     expect((await service.conference(conferenceId)).body.participants.map((p: { state: string }) => p.state)).toEqual(['HEALTHY']);
   });
 
-  it('clears every liveness timer on leave and on close', async () => {
-    const { server, alice, conferenceId } = await setup({});
+  it('clears every liveness timer (on Redis: every deadline) on leave and on close', async () => {
+    const redisKeyPrefix = `ghost-timers-${Date.now()}:`;
+    const { server, alice, conferenceId } = await setup({ redisKeyPrefix });
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
-    for (let i = 0; i < 20; i++) await alice.post('join', { conferenceId, userEndpointId: `a${i}` });
-    // The count is the whole process's: HTTP keep-alive and client timers come and go by a few either way.
-    expect(timers() - before).toBeGreaterThanOrEqual(20 - 3);
-    for (let i = 0; i < 10; i++) await alice.post('leave', { conferenceId, userEndpointId: `a${i}` });
-    expect(server.stats().endpoints).toBe(10);
-    await waitFor(() => timers() - before <= 10 + 5, 'the timers of the leavers to be cleared');
-    await server.close();
-    await waitFor(() => timers() <= before, 'every timer to be cleared');
+    const redisUrl = testRedisUrl();
+    const redis = redisUrl === undefined ? undefined : new Redis(redisUrl);
+    try {
+      // In memory one timer per endpoint; on Redis one deadline per endpoint, and no timer.
+      const liveness = async () => (redis ? redis.zcard(`${redisKeyPrefix}liveness`) : timers() - before);
+      for (let i = 0; i < 20; i++) await alice.post('join', { conferenceId, userEndpointId: `a${i}` });
+      // The count is the whole process's: HTTP keep-alive and client timers come and go by a few either way.
+      expect(await liveness()).toBeGreaterThanOrEqual(redis ? 20 : 20 - 3);
+      for (let i = 0; i < 10; i++) await alice.post('leave', { conferenceId, userEndpointId: `a${i}` });
+      expect(server.stats().endpoints).toBe(10);
+      await waitFor(async () => (await liveness()) <= (redis ? 10 : 10 + 5), 'the timers of the leavers to be cleared');
+      await server.close();
+      await waitFor(() => timers() <= before, 'every timer to be cleared');
+    } finally {
+      redis?.disconnect();
+    }
   });
 });

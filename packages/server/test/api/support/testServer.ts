@@ -8,6 +8,11 @@ export function useRedisForTestServers(url: string): void {
   redisUrl = url;
 }
 
+/** @internal The Redis the test servers of this file use, if any (see {@link useRedisForTestServers}). */
+export function testRedisUrl(): string | undefined {
+  return redisUrl;
+}
+
 /** @internal A quiet in-process server on a free port, media in loopback mode, never reporting media trouble on its own. */
 export function startTestServer(options: Partial<ServerOptions> = {}): Promise<ConferenceServer> {
   return startServer({
