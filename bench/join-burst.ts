@@ -3,7 +3,8 @@
  * (opened beforehand, page load not measured), join its room 200 ms apart, as people do when a
  * meeting starts. Reports each viewer's join → first remote frame, and the part of it after its
  * connection was up (DTLS connected → first frame), which is the wait for a keyframe: a viewer whose
- * keyframe request is held back by the publisher's throttle shows a black tile meanwhile.
+ * keyframe request is held back by the publisher's throttle shows a black tile meanwhile. Each
+ * viewer calls `room.prepare()` with its page load, as an application should.
  */
 import type { Page } from '@playwright/test';
 import { report } from './lib/report.js';
@@ -64,6 +65,8 @@ runBenchmark('join-burst', 165_000, async () => {
     for (let i = 0; i < VIEWERS; i++) {
       const page = await openBenchPage(browser, pages);
       await page.evaluate(([url, user]) => window.bench.create('viewer', url!, user!), [server.url, `viewer-${round}-${i}`]);
+      // What the application does while its page loads: the token now, the first view's offer during the join.
+      await page.evaluate(() => window.bench.prepare('viewer'));
       viewers.push(page);
     }
     // Let the new renderers finish starting up, so the burst measures joining, not page loads.

@@ -4,7 +4,10 @@
  * runs opens a fresh browser context (cold HTTP connection, CORS preflight cache and WebRTC stack,
  * like a user opening the page) and a new Room; the page load itself is not measured. Then, in one
  * tab that stays open, new Rooms join again and again (a user joining a second call): the same
- * phases without the browser's cold start.
+ * phases without the browser's cold start. The application calls `room.prepare()` as its page loads
+ * (fetching the token; the join then makes the first view's offer while its request is in flight),
+ * so the main runs prepare right after creating the Room, unmeasured like the page load; a third set
+ * of fresh pages joins without prepare() for comparison.
  */
 import type { Page } from '@playwright/test';
 import { report } from './lib/report.js';
@@ -16,11 +19,12 @@ import { startServerProcess } from './support/ServerProcess.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const WARM_RUNS = Math.ceil(RUNS / 2);
+const UNPREPARED_RUNS = Math.ceil(RUNS / 2);
 /** Runs are spaced past the server's keyframe interval, so each starts from the same state. */
 const KEYFRAME_INTERVAL_MS = 1_000;
 const PUBLISHED_VIDEO = { width: 640, height: 480, frameRate: 30 };
 
-runBenchmark('join-to-first-frame', 150_000, async () => {
+runBenchmark('join-to-first-frame', 180_000, async () => {
   const server = await startServerProcess();
   const pages = await serveBenchPage();
   const browser = await launchChromium();
@@ -31,8 +35,9 @@ runBenchmark('join-to-first-frame', 150_000, async () => {
   await publisher.evaluate(([id]) => window.bench.join('pub', id!), [conferenceId]);
   await publisher.evaluate(([video]) => window.bench.publish('pub', video!), [PUBLISHED_VIDEO]);
 
-  const joinOnce = async (page: Page): Promise<Timeline> => {
+  const joinOnce = async (page: Page, prepare = true): Promise<Timeline> => {
     await page.evaluate(([url]) => window.bench.create('viewer', url!, `viewer-${Math.random()}`), [server.url]);
+    if (prepare) await page.evaluate(() => window.bench.prepare('viewer'));
     const t = await page.evaluate(([id]) => window.bench.joinToFirstFrame('viewer', id!, 10_000), [conferenceId]);
     await page.evaluate(() => window.bench.leaveAll());
     return [
@@ -40,7 +45,7 @@ runBenchmark('join-to-first-frame', 150_000, async () => {
       ['token', t.tokenEnd],
       ['join', t.joinEnd],
       ['events (streamAdded)', t.streamAdded],
-      ['view offer (createOffer + setLocalDescription)', t.viewStart],
+      ['view offer (prepared during the join, else createOffer + setLocalDescription)', t.viewStart],
       ['viewStream answered (preflight + server)', t.viewEnd],
       ['ICE connected', t.iceConnected],
       ['DTLS connected', t.connected],
@@ -68,11 +73,23 @@ runBenchmark('join-to-first-frame', 150_000, async () => {
     await sleep(KEYFRAME_INTERVAL_MS + 100);
   }
 
-  const rows = [...phaseRows(runs, 'median < 250 ms, p95 < 400 ms'), ...phaseRows(warmRuns, undefined, 'same tab, again: ')];
+  const unpreparedRuns: Timeline[] = [];
+  for (let run = 0; run < UNPREPARED_RUNS; run++) {
+    const page = await openBenchPage(browser, pages);
+    unpreparedRuns.push(await joinOnce(page, false));
+    await page.context().close();
+    await sleep(KEYFRAME_INTERVAL_MS + 100);
+  }
+
+  const rows = [
+    ...phaseRows(runs, 'median < 250 ms, p95 < 400 ms'),
+    ...phaseRows(warmRuns, undefined, 'same tab, again: '),
+    ...phaseRows(unpreparedRuns, undefined, 'fresh page, no prepare(): '),
+  ];
   if (cold) rows.push({ metric: 'first run (cold server)', unit: 'ms', value: cold[cold.length - 1]![1] - cold[0]![1] });
   report('join-to-first-frame', rows, {
     ...runConditions(),
-    setup: { publishedVideo: PUBLISHED_VIDEO, runs: RUNS, warmRuns: WARM_RUNS, serverProcess: true, freshBrowserContextPerRun: true },
+    setup: { publishedVideo: PUBLISHED_VIDEO, runs: RUNS, warmRuns: WARM_RUNS, unpreparedRuns: UNPREPARED_RUNS, serverProcess: true, freshBrowserContextPerRun: true, prepare: 'room.prepare() right after new Room, before the measured join (except the unprepared runs)' },
     coldRun: cold,
   });
 });

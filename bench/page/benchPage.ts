@@ -242,6 +242,11 @@ class BenchApi {
     this.rooms.set(key, new BenchRoom(baseUrl, userId, renderVideo, tile));
   }
 
+  /** `room.prepare()`: what an application calls while its page loads (the token now, the first view's offer during the join). */
+  async prepare(key: string): Promise<void> {
+    await this.get(key).room.prepare();
+  }
+
   async join(key: string, conferenceId: string): Promise<{ start: number; end: number }> {
     const start = now();
     await this.get(key).room.join(conferenceId, { create: true, metadata: { name: key } });
@@ -269,13 +274,14 @@ class BenchApi {
     const joinedAt = now();
     const [remote] = await bench.allFirstFrames(1, timeoutMs);
     const streamId = remote!.streamId;
-    const token = bench.requests.find((r) => r.op === 'token');
+    // A token fetched before (by prepare()) is no part of this join.
+    const token = bench.requests.find((r) => r.op === 'token' && r.start >= start);
     const join = bench.requests.find((r) => r.op === 'join');
     const view = bench.requests.find((r) => r.op === 'viewStream' && r.streamId === streamId);
     const peer = bench.peerOf(streamId);
     return {
       start,
-      tokenEnd: token?.end ?? Number.NaN,
+      tokenEnd: token?.end ?? start,
       joinEnd: join?.end ?? Number.NaN,
       joinedAt,
       streamAdded: remote!.addedAt,
