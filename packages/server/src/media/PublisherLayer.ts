@@ -22,6 +22,8 @@ export class PublisherLayer {
   height: number | undefined;
   /** When its last media packet arrived (performance.now()). */
   lastPacketAt = Number.NEGATIVE_INFINITY;
+  /** When it last started flowing (its first packet after a silence of 1.5 s or more). */
+  flowingSince = Number.NEGATIVE_INFINITY;
   /** Set by the stream while dynacast has told the publisher to stop encoding this layer. */
   pausedByDynacast = false;
   /** Over 1–2 s: a layer's rate swings with its keyframes, and a layer choice should not. */
@@ -41,6 +43,7 @@ export class PublisherLayer {
   /** Records one media packet of the layer (`keyframe`: it starts a keyframe, whose size is read). */
   received(ssrc: number, payload: Uint8Array, size: number, keyframe: boolean, codecName: string, now: number): void {
     this.ssrc = ssrc;
+    if (!this.isFlowing(now)) this.flowingSince = now;
     this.lastPacketAt = now;
     this.rate.add(size, now);
     if (keyframe && codecName === 'VP8') {

@@ -151,10 +151,14 @@ export class StreamViewer {
     if (!video) return;
     const layers = this.init.source.layers('video');
     const limit = this.downlink.limit(this.sending.bitrate(now), now - this.lastSwitchAt, now);
-    const chosen = chooseLayer(layers, this.preference, limit, video.currentLayer, now);
+    const choice = chooseLayer(layers, this.preference, limit, video.currentLayer, now);
+    // Nothing flows yet (a stream starting, a publisher reconnecting): keep the target rather than pause.
+    const chosen = choice === undefined && !this.preference.paused ? video.targetLayer : choice;
     const changed = chosen !== video.targetLayer;
     video.setTarget(chosen);
-    if (video.awaitingKeyframe && this.connectedBefore && (changed || now - this.switchKeyframeAskedAt >= SWITCH_KEYFRAME_RETRY_MS)) {
+    // A layer that has just started (a new publisher connection, a layer dynacast resumes) starts with a keyframe anyway.
+    const settled = chosen !== undefined && chosen.isFlowing(now) && now - chosen.flowingSince >= SWITCH_KEYFRAME_RETRY_MS;
+    if (video.awaitingKeyframe && settled && this.connectedBefore && (changed || now - this.switchKeyframeAskedAt >= SWITCH_KEYFRAME_RETRY_MS)) {
       this.switchKeyframeAskedAt = now;
       this.init.source.requestKeyframe(changed ? 'switch' : 'repeat', chosen);
     }

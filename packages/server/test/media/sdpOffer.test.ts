@@ -125,6 +125,32 @@ describe('SdpOffer.forPublish', () => {
   });
 });
 
+describe('SdpOffer.forPublish with simulcast and a data channel', () => {
+  /** Chromium's simulcast offer: rids instead of a=ssrc, the rtp-stream-id extension, and a data channel section. */
+  const simulcastOffer = (extra = '', rids = ['q', 'h', 'f']) =>
+    chromiumOffer({ audio: false }).replace(/a=ssrc.*\r\n/g, '') +
+    'a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n' +
+    rids.map((rid) => `a=rid:${rid} send\r\n`).join('') +
+    `a=simulcast:send ${rids.join(';')}\r\n${extra}` +
+    ['m=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'c=IN IP4 0.0.0.0', 'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF', 'a=setup:actpass', 'a=mid:2', 'a=sctp-port:5000', ''].join('\r\n');
+
+  it('keeps the rids lowest first, as a=simulcast lists them, and the data channel section', () => {
+    const offer = SdpOffer.forPublish(simulcastOffer(), 'CAM', ['VP8']);
+    expect(offer.rids('video')).toEqual(['q', 'h', 'f']);
+    expect(offer.hasDataChannel).toBe(true);
+    const narrowed = sdpTransform.parse(offer.narrowed(() => true));
+    expect(narrowed.media.map((m) => m.type)).toEqual(['video', 'application']);
+    expect(narrowed.media[0]!.simulcast).toMatchObject({ dir1: 'send', list1: 'q;h;f' });
+    expect(SdpOffer.forPublish(simulcastOffer().replace('a=simulcast:send q;h;f', 'a=simulcast:send q;~h;f'), 'CAM', ['VP8']).rids('video')).toEqual(['q', 'h', 'f']);
+  });
+
+  it('refuses simulcast it could not route, saying why', () => {
+    expect(refusal(() => SdpOffer.forPublish(simulcastOffer().replace(/a=extmap:10 .*\r\n/, ''), 'CAM', ['VP8']))).toMatch(/without the urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id header extension/);
+    expect(refusal(() => SdpOffer.forPublish(simulcastOffer().replace('a=rid:h send', 'a=rid:h recv'), 'CAM', ['VP8']))).toMatch(/lists rid h in a=simulcast without an a=rid:h send line/);
+    expect(refusal(() => SdpOffer.forPublish(simulcastOffer().replace('m=application 9 UDP/DTLS/SCTP', 'm=application 9 UDP/DTLS/RTP'), 'CAM', ['VP8']))).toMatch(/needs UDP\/DTLS\/SCTP/);
+  });
+});
+
 describe('SdpOffer.forView', () => {
   const published = (video: OfferedCodec) => new Map([['video', video] as const]);
 

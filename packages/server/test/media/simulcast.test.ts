@@ -148,7 +148,8 @@ describe('simulcast through the werift router', { timeout: 60_000 }, () => {
     wire.sendRemb(undefined);
     await waitFor(() => viewer().videoLayer?.rid === 'f', 'the full layer again', 15_000);
     expect(viewer().downlink.stats.congestions).toBeGreaterThanOrEqual(1);
-    expect(fellBackAfter).toBeGreaterThan(0);
+    // "Within a few seconds": detection (≤ 0.6 s), the low layer's keyframe, and a loaded machine.
+    expect(fellBackAfter).toBeLessThan(6_000);
     checkContinuity(wire.packets);
   });
 
