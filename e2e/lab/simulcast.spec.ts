@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
-import type { ChromiumLabParticipant } from './LabParticipant.js';
-import { expect, test } from './labTest.js';
+import type { Page as PuppeteerPage } from 'puppeteer-core';
+import type { ChromiumLabParticipant, FirefoxLabParticipant } from './LabParticipant.js';
+import { expect, test, type LabCall } from './labTest.js';
 
 /** The viewer's downlink (tc tbf on its lab host): below the full layer's 1.7 Mbps, above the half layer's 500 kbps. */
 const CAP_KBIT = 800;
@@ -8,14 +9,59 @@ const CAP_KBIT = 800;
 const SETTLE_MS = 8_000;
 const WINDOW_MS = 20_000;
 
+/** A Chromium page (Playwright) or a Firefox page (puppeteer): both `evaluate(fn, arg)` alike. */
+type EvaluatingPage = Page | PuppeteerPage;
+
+/** Playwright's typing of `evaluate`, for either page. */
+const evaluating = (page: EvaluatingPage) => page as Page;
+
 /** Publishes a 1280×720 camera at 15 fps, in three layers or one; answers its stream id. */
-function publishHdCamera(page: Page, simulcast: boolean): Promise<string> {
-  return page.evaluate(async (layers) => {
+function publishHdCamera(page: EvaluatingPage, simulcast: boolean): Promise<string> {
+  return evaluating(page).evaluate(async (layers) => {
     const mediaStream = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, frameRate: 15 } });
     const local = await window.harness.room!.publish({ type: 'CAM', mediaStream, simulcast: layers });
     window.harness.localStreams.set(local.streamId, local);
     return local.streamId;
   }, simulcast);
+}
+
+/** The decoded height of `streamId`'s video on `page` (0 before the first frame). */
+function frameHeight(page: EvaluatingPage, streamId: string): Promise<number> {
+  return evaluating(page).evaluate(async (id) => {
+    const remote = window.harness.room!.remoteStreams.find((stream) => stream.streamId === id);
+    const stats = [...((await remote?.getStats())?.values() ?? [])].find((s: { type: string; kind?: string }) => s.type === 'inbound-rtp' && s.kind === 'video') as
+      | { frameHeight?: number }
+      | undefined;
+    return stats?.frameHeight ?? 0;
+  }, streamId);
+}
+
+function setPreference(page: EvaluatingPage, streamId: string, maxHeight: number | null): Promise<void> {
+  return evaluating(page).evaluate(
+    ([id, height]) => window.harness.room!.remoteStreams.find((stream) => stream.streamId === id)!.setVideoPreference({ maxHeight: height }),
+    [streamId, maxHeight] as const,
+  );
+}
+
+/** The rids of the video encodings `streamId` sends bytes in, on the publisher's page. */
+function sendingRids(page: EvaluatingPage, streamId: string): Promise<string[]> {
+  return evaluating(page).evaluate(async (id) => {
+    const report = await window.harness.localStreams.get(id)!.getStats();
+    const rids: string[] = [];
+    for (const entry of report?.values() ?? []) {
+      const stats = entry as { type: string; kind?: string; rid?: string; bytesSent?: number };
+      if (stats.type === 'outbound-rtp' && stats.kind === 'video' && (stats.bytesSent ?? 0) > 0) rids.push(stats.rid ?? '');
+    }
+    return rids.sort();
+  }, streamId);
+}
+
+async function chromeAndFox(call: LabCall): Promise<{ chrome: ChromiumLabParticipant; fox: FirefoxLabParticipant }> {
+  const chrome = (await call.chromium('Chris')) as ChromiumLabParticipant;
+  const fox = (await call.firefox('Fiona')) as FirefoxLabParticipant;
+  await chrome.join(call.conferenceId);
+  await fox.join(call.conferenceId);
+  return { chrome, fox };
 }
 
 /**
@@ -72,5 +118,26 @@ test.describe('a viewer with a capped downlink', () => {
     const single = results['one full layer']!;
     expect(switching.framesDecoded).toBeGreaterThan(single.framesDecoded);
     expect(switching.frozenMs).toBeLessThan(Math.max(1000, single.frozenMs / 2));
+  });
+});
+
+test.describe('simulcast between Chromium and Firefox', () => {
+  test('Firefox sends three layers; a Chromium viewer gets the quarter one at 180 lines and full size at 720', async ({ call }) => {
+    const { chrome, fox } = await chromeAndFox(call);
+    const camera = await publishHdCamera(fox.page, true);
+    await expect.poll(() => sendingRids(fox.page, camera), { message: 'Firefox sends q, h and f' }).toEqual(['f', 'h', 'q']);
+    await expect.poll(() => frameHeight(chrome.participant.page, camera)).toBeGreaterThan(0);
+    await setPreference(chrome.participant.page, camera, 180);
+    await expect.poll(() => frameHeight(chrome.participant.page, camera), { message: 'quarter layer' }).toBeLessThanOrEqual(180);
+    await setPreference(chrome.participant.page, camera, 720);
+    await expect.poll(() => frameHeight(chrome.participant.page, camera), { message: 'full layer' }).toBeGreaterThan(360);
+  });
+
+  test("a Firefox viewer's preference reaches the server over its data channel", async ({ call }) => {
+    const { chrome, fox } = await chromeAndFox(call);
+    const camera = await publishHdCamera(chrome.participant.page, true);
+    await expect.poll(() => frameHeight(fox.page, camera)).toBeGreaterThan(0);
+    await setPreference(fox.page, camera, 180);
+    await expect.poll(() => frameHeight(fox.page, camera), { message: 'quarter layer in Firefox' }).toBeLessThanOrEqual(180);
   });
 });
