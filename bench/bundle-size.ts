@@ -1,9 +1,10 @@
 /**
- * Size of the library as a browser application would ship it: `import { Room } from 'confer'` and
- * the whole package, bundled with every dependency (webrtc-adapter included), minified, gzipped.
+ * Size of the library as a browser application would ship it: `import { Room } from 'confer'`, the
+ * whole package, and each other entry point (`confer/devices`) on its own, bundled with every
+ * dependency (webrtc-adapter included), minified, gzipped.
  *
  *   npx tsx bench/bundle-size.ts            print the sizes and the largest inputs
- *   npx tsx bench/bundle-size.ts --check    also fail when `import { Room }` exceeds the budget
+ *   npx tsx bench/bundle-size.ts --check    also fail when `import { Room }` or an entry point exceeds its budget
  *   npx tsx bench/bundle-size.ts --report   also write bench/results/bundle-size.json
  */
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,15 @@ import { report } from './lib/report.js';
  */
 export const ROOM_BUDGET_BYTES = 31 * 1024;
 
-const entry = workspaceAliases.confer!;
+/**
+ * Each other entry point and its budget, min+gzip, measured alone: what an application adds when it
+ * imports it (the code it shares with `Room` included, so the number stands on its own).
+ */
+export const ENTRY_BUDGETS: Record<string, { code: string; budget: number }> = {
+  'confer/devices': { code: "export * from 'confer/devices';", budget: 1.5 * 1024 },
+};
+
+const alias = Object.fromEntries(Object.entries(workspaceAliases).filter(([name]) => name === 'confer' || name.startsWith('confer/')));
 
 /** One measured bundle: its minified and gzipped size, and the minified bytes each package contributes. */
 export interface BundleSize {
@@ -32,7 +41,7 @@ export interface BundleSize {
 export async function measureBundle(code: string): Promise<BundleSize> {
   const result = await build({
     stdin: { contents: code, resolveDir: fileURLToPath(new URL('..', import.meta.url)), loader: 'ts' },
-    alias: { confer: entry },
+    alias,
     bundle: true,
     minify: true,
     format: 'esm',
@@ -60,8 +69,10 @@ async function main(): Promise<void> {
   const room = await measureBundle("export { Room } from 'confer';");
   const whole = await measureBundle("export * from 'confer';");
   const adapterAlone = await measureBundle("import adapter from 'webrtc-adapter'; export default adapter;");
+  const entries = await Promise.all(Object.entries(ENTRY_BUDGETS).map(async ([name, { code, budget }]) => ({ name, budget, size: await measureBundle(code) })));
   console.log(`import { Room } from 'confer'   ${kb(room.minified)} min, ${kb(room.gzip)} min+gzip (budget ${kb(ROOM_BUDGET_BYTES)})`);
   console.log(`import * from 'confer'          ${kb(whole.minified)} min, ${kb(whole.gzip)} min+gzip`);
+  for (const { name, budget, size } of entries) console.log(`import * from '${name}'`.padEnd(32) + ` ${kb(size.minified)} min, ${kb(size.gzip)} min+gzip (budget ${kb(budget)})`);
   console.log(`webrtc-adapter alone            ${kb(adapterAlone.minified)} min, ${kb(adapterAlone.gzip)} min+gzip`);
   console.log('minified bytes by package (import { Room }):');
   for (const [name, bytes] of Object.entries(room.byPackage).sort((a, b) => b[1] - a[1])) console.log(`  ${name.padEnd(20)} ${kb(bytes)}`);
@@ -69,11 +80,17 @@ async function main(): Promise<void> {
     report('bundle-size', [
       { metric: "import { Room } from 'confer' (min+gzip)", unit: 'bytes', value: room.gzip, target: `<= ${ROOM_BUDGET_BYTES}` },
       { metric: "import * from 'confer' (min+gzip)", unit: 'bytes', value: whole.gzip },
+      ...entries.map(({ name, budget, size }) => ({ metric: `import * from '${name}' (min+gzip)`, unit: 'bytes', value: size.gzip, target: `<= ${budget}` })),
       { metric: 'webrtc-adapter alone (min+gzip)', unit: 'bytes', value: adapterAlone.gzip },
     ], { byPackage: room.byPackage });
   }
   if (check && room.gzip > ROOM_BUDGET_BYTES) {
     console.error(`bundle-size: import { Room } is ${kb(room.gzip)} min+gzip, over the ${kb(ROOM_BUDGET_BYTES)} budget`);
+    process.exitCode = 1;
+  }
+  for (const { name, budget, size } of entries) {
+    if (!check || size.gzip <= budget) continue;
+    console.error(`bundle-size: import * from '${name}' is ${kb(size.gzip)} min+gzip, over its ${kb(budget)} budget`);
     process.exitCode = 1;
   }
 }

@@ -1,4 +1,4 @@
-import { createLocalStream, listDevices as listMediaDevices } from 'confer';
+import { createLocalStream, listDevices as listMediaDevices } from 'confer/devices';
 
 /**
  * The pre-join screen's devices, through the library: `listDevices()` for the pickers and

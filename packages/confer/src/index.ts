@@ -12,8 +12,6 @@ export type { MediaKind } from './media/mediaKinds.js';
 export type { StreamConnectionState } from './media/StreamConnection.js';
 export type { PublishType, CaptureOptions } from './media/capture.js';
 export type { CreatePeerConnection, CreateMediaStream, MediaDevicesLike, DeviceListLike } from './media/browser.js';
-export { listDevices, createLocalStream } from './media/devices.js';
-export type { LocalStreamOptions } from './media/devices.js';
 export type { StreamStats } from './stats/streamStats.js';
 export type { ConnectionQuality } from './stats/connectionQuality.js';
 export { CONNECTION_QUALITY_THRESHOLDS, CLOUD_QUALITY_GRADES } from './stats/connectionQuality.js';

@@ -14,6 +14,20 @@ export interface CaptureOptions {
   video?: boolean | MediaTrackConstraints;
 }
 
+/** Streams `createLocalStream` captured: `room.publish()` takes their tracks over (and stops them at the end). */
+const capturedStreams = new WeakSet<MediaStream>();
+
+/** Marks a stream `createLocalStream` captured. @internal */
+export function markCaptured(stream: MediaStream): MediaStream {
+  capturedStreams.add(stream);
+  return stream;
+}
+
+/** Whether `createLocalStream` captured this stream. @internal */
+export function capturedByLibrary(stream: MediaStream): boolean {
+  return capturedStreams.has(stream);
+}
+
 /** Captures what a stream type needs: camera and/or microphone, or the screen. @internal */
 export async function captureStream(devices: MediaDevicesLike | undefined, type: PublishType, options: CaptureOptions): Promise<MediaStream> {
   if (!devices) throw ConferenceError.media('no mediaDevices: pass { mediaStream } to publish() or { mediaDevices } to the Room');

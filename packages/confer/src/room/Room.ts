@@ -5,10 +5,8 @@ import { ConferenceError } from '../api/ConferenceError.js';
 import type { Metadata } from '../api/types.js';
 import type { EventLoopStop } from '../events/EventLoop.js';
 import { browserDefaults } from '../media/browser.js';
-import { captureStream } from '../media/capture.js';
-import { capturedByLibrary, DeviceWatcher, listDevices } from '../media/devices.js';
+import { capturedByLibrary, captureStream } from '../media/capture.js';
 import type { LocalStream } from '../media/LocalStream.js';
-import type { MediaKind } from '../media/mediaKinds.js';
 import { Playback } from '../media/Playback.js';
 import type { PublisherStopReason } from '../media/Publisher.js';
 import type { RemoteStream } from '../media/RemoteStream.js';
@@ -38,7 +36,6 @@ export class Room {
   /** The session of the last join; a closed one stays readable (conference id, metadata, version; its participants and streams are removed). */
   private session: RoomSession | undefined;
   private readonly playback = new Playback((stream, element) => this.emit('audioPlaybackBlocked', stream, element));
-  private readonly devices: DeviceWatcher;
   private localQuality: ConnectionQuality = 'unknown';
   /** `prepare()` was called: a join prepares its first view while its request is in flight. */
   private fastStart = false;
@@ -49,9 +46,6 @@ export class Room {
     this.playback.adaptiveStream = this.config.adaptiveStream;
     const { requestTimeoutMs } = this.config;
     this.api = new ApiClient({ baseUrl: options.baseUrl, auth: options.auth, requestTimeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
-    this.devices = new DeviceWatcher(this.config.mediaDevices, (devices) => this.onDevicesChanged(devices), (error) =>
-      this.emitError(ConferenceError.from(error, (cause) => ConferenceError.media('listing devices failed', cause))),
-    );
     this.config.logger.debug(`confer: ${defaults.browser}, endpoint ${this.config.userEndpointId}`);
   }
 
@@ -113,11 +107,6 @@ export class Room {
   /** Whether some `attach()`ed element waits for `startAudio()` (the browser refused to autoplay it). */
   get audioPlaybackBlocked(): boolean {
     return this.playback.isBlocked;
-  }
-
-  /** Lists cameras, microphones and speakers (as the standalone `listDevices`, with this room's `mediaDevices`). */
-  listDevices(kind?: MediaDeviceKind): Promise<MediaDeviceInfo[]> {
-    return listDevices(kind, this.config.mediaDevices);
   }
 
   /** Plays every remote element the autoplay policy refused; call it from a user gesture (a click). */
@@ -426,7 +415,7 @@ export class Room {
     safeEmit(this.emitter, this.config.logger, event, ...args);
   }
 
-  /** Samples while someone listens to a sampled event; watches devices while joined or while someone listens to `devicesChanged`, never after close. */
+  /** Samples while someone listens to a sampled event, never after close. */
   private watch(): void {
     const listening = (event: keyof RoomEvents) => (this.emitter.events[event]?.length ?? 0) > 0;
     const inConference = isInConference(this.currentState);
@@ -434,7 +423,6 @@ export class Room {
       this.session.sampling = inConference && SAMPLED_EVENTS.some(listening);
       this.session.mutedSpeechWatched = inConference && listening('speakingWhileMutedChanged');
     }
-    this.devices.watching = this.currentState !== 'left' && this.currentState !== 'ended' && (inConference || listening('devicesChanged'));
   }
 
   private updateLocalQuality(): void {
@@ -442,24 +430,6 @@ export class Room {
     if (quality === this.localQuality) return;
     this.localQuality = quality;
     if (isInConference(this.currentState)) this.emit('localConnectionQualityChanged', quality);
-  }
-
-  /** Reports the new list; a camera or microphone in use that is gone is replaced by the default one. */
-  private onDevicesChanged(devices: MediaDeviceInfo[]): void {
-    this.emit('devicesChanged', devices);
-    for (const local of this.localStreams) {
-      if (local.type === 'SCREEN') continue;
-      for (const track of local.mediaStream.getTracks()) {
-        const deviceId = track.getSettings?.().deviceId ?? '';
-        const present = devices.some((device) => device.deviceId === deviceId && device.kind === `${track.kind}input`);
-        if (track.readyState !== 'ended' && (present || !deviceId)) continue;
-        const kind = track.kind as MediaKind;
-        local.switchDevice(kind, '').then(
-          () => this.emit('deviceFallback', local, kind, deviceId),
-          (error: unknown) => this.emitError(ConferenceError.from(error, (cause) => ConferenceError.media(`falling back from ${kind} device ${deviceId} failed`, cause))),
-        );
-      }
-    }
   }
 
   private emitError(error: ConferenceError): void {

@@ -56,10 +56,6 @@ export interface RoomEvents {
   speakingWhileMutedChanged: (stream: LocalStream, speaking: boolean) => void;
   /** A stream's stats were sampled (once a second per stream while bound). */
   statsUpdated: (stream: LocalStream | RemoteStream, stats: StreamStats) => void;
-  /** The browser's device list changed (`devicechange`); listened to while joined or while bound. */
-  devicesChanged: (devices: MediaDeviceInfo[]) => void;
-  /** The camera or microphone a stream used went away; the stream now sends the default device. */
-  deviceFallback: (stream: LocalStream, kind: MediaKind, lostDeviceId: string) => void;
   /** The browser refused to play an `attach()`ed element without a user gesture: call `room.startAudio()` from one. */
   audioPlaybackBlocked: (stream: RemoteStream, element: HTMLMediaElement) => void;
   /** The call went on or off hold (an `ON_HOLD…` conference metadata key, as the native clients set it); also `room.onHold`. */

@@ -1,8 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { capturedByLibrary, createLocalStream, DeviceWatcher, listDevices } from '../../src/media/devices.js';
+import { capturedByLibrary } from '../../src/media/capture.js';
+import { createLocalStream, listDevices, watchDevices } from '../../src/media/devices.js';
 import { Playback } from '../../src/media/Playback.js';
 import type { RemoteStream } from '../../src/media/RemoteStream.js';
 import { fakeMediaDevices } from '../fakes/media.js';
+import type { FakeTrack } from '../fakes/media.js';
+import { waitFor } from '../fakes/waitFor.js';
+import { roomHarness } from '../room/roomHarness.js';
 
 const device = (kind: MediaDeviceKind, deviceId: string) => ({ kind, deviceId, label: deviceId, groupId: 'g' }) as MediaDeviceInfo;
 
@@ -25,19 +29,40 @@ describe('devices', () => {
     expect(stream.getAudioTracks()).toHaveLength(1);
   });
 
-  it('reports devicechange only while watching, and removes its listener when stopped', async () => {
+  it('watchDevices reports devicechange until stopped, and removes its listener', async () => {
     const devices = new FakeDevices();
+    const { room } = roomHarness();
     const seen: string[][] = [];
-    const watcher = new DeviceWatcher(devices, (list) => seen.push(list.map((d) => d.deviceId)), () => undefined);
-    devices.dispatchEvent(new Event('devicechange'));
-    watcher.watching = true;
+    const stop = watchDevices(room, { mediaDevices: devices, onChange: (list) => seen.push(list.map((d) => d.deviceId)) });
     devices.list = [device('audioinput', 'mic')];
     devices.dispatchEvent(new Event('devicechange'));
     await vi.waitFor(() => expect(seen).toEqual([['mic']]));
-    watcher.watching = false;
+    stop();
     devices.dispatchEvent(new Event('devicechange'));
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(seen).toHaveLength(1);
+  });
+
+  it('watchDevices moves a stream whose device is gone to the default one, and stops when the room leaves', async () => {
+    const devices = new FakeDevices();
+    const { room, devices: capture } = roomHarness();
+    const seen: string[] = [];
+    watchDevices(room, { mediaDevices: devices, onChange: () => seen.push('change'), onFallback: (stream, kind, lost) => seen.push(`fallback ${stream.streamId === local.streamId} ${kind} ${lost}`) });
+    await room.join('c1');
+    const local = await room.publish({ type: 'MIC' });
+    const [microphone] = local.mediaStream.getAudioTracks() as unknown as (FakeTrack & { getSettings?: () => MediaTrackSettings })[];
+    microphone!.getSettings = () => ({ deviceId: 'usb-mic' });
+    devices.list = [device('audioinput', 'mic')];
+    devices.dispatchEvent(new Event('devicechange'));
+    await waitFor(() => seen.length === 2, 'the fallback');
+    expect(seen).toEqual(['change', 'fallback true audio usb-mic']);
+    expect(capture.calls.at(-1)).toEqual({ method: 'getUserMedia', constraints: { audio: true } });
+    expect(local.mediaStream.getAudioTracks()[0]).not.toBe(microphone);
+    expect(microphone!.readyState).toBe('ended');
+    await room.leave();
+    devices.dispatchEvent(new Event('devicechange'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(seen).toHaveLength(2);
   });
 });
 

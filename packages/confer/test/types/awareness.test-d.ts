@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { ACTIVE_SPEAKER_THRESHOLDS, CLOUD_QUALITY_GRADES, createLocalStream, listDevices } from 'confer';
+import { ACTIVE_SPEAKER_THRESHOLDS, CLOUD_QUALITY_GRADES } from 'confer';
+import { createLocalStream, listDevices, watchDevices } from 'confer/devices';
 import type { Room, ConnectionQuality, LocalStream, Participant, RemoteStream, StreamStats } from 'confer';
 
 declare const room: Room;
@@ -38,14 +39,18 @@ describe('awareness API', () => {
 
   it('types devices and playback', () => {
     expectTypeOf(listDevices('videoinput')).toEqualTypeOf<Promise<MediaDeviceInfo[]>>();
-    expectTypeOf(room.listDevices()).toEqualTypeOf<Promise<MediaDeviceInfo[]>>();
     expectTypeOf(createLocalStream({ type: 'MIC' })).toEqualTypeOf<Promise<MediaStream>>();
-    room.on('devicesChanged', (devices) => expectTypeOf(devices).toEqualTypeOf<MediaDeviceInfo[]>());
-    room.on('deviceFallback', (stream, kind, id) => {
-      expectTypeOf(stream).toEqualTypeOf<LocalStream>();
-      expectTypeOf(kind).toEqualTypeOf<'audio' | 'video'>();
-      expectTypeOf(id).toEqualTypeOf<string>();
+    const stop = watchDevices(room, {
+      onChange: (devices) => expectTypeOf(devices).toEqualTypeOf<MediaDeviceInfo[]>(),
+      onFallback: (stream, kind, id) => {
+        expectTypeOf(stream).toEqualTypeOf<LocalStream>();
+        expectTypeOf(kind).toEqualTypeOf<'audio' | 'video'>();
+        expectTypeOf(id).toEqualTypeOf<string>();
+      },
     });
+    expectTypeOf(stop).toEqualTypeOf<() => void>();
+    // @ts-expect-error device events are watchDevices' callbacks, not room events
+    room.on('devicesChanged', () => undefined);
     room.on('audioPlaybackBlocked', (stream, element) => {
       expectTypeOf(stream).toEqualTypeOf<RemoteStream>();
       expectTypeOf(element).toEqualTypeOf<HTMLMediaElement>();

@@ -95,8 +95,6 @@ describe('Room events', () => {
       | 'connectionQualityChanged'
       | 'localConnectionQualityChanged'
       | 'statsUpdated'
-      | 'devicesChanged'
-      | 'deviceFallback'
       | 'audioPlaybackBlocked'
       | 'onHoldChanged'
       | 'recordingChanged'
