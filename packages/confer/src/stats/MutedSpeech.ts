@@ -6,7 +6,7 @@ export type CreateAudioContext = () => AudioContext;
 
 /** The level of one microphone, read on the room's clock. @internal */
 export interface LevelMeter {
-  /** The peak of the last ~85 ms, 0..1 (linear, 1 = 0 dBov), the scale of `audioLevel`. */
+  /** The RMS level of the last ~21 ms, 0..1 (linear, 1 = 0 dBov), the scale of `audioLevel`. */
   read(): number;
   close(): void;
 }
@@ -31,8 +31,9 @@ export function openLevelMeter(track: MediaStreamTrack, createAudioContext: Crea
   const context = createAudioContext();
   const source = context.createMediaStreamSource(createMediaStream([clone]));
   const analyser = context.createAnalyser();
-  // 4096 samples (85 ms at 48 kHz) cover most of the 100 ms between two reads.
-  analyser.fftSize = 4096;
+  // 1024 samples (21 ms at 48 kHz): one Opus packet, the span of the RFC 6464 level the others' speech is
+  // judged by. A longer window would count Chromium's fake microphone (a short beep every 500 ms) as speech.
+  analyser.fftSize = 1024;
   source.connect(analyser);
   // A context made without a user gesture may start suspended; muting is usually a click, so this resumes it.
   context.resume().catch(() => undefined);
@@ -40,10 +41,10 @@ export function openLevelMeter(track: MediaStreamTrack, createAudioContext: Crea
   return {
     read() {
       analyser.getFloatTimeDomainData(samples);
-      // The peak, as Chromium computes `audioLevel`, so the active-speaker thresholds mean the same here.
-      let peak = 0;
-      for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
-      return Math.min(1, peak);
+      // RMS, as RFC 6464 levels are, so the active-speaker thresholds mean the same here.
+      let energy = 0;
+      for (const sample of samples) energy += sample * sample;
+      return Math.min(1, Math.sqrt(energy / samples.length));
     },
     close() {
       source.disconnect();

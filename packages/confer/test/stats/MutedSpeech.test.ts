@@ -44,7 +44,7 @@ class FakeAudioContext {
   createAnalyser() {
     const analyser = {
       fftSize: 2048,
-      // A sine of amplitude `level`: its peak is the level.
+      // A sine of amplitude `level`: its RMS is level / √2.
       getFloatTimeDomainData: (samples: Float32Array) => {
         for (let i = 0; i < samples.length; i++) samples[i] = (this.sourceTracks[0]?.enabled ? this.level : 0) * Math.sin(i / 3);
       },
@@ -92,7 +92,7 @@ describe('openLevelMeter', () => {
     expect(context.sourceTracks).toEqual([track.clones[0]]);
     expect([track.clones[0]!.enabled, track.enabled, context.connected, context.state]).toEqual([true, false, true, 'running']);
     context.level = LOUD;
-    expect(meter.read()).toBeCloseTo(LOUD, 2);
+    expect(meter.read()).toBeCloseTo(LOUD / Math.SQRT2, 2);
     meter.close();
     expect([track.clones[0]!.readyState, track.readyState, context.connected, context.state]).toEqual(['ended', 'live', false, 'closed']);
   });
