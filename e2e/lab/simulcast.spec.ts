@@ -3,8 +3,8 @@ import type { Page as PuppeteerPage } from 'puppeteer-core';
 import type { ChromiumLabParticipant, FirefoxLabParticipant } from './LabParticipant.js';
 import { expect, test, type LabCall } from './labTest.js';
 
-/** The viewer's downlink (tc tbf on its lab host): below the full layer's 1.7 Mbps, above the half layer's 500 kbps. */
-const CAP_KBIT = 800;
+/** The viewer's downlink (tc tbf on its lab host): the fake camera's full layer needs about 700 kbps, its quarter layer 150. */
+const CAP_KBIT = 300;
 /** Long enough for the server's estimate to fall and a lower layer to be chosen before measuring. */
 const SETTLE_MS = 8_000;
 const WINDOW_MS = 20_000;
@@ -116,8 +116,8 @@ test.describe('a viewer with a capped downlink', () => {
 
     const switching = results['layer switching']!;
     const single = results['one full layer']!;
-    expect(switching.framesDecoded).toBeGreaterThan(single.framesDecoded);
-    expect(switching.frozenMs).toBeLessThan(Math.max(1000, single.frozenMs / 2));
+    expect(switching.frozenMs).toBeLessThanOrEqual(Math.max(1000, single.frozenMs / 2));
+    expect(switching.framesDecoded).toBeGreaterThan((WINDOW_MS / 1000) * 15 * 0.7);
   });
 });
 
