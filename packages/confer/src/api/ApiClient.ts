@@ -37,6 +37,13 @@ export interface RequestOptions {
 /** The default of `requestTimeoutMs`. @internal */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * Negotiations wait for the server's first answer while it is dark instead of going out: each costs the
+ * server a peer connection, and a server that was frozen (or a path that held the requests) works
+ * through every one sent meanwhile when it comes back, later than the client gave up on them.
+ */
+const HELD_WHILE_DARK = new Set(['publishStream', 'viewStream']);
+
 type Answer<D> = { data?: D; error?: unknown; response: Response };
 type RequestInitPart = { headers: Record<string, string>; signal?: AbortSignal; keepalive?: boolean };
 
@@ -200,6 +207,22 @@ export class ApiClient {
     return this.tokens.cached();
   }
 
+  /** Waits (at most the dark timeout) until the server answers again; rejects with `timeout`, or `aborted` when `signal` aborts. */
+  private async untilReachable(operation: string, signal: AbortSignal | undefined): Promise<void> {
+    const { darkTimeoutMs } = this.reachability.options;
+    const waiting = new AbortController();
+    const stop = () => waiting.abort();
+    const timer = setTimeout(stop, darkTimeoutMs);
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      if (await this.reachability.whenReachable(waiting.signal)) return;
+      throw signal?.aborted ? ConferenceError.aborted(operation) : ConferenceError.timeout(operation, darkTimeoutMs);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
   /**
    * Runs one request: adds the bearer token, turns a thrown failure, an HTTP error and a request that
    * outlives its timeout alike into a ConferenceError, and on a 401 asks for a new token and tries once
@@ -215,6 +238,7 @@ export class ApiClient {
   ): Promise<D> {
     const { keepalive } = options;
     const reachability = this.reachability;
+    if (HELD_WHILE_DARK.has(operation) && reachability.dark) await this.untilReachable(operation, options.signal);
     const timeoutMs = reachability.timeoutFor(options.timeoutMs ?? this.timeoutMs);
     // One signal for the caller's cancellation and the timeout; the token request and the retry after a 401 share it.
     const controller = new AbortController();

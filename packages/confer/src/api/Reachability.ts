@@ -95,6 +95,24 @@ export class Reachability {
     return () => this.listeners.delete(listener);
   }
 
+  /** Resolves true as soon as the server is not dark (at once when it is not), false when `signal` aborts first. */
+  whenReachable(signal: AbortSignal): Promise<boolean> {
+    if (!this.isDark) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (reachable: boolean) => {
+        unsubscribe();
+        signal.removeEventListener('abort', onAbort);
+        resolve(reachable);
+      };
+      const onAbort = () => done(false);
+      const unsubscribe = this.subscribe((reachable) => {
+        if (reachable) done(true);
+      });
+      if (signal.aborted) return done(false);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   /** Sets the probe (a cheap read of the joined conference) until the returned function is called. */
   watch(probe: Probe): () => void {
     this.probe = probe;

@@ -113,6 +113,28 @@ describe('Reachability', () => {
   });
 });
 
+describe('ApiClient while the server is dark', () => {
+  it('holds a publishStream until the server answers something, and fails it with timeout if it does not in time', async () => {
+    const api = new FakeApi();
+    let answering = false;
+    api.on('leave', () => (answering ? undefined : never()));
+    const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch, requestTimeoutMs: 50, reachability: { darkTimeoutMs: 100 } });
+    await client.leave({ conferenceId: 'c1', userEndpointId: 'e1' }).catch(() => undefined);
+    expect(client.reachability.dark).toBe(true);
+    const body = { conferenceId: 'c1', userEndpointId: 'e1', streamId: { id: 's1' }, conferenceStreamType: 'MIC' as const, sdpOffer: 'v=0' };
+    const held = await client.publishStream(body).catch((error: unknown) => error as ConferenceError);
+    expect((held as ConferenceError).code).toBe('timeout');
+    expect(api.callsOf('publishStream')).toHaveLength(0);
+    const waiting = client.publishStream(body);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(api.callsOf('publishStream')).toHaveLength(0);
+    answering = true;
+    await client.leave({ conferenceId: 'c1', userEndpointId: 'e1' });
+    await waiting;
+    expect(api.callsOf('publishStream')).toHaveLength(1);
+  });
+});
+
 describe('ReconnectPolicy with a reachability watch', () => {
   it('caps delays while dark, wakes a pending retry when the server answers, and retries the next failure at once', async () => {
     const reachability = new Reachability({ darkMaxDelayMs: 5 });
