@@ -88,7 +88,8 @@ class ChildProcessServer implements ConferServer {
   private readonly process: ServerProcess;
 
   constructor(options: ConferServerOptions) {
-    const { announce: _announce, logStream: _logStream, createMediaRouter: _router, tokenSecret, ...settings } = testSettings(options, randomBytes(24).toString('hex'));
+    // Functions cannot cross into the process; address, port and secret go by the environment, kept across restarts.
+    const { announce: _announce, logStream: _logStream, createMediaRouter: _router, tokenSecret, host: _host, port: _port, ...settings } = testSettings(options, randomBytes(24).toString('hex'));
     this.strict = settings.strict ?? false;
     this.process = new ServerProcess({ address: '127.0.0.1', port: 0, tokenSecret: tokenSecret as string, serverOptions: settings as Record<string, unknown> });
   }
