@@ -21,6 +21,7 @@ const BENCHMARKS = [
   { name: 'bundle-size-comparison', file: 'bundle-compare.ts', budgetS: 60 },
   { name: 'server-control-plane', file: 'server-control-plane.ts', budgetS: 120 },
   { name: 'fanout', file: 'fanout.ts', budgetS: 180 },
+  { name: 'simulcast-forwarding', file: 'simulcast-forwarding.ts', budgetS: 240 },
   { name: 'crowded-room', file: 'crowded-room.ts', budgetS: 360 },
   { name: 'recovery', file: 'recovery.ts', budgetS: 690 },
   { name: 'audio-loss', file: 'audio-loss.ts', budgetS: 435 },

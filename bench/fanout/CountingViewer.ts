@@ -1,10 +1,14 @@
 import { RTCPeerConnection } from 'werift';
+import type { RTCDataChannel } from 'werift';
 
 /** Packets and frames one viewer has received so far. */
 export interface ViewerCounts {
   packets: number;
   videoFrames: number;
   lostPackets: number;
+  /** Video alone (the answer's video SSRC), packets and bytes on the wire. */
+  videoPackets: number;
+  videoBytes: number;
 }
 
 /** The werift internals a datagram passes through (werift 0.24: IceConnection.protocols[].transport.onData). */
@@ -49,15 +53,23 @@ export class CountingViewer {
     iceAdditionalHostAddresses: ['127.0.0.1'],
     iceInterfaceAddresses: { udp4: '127.0.0.1' },
   });
-  private readonly counts: ViewerCounts = { packets: 0, videoFrames: 0, lostPackets: 0 };
+  private readonly counts: ViewerCounts = { packets: 0, videoFrames: 0, lostPackets: 0, videoPackets: 0, videoBytes: 0 };
+  /** The `confer-layers` channel, when asked for: the viewer then sends preferences as the library does. */
+  readonly layers: RTCDataChannel | undefined;
   private readonly loss = new Map<number, SequenceLoss>();
   private readonly lostSoFar = new Map<number, number>();
   private videoSsrc: number | undefined;
   private lastVideoTimestamp: number | undefined;
 
-  constructor() {
+  constructor(layersChannel = false) {
     this.pc.addTransceiver('audio', { direction: 'recvonly' });
     this.pc.addTransceiver('video', { direction: 'recvonly' });
+    if (layersChannel) this.layers = this.pc.createDataChannel('confer-layers');
+  }
+
+  /** Sends a video preference on the `confer-layers` channel (null height: paused). */
+  prefer(maxHeight: number | null): void {
+    this.layers?.send(JSON.stringify({ type: 'videoPreference', maxWidth: null, maxHeight, paused: maxHeight === null }));
   }
 
   /** The offer with its 127.0.0.1 candidate (werift gathers inside setLocalDescription). */
@@ -112,7 +124,10 @@ export class CountingViewer {
     const lost = loss.add(sequenceNumber);
     this.counts.lostPackets += lost - (this.lostSoFar.get(ssrc) ?? 0);
     this.lostSoFar.set(ssrc, lost);
-    if (ssrc === this.videoSsrc && timestamp !== this.lastVideoTimestamp) {
+    if (ssrc !== this.videoSsrc) return;
+    this.counts.videoPackets++;
+    this.counts.videoBytes += data.length;
+    if (timestamp !== this.lastVideoTimestamp) {
       this.counts.videoFrames++;
       this.lastVideoTimestamp = timestamp;
     }

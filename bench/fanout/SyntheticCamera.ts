@@ -25,15 +25,19 @@ export class SyntheticCamera {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly tracks: Wrtc.MediaStreamTrack[] = [];
 
+  /** `sendEncodings` (e.g. simulcast rids) apply to the video track. */
   constructor(
     readonly width = 640,
     readonly height = 480,
     readonly fps = 30,
+    sendEncodings?: RTCRtpEncodingParameters[],
   ) {
     const video = new wrtc.nonstandard.RTCVideoSource();
     const audio = new wrtc.nonstandard.RTCAudioSource();
-    this.tracks.push(audio.createTrack(), video.createTrack());
-    for (const track of this.tracks) this.pc.addTransceiver(track as unknown as MediaStreamTrack, { direction: 'sendonly' });
+    const [audioTrack, videoTrack] = [audio.createTrack(), video.createTrack()];
+    this.tracks.push(audioTrack, videoTrack);
+    this.pc.addTransceiver(audioTrack as unknown as MediaStreamTrack, { direction: 'sendonly' });
+    this.pc.addTransceiver(videoTrack as unknown as MediaStreamTrack, { direction: 'sendonly', ...(sendEncodings ? { sendEncodings } : {}) });
     const frame = new Uint8Array(width * height * 1.5);
     frame.fill(128, width * height);
     const bandRows = 24;
