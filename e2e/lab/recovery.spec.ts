@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestInfo } from '@playwright/test';
 import type { LabParticipant } from './LabParticipant.js';
@@ -57,14 +59,17 @@ const CRASH_GONE_MS = 15_000;
 /**
  * The issue's bound for a room to report `reconnecting` after it lost the server: the API client's
  * probe goes out after 3 s without an answer and is given up 1.5 s later (4.5 s wherever in the 5 s
- * poll the break falls); the last 0.5 s are for timers firing late on this machine and for `nft`,
- * which runs after the fault's stamp.
+ * poll the break falls); the last 0.5 s are for timers firing late on this machine. Network faults
+ * are stamped before `nft` runs and take effect when it is done (1–2 s at load average 25), so each
+ * bound on a network fault adds the time that run's `nft` took.
  */
 const ROOM_NOTICES_MS = 5_000;
 /** How long the HTTP path or the server is gone in (g) and (h): longer than the detection, shorter than any ghost rule. */
 const SIGNALLING_OUTAGE_MS = 8_000;
-/** (g), (h): after the server answers again, the room is `joined` within this (a probe at most 0.75 s apart, plus slack). */
+/** (g): after the path is back, the room is `joined` within this (a probe at most 0.75 s apart, plus slack). */
 const ROOM_BACK_MS = 2_000;
+/** (h): a thawed server first works through what piled up in its sockets while it was frozen (polls, probes): measured 0.8–2.4 s at load average 25. */
+const THAWED_ROOM_BACK_MS = 4_000;
 /** How long to keep waiting past a bound, so a miss is measured and reported instead of cut off. */
 const MEASURE_PAST_BOUND_MS = 15_000;
 
@@ -100,7 +105,14 @@ async function leaveAndCount(people: readonly LabParticipant[]): Promise<void> {
 /** Attaches the measured timings (and every page's log and frame gaps, for diagnosis) to the test and prints them. */
 async function report(testInfo: TestInfo, label: string, times: RecoveryTimes, people: readonly LabParticipant[]): Promise<void> {
   const records = Object.fromEntries(await Promise.all(people.map(async (p) => [p.name, await readRecord(p)] as const)));
-  await testInfo.attach('recovery.json', { body: JSON.stringify({ times, records }, null, 2), contentType: 'application/json' });
+  // Written to a file: a line or list reporter keeps no inline attachment. RECOVERY_RECORD_DIR keeps a
+  // copy out of test-results/, which the next Playwright run on this checkout empties.
+  const name = `recovery-${label.replace(/[^a-z0-9]+/gi, '-')}.json`;
+  const file = testInfo.outputPath(name);
+  const body = JSON.stringify({ times, records }, null, 2);
+  await writeFile(file, body);
+  if (process.env.RECOVERY_RECORD_DIR) await writeFile(path.join(process.env.RECOVERY_RECORD_DIR, name), body);
+  await testInfo.attach('recovery.json', { path: file, contentType: 'application/json' });
   const line = `${label}: ${describeRecovery(times)}`;
   testInfo.annotations.push({ type: 'recovery', description: line });
   console.log(`[recovery] ${line}`);
@@ -124,20 +136,23 @@ test.describe('recovery: calls heal themselves', () => {
 
     const faultAt = Date.now();
     await alice.host.blackout();
+    const faultNftMs = Date.now() - faultAt;
     await sleep(BLACKOUT_MS);
     // Stamped before the rules go: restore() returns only after `nft` ran, which takes a while on a loaded machine.
     const restoreAt = Date.now();
     await alice.host.restore();
+    const restoreNftMs = Date.now() - restoreAt;
+    console.log(`[recovery] nft took ${faultNftMs} ms to start the blackout, ${restoreNftMs} ms to lift it`);
 
     const affected = pairsInvolving(pairs, [alice]);
     await waitForMediaBack(affected, restoreAt, BLACKOUT_BACK_MS + MEASURE_PAST_BOUND_MS);
     const times = await measureRecovery({ pairs: affected, faulted: [alice], faultAt, restoreAt });
     await report(testInfo, 'blackout 10 s', times, people);
 
-    expect(times.toRoomReconnectingMs, "Alice's room turns reconnecting (the reachability probe)").toBeLessThanOrEqual(ROOM_NOTICES_MS);
+    expect(times.toRoomReconnectingMs, "Alice's room turns reconnecting (the reachability probe)").toBeLessThanOrEqual(ROOM_NOTICES_MS + faultNftMs);
     // ICE `disconnected` (5–7 s into the blackout in Chromium) + disconnectedGraceMs: reported, not bounded, it is close to the blackout's 10 s.
     expect(times.toStreamReconnectingMs, "Alice's streams turn reconnecting").toBeDefined();
-    expect(times.mediaBackMs, 'every media of Alice and at Alice back after the restore').toBeLessThanOrEqual(BLACKOUT_BACK_MS);
+    expect(times.mediaBackMs, 'every media of Alice and at Alice back after the restore').toBeLessThanOrEqual(BLACKOUT_BACK_MS + restoreNftMs);
 
     // (e) Bob and Carol saw Alice's camera reconnect, not go: no streamRemoved for it.
     const aliceCamera = cameras.get(alice) as string;
@@ -169,6 +184,7 @@ test.describe('recovery: calls heal themselves', () => {
 
       const faultAt = Date.now();
       await alice.host.blackout();
+      const faultNftMs = Date.now() - faultAt;
       // The server gives up on Alice meanwhile: Bob and Carol see her leave.
       await expect
         .poll(async () => (await sawLeave(bob, 'alice', faultAt)) && (await sawLeave(carol, 'alice', faultAt)), {
@@ -180,14 +196,15 @@ test.describe('recovery: calls heal themselves', () => {
       await sleep(Math.max(0, LONG_OUTAGE_MS - (Date.now() - faultAt)));
       const restoreAt = Date.now();
       await alice.host.restore();
+      const restoreNftMs = Date.now() - restoreAt;
 
       const affected = pairsInvolving(pairs, [alice]);
       await waitForMediaBack(affected, restoreAt, BACK_WITHIN_MS + MEASURE_PAST_BOUND_MS);
       const times = await measureRecovery({ pairs: affected, faulted: [alice], faultAt, restoreAt });
       await report(testInfo, `outage ${LONG_OUTAGE_MS / 1000} s`, times, people);
 
-      expect(times.toRoomReconnectingMs, "Alice's room turns reconnecting").toBeLessThanOrEqual(ROOM_NOTICES_MS);
-      expect(times.mediaBackMs, "every participant's media back at everyone after the restore").toBeLessThanOrEqual(BACK_WITHIN_MS);
+      expect(times.toRoomReconnectingMs, "Alice's room turns reconnecting").toBeLessThanOrEqual(ROOM_NOTICES_MS + faultNftMs);
+      expect(times.mediaBackMs, "every participant's media back at everyone after the restore").toBeLessThanOrEqual(BACK_WITHIN_MS + restoreNftMs);
       await expect.poll(async () => (await bob.snapshot()).videos.length, { message: "Bob shows Alice's tile again, once" }).toBe(2);
 
       await leaveAndCount(people);
@@ -221,14 +238,16 @@ test.describe('recovery: calls heal themselves', () => {
       await sleep(offsetMs);
       const faultAt = Date.now();
       await alice.host.dropHttp();
+      const faultNftMs = Date.now() - faultAt;
       await sleep(SIGNALLING_OUTAGE_MS);
       const restoreAt = Date.now();
       await alice.host.restore();
+      const restoreNftMs = Date.now() - restoreAt;
       await expect.poll(async () => pageOf(alice).evaluate(() => window.harness.room?.state), { timeout: ROOM_BACK_MS + MEASURE_PAST_BOUND_MS, intervals: [100] }).toBe('joined');
       const times = await measureRecovery({ pairs: pairsInvolving(pairs, [alice]), faulted: [alice], faultAt, restoreAt });
       await report(testInfo, `HTTP drop ${SIGNALLING_OUTAGE_MS / 1000} s (${offsetMs} ms after the previous one)`, times, people);
-      expect(times.toRoomReconnectingMs, "Alice's room turns reconnecting").toBeLessThanOrEqual(ROOM_NOTICES_MS);
-      expect(times.roomBackMs, "Alice's room joined again after the restore").toBeLessThanOrEqual(ROOM_BACK_MS);
+      expect(times.toRoomReconnectingMs, "Alice's room turns reconnecting").toBeLessThanOrEqual(ROOM_NOTICES_MS + faultNftMs);
+      expect(times.roomBackMs, "Alice's room joined again after the restore").toBeLessThanOrEqual(ROOM_BACK_MS + restoreNftMs);
       // The media path never broke: no stream went reconnecting.
       expect(times.toStreamReconnectingMs, 'no stream reconnects').toBeUndefined();
     }
@@ -251,7 +270,7 @@ test.describe('recovery: calls heal themselves', () => {
       const times = await measureRecovery({ pairs: pairsInvolving(pairs, [p]), faulted: [p], faultAt, restoreAt });
       await report(testInfo, `server SIGSTOP ${SIGNALLING_OUTAGE_MS / 1000} s, ${p.name}`, times, people);
       expect(times.toRoomReconnectingMs, `${p.name}'s room turns reconnecting`).toBeLessThanOrEqual(ROOM_NOTICES_MS);
-      expect(times.roomBackMs, `${p.name}'s room joined again after SIGCONT`).toBeLessThanOrEqual(ROOM_BACK_MS);
+      expect(times.roomBackMs, `${p.name}'s room joined again after SIGCONT`).toBeLessThanOrEqual(THAWED_ROOM_BACK_MS);
     }
     await leaveAndCount(people);
   });
