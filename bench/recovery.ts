@@ -9,6 +9,7 @@
  *   server kill + restart       SIGKILL, then a new process with the same token secret (it knows no conference)
  *   UDP drop 10 s               Alice's media dies, her signalling lives
  *   HTTP drop 20 s              Alice's signalling dies (TCP to the API port), her media lives
+ *   server frozen 8 s           SIGSTOP, then SIGCONT: sockets stay open, nothing answers
  *
  * Per fault, from the pages' own stamps (e2e/lab/recovery.ts): the media gap (the longest pause of a
  * video involving Alice), the time from the fault to `reconnecting` (room state or stream connection
@@ -38,6 +39,8 @@ interface Scenario {
   faultsEveryone: boolean;
   serverEnv?: Record<string, string>;
   target?: string;
+  /** The issue's bound on fault → room `reconnecting`, where the fault cuts the room from the server. */
+  reconnectingTarget?: string;
   /** Injects the fault, lasts it out and lifts it; returns the moments of the fault and of its end. */
   inject(alice: LabParticipant, lab: NetworkLab): Promise<{ faultAt: number; restoreAt: number }>;
 }
@@ -56,7 +59,7 @@ function hostFault(ms: number, apply: (alice: LabParticipant) => Promise<void>):
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'blackout 10 s', faultsEveryone: false, target: 'media back < 2 s', inject: hostFault(10_000, (a) => a.host.blackout()) },
+  { name: 'blackout 10 s', faultsEveryone: false, target: 'media back < 2 s', reconnectingTarget: '≤ 5 s', inject: hostFault(10_000, (a) => a.host.blackout()) },
   {
     name: `long outage ${LONG_OUTAGE_S} s`,
     faultsEveryone: false,
@@ -75,7 +78,22 @@ const SCENARIOS: Scenario[] = [
     },
   },
   { name: 'UDP drop 10 s', faultsEveryone: false, inject: hostFault(10_000, (a) => a.host.dropUdp()) },
-  { name: 'HTTP drop 20 s', faultsEveryone: false, inject: hostFault(20_000, (a) => a.host.dropHttp()) },
+  { name: 'HTTP drop 20 s', faultsEveryone: false, reconnectingTarget: '≤ 5 s', inject: hostFault(20_000, (a) => a.host.dropHttp()) },
+  {
+    name: 'server frozen 8 s (SIGSTOP)',
+    faultsEveryone: true,
+    reconnectingTarget: '≤ 5 s',
+    inject: async (_alice, lab) => {
+      const faultAt = Date.now();
+      lab.runningServer.stop();
+      try {
+        await sleep(8_000);
+      } finally {
+        lab.runningServer.resume();
+      }
+      return { faultAt, restoreAt: Date.now() };
+    },
+  },
 ];
 
 /** One lab, one server, Alice and Bob publishing to each other; `RUNS` faults of `scenario`. */
@@ -125,8 +143,8 @@ function row(metric: string, samples: Array<number | undefined>, target?: string
   return { metric, unit: 'ms', summary: summarize(known), ...(target ? { target } : {}), ...(note ? { note } : {}) };
 }
 
-// About 8 minutes on the 2-core reference machine (5 labs, 15 faults, 3 of them 30 s long).
-runBenchmark('recovery', 660_000, async () => {
+// About 9 minutes on the 2-core reference machine (6 labs, 18 faults, 3 of them 30 s long).
+runBenchmark('recovery', 780_000, async () => {
   const support = await NetworkLab.support();
   if (!support.ok) throw new Error(`the network lab cannot run here: ${support.reason}`);
   const pages = await buildAndServePages('');
@@ -141,7 +159,7 @@ runBenchmark('recovery', 660_000, async () => {
     rows.push(
       row(`${scenario.name}: media gap`, runs.map((r) => r.mediaGapMs)),
       row('  fault → reconnecting (first of room, stream)', runs.map((r) => r.toReconnectingMs)),
-      row('  fault → room reconnecting', runs.map((r) => r.toRoomReconnectingMs)),
+      row('  fault → room reconnecting', runs.map((r) => r.toRoomReconnectingMs), scenario.reconnectingTarget),
       row('  fault → stream reconnecting', runs.map((r) => r.toStreamReconnectingMs)),
       row('  restore → media back at everyone', runs.map((r) => r.mediaBackMs), scenario.target),
       row('  restore → room joined', runs.map((r) => r.roomBackMs)),
