@@ -1,6 +1,6 @@
 /**
  * Benchmark: how long media takes to come back when a conference's media node is killed (issue #11).
- * One redis-server and three node processes on it (heartbeat 250 ms, dead after 1500 ms); two
+ * One redis-server and three node processes on it (heartbeat 250 ms, dead after 2000 ms); two
  * participants in Node (the library's own Room, libwebrtc from @roamhq/wrtc), Alice on node-2 and Bob
  * on node-3, each publishing a synthetic 320×240 15 fps camera and viewing the other's. With every
  * node idle the conference's media goes to node-1 (ties go to the lowest id), so both calls are
@@ -23,7 +23,7 @@ import { loadLibrary } from './support/libraryInNode.js';
 const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as typeof Wrtc;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const HEARTBEAT_MS = 250;
-const DEAD_AFTER_MS = 1_500;
+const DEAD_AFTER_MS = 2_000;
 const BACK_TIMEOUT_MS = 40_000;
 const VIDEO = { width: 320, height: 240, fps: 15 };
 

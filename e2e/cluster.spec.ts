@@ -1,7 +1,7 @@
 /**
  * Several server processes on one Redis (issue #11), with Chromium participants on the e2e harness
  * page. Self-contained: it starts its own redis-server and node processes (the worker's in-process
- * server is not used), with a short heartbeat so a dead node is noticed within 1.5 s.
+ * server is not used), with a short heartbeat so a dead node is noticed within 2 s.
  */
 import { randomUUID } from 'node:crypto';
 import { expect, test, type Browser, type Page } from '@playwright/test';
@@ -11,7 +11,22 @@ import { freePort, startRedis, type TestRedis } from '../packages/server/test/cl
 import type { LoggedRoomEvent } from './fixtures/harness.js';
 
 const TOKEN_SECRET = 'cluster-e2e-secret';
-const NODE_TIMING = { CONFER_NODE_HEARTBEAT_MS: '250', CONFER_NODE_DEAD_AFTER_MS: '1500' };
+const NODE_TIMING = { CONFER_NODE_HEARTBEAT_MS: '250', CONFER_NODE_DEAD_AFTER_MS: '2000' };
+/** Pages' events relative to `since`, for a failing assertion's message. */
+async function timeline(person: Person, since: number): Promise<string> {
+  const entries = (await person.log()).filter((e) => e.name === 'event' || e.name === 'error' || e.name === 'stateChanged');
+  return JSON.stringify(entries.map((e) => [e.at! - since, e.name, (e.detail as { type?: string })?.type ?? e.detail, (e.detail as { reason?: string })?.reason]));
+}
+
+/** Waits for media back at `person` after a fault at `since`; on failure the message carries the page's timeline and the nodes' output. */
+async function expectMediaBack(person: Person, since: number, nodes: NodeProcess[]): Promise<void> {
+  try {
+    await person.expectVideoFlowing(45_000);
+  } catch (error) {
+    const output = nodes.map((n) => n.output.slice(-20).join('\n')).join('\n---\n');
+    throw new Error(`${(error as Error).message}\n${person.userId} since the fault: ${await timeline(person, since)}\nnodes:\n${output}`);
+  }
+}
 
 /** One participant: its own context on the harness page, talking to one node. */
 class Person {
@@ -157,8 +172,8 @@ test.describe.serial('three nodes on one Redis', () => {
     const killedAt = Date.now();
     nodes[0]!.kill('SIGKILL');
     await nodes[0]!.exited;
-    await alice.expectVideoFlowing(45_000);
-    await bob.expectVideoFlowing(45_000);
+    await expectMediaBack(alice, killedAt, nodes);
+    await expectMediaBack(bob, killedAt, nodes);
     test.info().annotations.push({ type: 'media back after the kill', description: `${Date.now() - killedAt} ms (both pages decoding again)` });
     expect((await placements(redis.url, prefix)).every((id) => id === 'node-2' || id === 'node-3')).toBe(true);
 
@@ -197,11 +212,12 @@ test.describe.serial('one node on Redis', () => {
       await bob.expectVideoFlowing();
 
       const before = await Promise.all(people.map((p) => p.log()));
+      const killedAt = Date.now();
       node.kill('SIGKILL');
       await node.exited;
       node = await startNodeProcess(env);
-      await alice.expectVideoFlowing(45_000);
-      await bob.expectVideoFlowing(45_000);
+      await expectMediaBack(alice, killedAt, [node]);
+      await expectMediaBack(bob, killedAt, [node]);
       for (const [i, person] of people.entries()) {
         expect(await person.roomState()).toBe('joined');
         const log = await person.log();

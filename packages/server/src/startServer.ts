@@ -151,6 +151,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     await registerTokenRoute(app, tokenSpec, new TokenEndpoint(clients, tokens, validator.compile(document.schemaRef('TokenRequest'), 'body')));
     await registerApiRoutes(app, { document, validator, tokens, handlers });
     registerHealthRoute(app, () => nodeHealth(redis, cluster, closing === undefined, draining));
+    await cluster?.reclaimLeftovers();
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
     await close();

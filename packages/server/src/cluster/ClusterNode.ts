@@ -9,6 +9,8 @@ import { PlacedMediaRouter } from './PlacedMediaRouter.js';
 
 /** A conference without media on its node this long gives its placement up. */
 const IDLE_PLACEMENT_MS = 30_000;
+/** How long a sweeper waits for a silent node's ping before it takes the node's conferences. */
+const PING_TIMEOUT_MS = 2_000;
 
 /** What a {@link ClusterNode} is started with. */
 export interface ClusterNodeInit {
@@ -30,12 +32,15 @@ export class ClusterNode {
   private readonly timers: NodeJS.Timeout[] = [];
   private draining = false;
   private closed = false;
-  private ticking = false;
+  private beating = false;
+  private leftovers: string[] = [];
+  private maintaining = false;
 
   private constructor(
     private readonly init: ClusterNodeInit,
     private readonly registry: NodeRegistry,
     private readonly channel: InternalChannelServer,
+    private readonly client: InternalChannelClient,
     private readonly internalUrl: string,
     /** The media router the control plane uses. */
     readonly router: PlacedMediaRouter,
@@ -49,11 +54,12 @@ export class ClusterNode {
     // Loaded only here, as startServer does: a server given its own router does not load werift.
     const { WeriftMediaRouter } = await import('../media/WeriftMediaRouter.js');
     const local = new WeriftMediaRouter(init.media, init.callbacks);
+    const client = new InternalChannelClient(secret, options.forwardTimeoutMs);
     const router = new PlacedMediaRouter({
       nodeId: options.nodeId,
       local,
       registry,
-      channel: new InternalChannelClient(secret, options.forwardTimeoutMs),
+      channel: client,
       deadAfterMs: options.deadAfterMs,
       warn: init.warn,
     });
@@ -65,16 +71,18 @@ export class ClusterNode {
       throw error;
     }
     const host = options.internalHost.includes(':') ? `[${options.internalHost}]` : options.internalHost;
-    const node = new ClusterNode(init, registry, channel, options.internalUrl ?? `http://${host}:${channel.port}`, router);
+    const node = new ClusterNode(init, registry, channel, client, options.internalUrl ?? `http://${host}:${channel.port}`, router);
     try {
-      // A node restarted under the same id has none of the media its earlier run had.
-      await registry.sweep(options.nodeId, (mediaKey) => node.reportLost(mediaKey, `media node ${options.nodeId} restarted`));
+      // A node restarted under the same id has none of the media its earlier run had (see reclaimLeftovers).
+      node.leftovers = await registry.placedConferences(options.nodeId);
       await registry.heartbeat(node.record());
     } catch (error) {
       await node.close();
       throw error;
     }
-    node.timers.push(setInterval(() => void node.tick(), options.heartbeatMs));
+    // The heartbeat has a timer of its own: slow sweeping or Redis look-ups must never delay it.
+    node.timers.push(setInterval(() => void node.beat(), options.heartbeatMs));
+    node.timers.push(setInterval(() => void node.maintain(), options.heartbeatMs));
     return node;
   }
 
@@ -91,6 +99,17 @@ export class ClusterNode {
   /** True while the internal channel listens. */
   get channelOpen(): boolean {
     return this.channel.listening;
+  }
+
+  /**
+   * Hands back the conferences an earlier run under this node id had placed here: their media died
+   * with that run, so each is reported lost at once instead of never (this id's heartbeat is live).
+   * Called once the control plane can take the reports, before the server listens.
+   */
+  async reclaimLeftovers(): Promise<void> {
+    for (const mediaKey of this.leftovers.splice(0)) {
+      if (await this.registry.unplace(mediaKey, this.nodeId)) this.reportLost(mediaKey, `media node ${this.nodeId} restarted`);
+    }
   }
 
   /** Takes no new conferences from now on (the others see it with this heartbeat); the current ones stay. */
@@ -110,27 +129,50 @@ export class ClusterNode {
     await this.registry.deregister(this.nodeId).catch((error: unknown) => this.init.warn('cluster: deregistering failed', error));
   }
 
-  /** One heartbeat: renew the record, close displaced media, and sweep dead nodes while holding the lease. */
-  private async tick(): Promise<void> {
-    // A slow Redis must not pile up ticks.
-    if (this.ticking || this.closed) return;
-    this.ticking = true;
+  /** Renews this node's record (with its load); one at a time, so a slow Redis does not pile them up. */
+  private async beat(): Promise<void> {
+    if (this.beating || this.closed) return;
+    this.beating = true;
     try {
       await this.registry.heartbeat(this.record());
+    } catch (error) {
+      this.init.warn('cluster: heartbeat failed', error);
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  /** Gives up idle placements, closes displaced media, and sweeps dead nodes while holding the lease. */
+  private async maintain(): Promise<void> {
+    if (this.maintaining || this.closed) return;
+    this.maintaining = true;
+    try {
       await this.router.releaseIdle(IDLE_PLACEMENT_MS);
       const displaced = await this.router.closeDisplaced();
       if (displaced > 0) this.init.warn(`cluster: closed ${displaced} streams of conferences placed on another node meanwhile`);
       if (await this.registry.holdSweeperLease(this.nodeId, this.init.options.deadAfterMs)) {
         for (const dead of await this.registry.deadNodes()) {
           if (this.closed) break;
+          if (await this.stillAnswers(dead)) continue;
           await this.registry.sweep(dead, (mediaKey) => this.reportLost(mediaKey, `media node ${dead} stopped answering`));
         }
       }
     } catch (error) {
-      this.init.warn('cluster: heartbeat failed', error);
+      this.init.warn('cluster: maintenance failed', error);
     } finally {
-      this.ticking = false;
+      this.maintaining = false;
     }
+  }
+
+  /**
+   * A node whose record expired but whose internal channel still answers is late, not dead (a
+   * blocked event loop, a slow Redis link): moving its conferences would cut media that flows.
+   */
+  private async stillAnswers(nodeId: string): Promise<boolean> {
+    const url = await this.registry.lastInternalUrl(nodeId);
+    if (!url || !(await this.client.ping(url, Math.min(PING_TIMEOUT_MS, this.init.options.deadAfterMs)))) return false;
+    this.init.warn(`cluster: media node ${nodeId} misses its heartbeats but answers; its conferences stay`);
+    return true;
   }
 
   private reportLost(mediaKey: string, reason: string): void {

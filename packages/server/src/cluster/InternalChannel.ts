@@ -83,6 +83,8 @@ export class InternalChannelServer {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body ?? null));
     };
+    // Liveness only, without the secret: a sweeper asks it before taking a silent node's conferences.
+    if (request.method === 'GET' && request.url === '/ping') return reply(200, { ok: true });
     const given = digest(request.headers.authorization ?? '');
     if (!timingSafeEqual(given, this.expected)) return reply(401, { code: 'unauthorized', message: 'the internal channel needs the cluster secret as a bearer token' });
     const operation = /^\/media\/(\w+)$/.exec(request.url ?? '')?.[1] as Operation | undefined;
@@ -135,6 +137,15 @@ export class InternalChannelClient {
       addViewCandidates: call('addViewCandidates'),
       stopView: call('stopView'),
     };
+  }
+
+  /** True when the node at `baseUrl` answers its ping within `timeoutMs` (its process lives, however late its heartbeat). */
+  async ping(baseUrl: string, timeoutMs: number): Promise<boolean> {
+    try {
+      return (await fetch(`${baseUrl}/ping`, { signal: AbortSignal.timeout(timeoutMs) })).ok;
+    } catch {
+      return false;
+    }
   }
 
   private async call<T>(nodeId: string, baseUrl: string, operation: Operation, args: unknown[]): Promise<T> {

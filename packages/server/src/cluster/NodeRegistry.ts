@@ -60,6 +60,10 @@ export class NodeRegistry {
     return `${this.prefix}cluster:nodes`;
   }
 
+  private get urlsKey() {
+    return `${this.prefix}cluster:urls`;
+  }
+
   private get sweeperKey() {
     return `${this.prefix}cluster:sweeper`;
   }
@@ -78,7 +82,12 @@ export class NodeRegistry {
 
   /** Writes (or renews) a node's record; it expires unless renewed within `deadAfterMs`. */
   async heartbeat(record: NodeRecord): Promise<void> {
-    await this.redis.multi().set(this.nodeKey(record.id), JSON.stringify(record), 'PX', this.deadAfterMs).zadd(this.nodesKey, Date.now(), record.id).exec();
+    await this.redis
+      .multi()
+      .set(this.nodeKey(record.id), JSON.stringify(record), 'PX', this.deadAfterMs)
+      .zadd(this.nodesKey, Date.now(), record.id)
+      .hset(this.urlsKey, record.id, record.internalUrl)
+      .exec();
   }
 
   /** Removes a node's record at once (a graceful stop), so the others sweep it without waiting. */
@@ -124,6 +133,11 @@ export class NodeRegistry {
     return (await this.redis.eval(LEASE, 1, this.sweeperKey, holder, leaseMs)) === 1;
   }
 
+  /** The internal channel a node last announced, kept after its record expired so a sweeper can check it is really gone. */
+  async lastInternalUrl(nodeId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.urlsKey, nodeId)) ?? undefined;
+  }
+
   /** Ids in the membership set whose record expired. */
   async deadNodes(): Promise<string[]> {
     const ids = await this.redis.zrange(this.nodesKey, '0', '-1');
@@ -144,7 +158,7 @@ export class NodeRegistry {
         onLost(mediaKey);
       }
     }
-    if ((await this.redis.exists(this.nodeKey(nodeId))) === 0) await this.redis.zrem(this.nodesKey, nodeId);
+    if ((await this.redis.exists(this.nodeKey(nodeId))) === 0) await this.redis.multi().zrem(this.nodesKey, nodeId).hdel(this.urlsKey, nodeId).exec();
     return lost;
   }
 

@@ -137,10 +137,13 @@ export class PlacedMediaRouter implements MediaRouter {
       throw new MediaRouterError('not-found', `conference ${mediaKey} has no media node: nothing is published or viewed in it`);
     }
     if (placed.nodeId === nodeId) return this.owned;
-    if (!placed.node) {
+    // A node whose heartbeat is late may still serve: try it where it last said it was. A dead one
+    // refuses the connection, and the caller retries until the sweep places the conference again.
+    const url = placed.node?.internalUrl ?? (await registry.lastInternalUrl(placed.nodeId));
+    if (!url) {
       throw new MediaRouterError('internal', `media node ${placed.nodeId} of conference ${mediaKey} stopped answering; its media moves to a live node within ${deadAfterMs} ms`);
     }
-    return channel.node(placed.nodeId, placed.node.internalUrl);
+    return channel.node(placed.nodeId, url);
   }
 
   /** Runs a closing operation on the conference's node without waiting: the control plane's state does not depend on it. */

@@ -39,8 +39,11 @@ describe('PlacedMediaRouter across two nodes', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function startNodes<const Ids extends readonly string[]>(ids: Ids, secrets = ids.map(() => 'shared-secret')): Promise<{ [K in keyof Ids]: TestNode }> {
-    const prefix = `test-${randomUUID()}:`;
+  async function startNodes<const Ids extends readonly string[]>(
+    ids: Ids,
+    secrets = ids.map(() => 'shared-secret'),
+    prefix = `test-${randomUUID()}:`,
+  ): Promise<{ [K in keyof Ids]: TestNode }> {
     const nodes: TestNode[] = [];
     for (const [i, id] of ids.entries()) {
       const connections = await RedisConnections.connect(redis.url, prefix);
@@ -160,6 +163,19 @@ describe('PlacedMediaRouter across two nodes', () => {
     expect(await placement()).toBe('node-a');
     expect(await a.router.releaseIdle(60_000, 60_000)).toBe(1);
     expect(await placement()).toBeNull();
+  });
+
+  it('a node restarted under its id reports the conferences of its earlier run lost once it is ready, not before', async () => {
+    const [first] = await startNodes(['node-a']);
+    const pub = publisher();
+    await publish(first.router, pub, 'stream-1');
+    await first.crash();
+    const [again] = await startNodes(['node-a'], ['shared-secret'], first.connections.prefix);
+    expect(again.lost).toEqual([]);
+    await again.node.reclaimLeftovers();
+    expect(again.lost).toEqual([[mediaKey, 'media node node-a restarted']]);
+    await again.node.reclaimLeftovers();
+    expect(again.lost).toHaveLength(1);
   });
 
   it('a node that finds its conference placed elsewhere (it was declared dead while only slow) closes that media', async () => {

@@ -5,6 +5,8 @@ import { startNodeProcess, type NodeProcess } from './helpers/nodeProcess.js';
 import { startRedis, type TestRedis } from './helpers/redisServer.js';
 
 // /healthz and the SIGTERM drain, on a server in this process and on node processes with a redis-server of the test's own.
+// Starting a node process takes seconds on a loaded machine: the process tests get a minute.
+const PROCESS_TEST = { timeout: 60_000 };
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -46,7 +48,7 @@ describe('/healthz', () => {
     expect(await health(server.url)).toEqual({ status: 200, body: { status: 'ok', store: 'ok', media: 'open', draining: false } });
   });
 
-  it('a node says when its Redis stops answering, and is healthy again once Redis is back', async () => {
+  it('a node says when its Redis stops answering, and is healthy again once Redis is back', PROCESS_TEST, async () => {
     const store = await redis();
     const n = await node({ REDIS_URL: store.url, CONFER_TOKEN_SECRET: 'secret' });
     expect(await health(n.url)).toEqual({ status: 200, body: { status: 'ok', store: 'ok', media: 'open', draining: false } });
@@ -58,7 +60,7 @@ describe('/healthz', () => {
 });
 
 describe('SIGTERM', () => {
-  it('drains: /healthz says so, a waiting event poll is answered as usual, then the process exits 0', async () => {
+  it('drains: /healthz says so, a waiting event poll is answered as usual, then the process exits 0', PROCESS_TEST, async () => {
     const store = await redis();
     const n = await node({ REDIS_URL: store.url, CONFER_TOKEN_SECRET: 'secret', CONFER_EVENT_WAIT_MS: '3000' });
     const alice = await new ApiCaller(n.url).as('alice');
