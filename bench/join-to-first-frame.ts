@@ -19,12 +19,12 @@ import { startServerProcess } from './support/ServerProcess.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const WARM_RUNS = Math.ceil(RUNS / 2);
-const UNPREPARED_RUNS = Math.ceil(RUNS / 2);
+const UNPREPARED_RUNS = Math.ceil(RUNS / 4);
 /** Runs are spaced past the server's keyframe interval, so each starts from the same state. */
 const KEYFRAME_INTERVAL_MS = 1_000;
 const PUBLISHED_VIDEO = { width: 640, height: 480, frameRate: 30 };
 
-runBenchmark('join-to-first-frame', 180_000, async () => {
+runBenchmark('join-to-first-frame', 240_000, async () => {
   const server = await startServerProcess();
   const pages = await serveBenchPage();
   const browser = await launchChromium();
