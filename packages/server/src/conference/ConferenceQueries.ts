@@ -21,12 +21,12 @@ export class ConferenceQueries {
 
   /** GET /{id}: the Conference aggregate. */
   getConference(principal: Principal, id: string): Promise<Schemas['Conference']> {
-    return this.store.run(conferenceRef(principal, id), (conference) => conferenceAggregate(this.access.readable(principal, conference)));
+    return this.store.read(conferenceRef(principal, id), (conference) => conferenceAggregate(this.access.readable(principal, conference)));
   }
 
   /** GET /{id}/simpleView: endpoints grouped by user. */
   simpleView(principal: Principal, id: string): Promise<Schemas['ConferenceSimpleView']> {
-    return this.store.run(conferenceRef(principal, id), (conference) => conferenceSimpleView(this.access.readable(principal, conference)));
+    return this.store.read(conferenceRef(principal, id), (conference) => conferenceSimpleView(this.access.readable(principal, conference)));
   }
 
   /**
@@ -37,7 +37,7 @@ export class ConferenceQueries {
   async getEvents(principal: Principal, id: string, v: number, signal: AbortSignal): Promise<EventBatch> {
     const ref = conferenceRef(principal, id);
     const fromVersion = this.exclusiveV ? v + 1 : v;
-    await this.store.run(ref, (conference) => {
+    await this.store.read(ref, (conference) => {
       this.access.readable(principal, conference, this.eventWaitMs);
       const oldest = conference.oldestVersion;
       if (fromVersion < oldest) {
@@ -56,7 +56,7 @@ export class ConferenceQueries {
       const hungUp = signal.aborted && !locals.isPolling(principal.userId);
       // Not awaited: the answer need not wait for the sign of life (it cannot fail the poll; a conference gone meanwhile has no one to touch).
       this.store
-        .run(ref, (conference) => {
+        .read(ref, (conference) => {
           for (const endpoint of conference.endpointsOf(principal.userId)) {
             if (hungUp) endpoint.liveness.hangUp();
             else endpoint.liveness.touch();

@@ -39,7 +39,7 @@ export class MediaCommands {
    */
   async publishStream(principal: Principal, body: PublishCommand): Promise<Schemas['ConferencePublishResult']> {
     const ref = conferenceRef(principal, body.conferenceId);
-    const { endpoint, existing } = await this.store.run(ref, (conference) => {
+    const { endpoint, existing } = await this.store.read(ref, (conference) => {
       const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
       if (!PUBLISHABLE_TYPES.has(body.conferenceStreamType)) {
         throw ConferenceDomainError.invalid('body.conferenceStreamType must be MIC, CAM, MIC_AND_CAM or SCREEN');
@@ -49,7 +49,7 @@ export class MediaCommands {
     if (existing) return this.reconnectStream(ref, endpoint, existing, body);
     const streamId = body.streamId?.id ?? randomUUID();
     // Its own command: reserving changes nothing shared, so it is never rerun.
-    await this.store.run(ref, (conference) => conference.reserveStreamId(streamId));
+    await this.store.read(ref, (conference) => conference.reserveStreamId(streamId));
     const mediaKey = mediaKeyOf(ref);
     let sdpAnswer: string;
     try {
@@ -99,7 +99,7 @@ export class MediaCommands {
         `streamId ${stream.id} is published as ${stream.type}; publishing it again as ${body.conferenceStreamType} is not a reconnection (unpublish it first)`,
       );
     }
-    await this.store.run(ref, (conference) => conference.reserveStreamId(stream.id, true));
+    await this.store.read(ref, (conference) => conference.reserveStreamId(stream.id, true));
     const mediaKey = mediaKeyOf(ref);
     let sdpAnswer: string;
     try {
@@ -130,7 +130,7 @@ export class MediaCommands {
   /** POST addPublishStreamIceCandidates: candidates trickled by the publisher of an own stream. */
   async addPublishStreamIceCandidates(principal: Principal, body: Schemas['ConferencePublishStreamIceCandidatesWebCommand']): Promise<void> {
     const ref = conferenceRef(principal, body.conferenceId);
-    const stream = await this.store.run(ref, (conference) => {
+    const stream = await this.store.read(ref, (conference) => {
       const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
       return this.access.ownStream(conference, endpoint, body.streamId.id);
     });
@@ -155,14 +155,14 @@ export class MediaCommands {
   async viewStream(principal: Principal, body: ViewCommand): Promise<Schemas['ConferenceStreamViewResult']> {
     const ref = conferenceRef(principal, body.conferenceId);
     const viewerId = body.viewerId ?? randomUUID();
-    const { endpoint, stream, existing } = await this.store.run(ref, (conference) => {
+    const { endpoint, stream, existing } = await this.store.read(ref, (conference) => {
       const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
       const stream = this.access.publishedStream(conference, body.streamId.id);
       const existing = conference.viewer(viewerId);
       if (existing) checkViewerReconnection(conference, endpoint, existing, stream.id);
       return { endpoint, stream, existing };
     });
-    await this.store.run(ref, (conference) => conference.reserveViewerId(viewerId, existing !== undefined));
+    await this.store.read(ref, (conference) => conference.reserveViewerId(viewerId, existing !== undefined));
     const mediaKey = mediaKeyOf(ref);
     let sdpAnswer: string;
     try {
@@ -193,7 +193,7 @@ export class MediaCommands {
   /** POST addViewStreamIceCandidates: candidates trickled by an own viewer. */
   async addViewStreamIceCandidates(principal: Principal, body: Schemas['ConferenceViewStreamIceCandidatesWebCommand']): Promise<void> {
     const ref = conferenceRef(principal, body.conferenceId);
-    const viewer = await this.store.run(ref, (conference) => {
+    const viewer = await this.store.read(ref, (conference) => {
       const endpoint = this.access.ownEndpoint(principal, conference, body.userEndpointId);
       return this.access.ownViewer(conference, endpoint, body.viewerId, body.streamId.id);
     });

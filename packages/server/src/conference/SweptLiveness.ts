@@ -20,6 +20,8 @@ export interface SweptLivenessCallbacks {
 export class SweptLiveness implements Liveness {
   /** The next deadline (ms since the epoch) this command set; undefined when unchanged. */
   deadline: number | undefined;
+  /** Whether {@link deadline} only counts when later than the saved one (a sign of life), or replaces it. */
+  postponeOnly = false;
   private closed = false;
 
   constructor(
@@ -38,16 +40,17 @@ export class SweptLiveness implements Liveness {
   touch(busyMs = 0): void {
     if (this.closed) return;
     const wasSilent = this.saved.silent;
+    const wasHungUp = this.saved.hungUp;
     this.saved.silent = false;
     this.saved.hungUp = false;
-    this.deadline = this.now() + this.timings.sickAfterMs + busyMs;
+    this.setDeadline(this.now() + this.timings.sickAfterMs + busyMs, !wasSilent && !wasHungUp);
     if (wasSilent) this.evaluate();
   }
 
   hangUp(): void {
     if (this.closed || this.saved.silent) return;
     this.saved.hungUp = true;
-    this.deadline = this.now() + this.timings.hungUpSickAfterMs;
+    this.setDeadline(this.now() + this.timings.hungUpSickAfterMs, false);
   }
 
   setMediaHealth(health: EndpointHealth): void {
@@ -61,7 +64,7 @@ export class SweptLiveness implements Liveness {
     if (this.closed) return;
     if (!this.saved.silent) {
       this.saved.silent = true;
-      this.deadline = this.now() + (this.saved.hungUp ? this.timings.hungUpRemoveAfterMs : this.timings.removeAfterMs);
+      this.setDeadline(this.now() + (this.saved.hungUp ? this.timings.hungUpRemoveAfterMs : this.timings.removeAfterMs), false);
       this.evaluate();
       return;
     }
@@ -76,6 +79,12 @@ export class SweptLiveness implements Liveness {
 
   flags(): LivenessFlags {
     return { ...this.saved };
+  }
+
+  // A concurrent poll of the same user may have set a later deadline: a plain sign of life never shortens it.
+  private setDeadline(deadline: number, postponeOnly: boolean): void {
+    this.deadline = deadline;
+    this.postponeOnly = postponeOnly;
   }
 
   private evaluate(): void {

@@ -54,6 +54,12 @@ export interface ConferenceStore {
   create<T>(init: NewConference, view: (conference: Conference) => T): Promise<T | undefined>;
   /** Runs a command on the conference and commits it; not-found when there is no such conference. */
   run<T>(ref: ConferenceRef, command: (conference: Conference) => T): Promise<T>;
+  /**
+   * Runs a command that mostly only reads (and touches liveness): the same guarantees as {@link run},
+   * but on Redis it does not queue behind this process's writes of the conference, and a touch alone
+   * only moves the endpoint's deadline later. For queries, polls and checks before a media call.
+   */
+  read<T>(ref: ConferenceRef, command: (conference: Conference) => T): Promise<T>;
   /** The liveness of an endpoint that joins now (given to {@link Conference.join}). */
   createLiveness(conference: Conference, userEndpointId: string, userId: string): Liveness;
   /** The events from `fromVersion` on as soon as there are any, or none after `waitMs`, an abort or close. */

@@ -42,6 +42,10 @@ export class MemoryStore implements ConferenceStore {
     }
   }
 
+  read<T>(ref: ConferenceRef, command: (conference: Conference) => T): Promise<T> {
+    return this.run(ref, command);
+  }
+
   createLiveness(conference: Conference, userEndpointId: string, userId: string): Liveness {
     const rules = this.init.liveness;
     return new EndpointLiveness(rules.timings, {

@@ -99,6 +99,10 @@ export class RedisStore implements ConferenceStore {
     return this.serially(mediaKeyOf(ref), () => this.attempt(ref, command, undefined)) as Promise<T>;
   }
 
+  read<T>(ref: ConferenceRef, command: (conference: Conference) => T): Promise<T> {
+    return this.attempt(ref, command, undefined) as Promise<T>;
+  }
+
   createLiveness(conference: Conference, userEndpointId: string): Liveness {
     return this.swept(() => conference, userEndpointId, { mediaSick: false, silent: false, hungUp: false }, 'HEALTHY', true);
   }
@@ -168,7 +172,12 @@ export class RedisStore implements ConferenceStore {
       const after = conference.live ? JSON.stringify(conference.toSnapshot()) : '';
       const mode: Mode = !conference.live ? 'delete' : after === json ? 'keep' : 'write';
       const deadlines = this.deadlines(mediaKey, snapshot, conference);
-      if (mode === 'keep' && deadlines.length === 0 && guard === undefined) return result;
+      if (mode === 'keep' && guard === undefined) {
+        // Only signs of life (the flags did not change, so every deadline is `later`): no
+        // compare-and-set, and ZADD GT, so concurrent touches in any order leave the latest.
+        if (deadlines.length > 0) await this.postpone(deadlines);
+        return result;
+      }
       const outcome = await this.commit(mediaKey, mode, rev, after, appended.map(([event]) => event), deadlines, guard);
       if (outcome === -2) return STALE;
       if (outcome === -1) {
@@ -187,17 +196,24 @@ export class RedisStore implements ConferenceStore {
     }
   }
 
-  /** The (member, score or '-') pairs of the deadlines a command set, and of the endpoints it removed. */
+  /** The (member, score, how) triples of the deadlines a command set, and of the endpoints it removed (see {@link COMMIT_SCRIPT}). */
   private deadlines(mediaKey: string, before: ConferenceSnapshot, conference: Conference): string[] {
-    const pairs: string[] = [];
+    const triples: string[] = [];
     for (const endpoint of conference.allEndpoints()) {
-      const { deadline } = endpoint.liveness as SweptLiveness;
-      if (deadline !== undefined) pairs.push(JSON.stringify([mediaKey, endpoint.id]), String(deadline));
+      const { deadline, postponeOnly } = endpoint.liveness as SweptLiveness;
+      if (deadline !== undefined) triples.push(JSON.stringify([mediaKey, endpoint.id]), String(deadline), postponeOnly ? 'later' : 'set');
     }
     for (const saved of before.endpoints) {
-      if (!conference.live || !conference.endpoint(saved.id)) pairs.push(JSON.stringify([mediaKey, saved.id]), '-');
+      if (!conference.live || !conference.endpoint(saved.id)) triples.push(JSON.stringify([mediaKey, saved.id]), '0', 'remove');
     }
-    return pairs;
+    return triples;
+  }
+
+  private async postpone(deadlines: string[]): Promise<void> {
+    const pipeline = this.init.redis.command.pipeline();
+    for (let i = 0; i < deadlines.length; i += 3) pipeline.zadd(this.livenessKey, 'GT', deadlines[i + 1]!, deadlines[i]!);
+    const answers = (await pipeline.exec()) ?? [];
+    for (const [error] of answers) if (error) throw error;
   }
 
   private async commit(mediaKey: string, mode: Mode, rev: string, json: string, events: ConferenceEvent[], deadlines: string[], guard: Guard | undefined): Promise<number> {
@@ -214,7 +230,7 @@ export class RedisStore implements ConferenceStore {
       guard?.score ?? '',
       String(events.length),
       ...eventArgs,
-      String(deadlines.length / 2),
+      String(deadlines.length / 3),
       ...deadlines,
     ];
     const keys = [redis.key('conference', mediaKey), redis.key('events', mediaKey), this.livenessKey];

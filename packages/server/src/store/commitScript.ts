@@ -10,7 +10,8 @@
  * KEYS: snapshot hash, event stream, liveness sorted set.
  * ARGV: mode (create | write | keep | delete), expected revision, snapshot JSON, retention, wake
  * channel, media key, guard member ('' for none), guard score, then the event count and that many
- * (id, JSON) pairs, then the deadline count and that many (member, score or '-' to remove) pairs.
+ * (id, JSON) pairs, then the deadline count and that many (member, score, how) triples: how is `set`,
+ * `later` (only when later than the current one: a sign of life) or `remove`.
  */
 export const COMMIT_SCRIPT = `
 local rev = redis.call('HGET', KEYS[1], 'rev')
@@ -34,8 +35,11 @@ end
 local deadlines = tonumber(ARGV[i])
 i = i + 1
 for _ = 1, deadlines do
-  if ARGV[i + 1] == '-' then redis.call('ZREM', KEYS[3], ARGV[i]) else redis.call('ZADD', KEYS[3], ARGV[i + 1], ARGV[i]) end
-  i = i + 2
+  local how = ARGV[i + 2]
+  if how == 'remove' then redis.call('ZREM', KEYS[3], ARGV[i])
+  elseif how == 'later' then redis.call('ZADD', KEYS[3], 'GT', ARGV[i + 1], ARGV[i])
+  else redis.call('ZADD', KEYS[3], ARGV[i + 1], ARGV[i]) end
+  i = i + 3
 end
 local next = tonumber(rev)
 if mode == 'delete' then
