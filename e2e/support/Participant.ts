@@ -13,8 +13,10 @@ export function e2eUrls(): { server: string; pages: string } {
 }
 
 /** The harness page pointed at `server` (this worker's server by default). */
-export function harnessUrl(server = e2eUrls().server, pages = e2eUrls().pages): string {
-  return `${pages}/e2e/fixtures/harness.html?server=${encodeURIComponent(server)}`;
+export function harnessUrl(server?: string): string {
+  const pages = process.env.CONFER_PAGES_URL;
+  if (!pages) throw new Error('CONFER_PAGES_URL is unset: run through playwright.config.ts (globalSetup builds the pages)');
+  return `${pages}/e2e/fixtures/harness.html?server=${encodeURIComponent(server ?? e2eUrls().server)}`;
 }
 
 /**
