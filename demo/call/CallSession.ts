@@ -84,7 +84,7 @@ export class CallSession {
       // `create: true` alone joins first and logs that join's 404 for every new room).
       // `create: true` on the join still re-creates the room if a restarted server forgot it.
       if (this.request.create) await new ApiClient({ baseUrl: this.config.serverUrl, auth: this.auth }).create({ conferenceId: this.request.room });
-      await this.room.join(this.request.room, { metadata: { name: this.request.name }, create: this.request.create });
+      await this.room.join(this.request.room, { name: this.request.name, create: this.request.create });
     } catch (error) {
       this.dispose();
       throw error;
@@ -258,6 +258,10 @@ export class CallSession {
         // A person's tile may carry a camera and a separate microphone stream: the camera's figures speak for it.
         if (tile?.statsOpen && (stream.type !== 'MIC' || tile.streamIds.length === 1)) tile.showStats(formatStats(stats));
       }),
+      // Hold and recording as the cloud service's native clients set them (ON_HOLD… / RECORDER… metadata).
+      room.on('onHoldChanged', (onHold) => this.notify(onHold ? 'The call is on hold.' : 'The call is no longer on hold.', 'info')),
+      room.on('recordingChanged', (recording) => this.notify(recording ? 'This call is being recorded.' : 'Recording stopped.', 'info')),
+      room.on('speakingWhileMutedChanged', (_local, speaking) => speaking && this.notify('You are muted: unmute to be heard.', 'info')),
       room.on('audioPlaybackBlocked', () =>
         this.notify('The browser blocked the call’s sound until you click.', 'info', { label: 'Turn on sound', run: () => void this.room.startAudio() }),
       ),

@@ -36,9 +36,9 @@ export class ParticipantList {
   }
 }
 
-/** The participant's metadata `name` (the demo's convention), else its user id. */
+/** The participant's `name` (from its metadata, as the native clients set it), else its user id. */
 export function displayName(participant: Participant | undefined): string {
-  const name = participant?.metadata.name;
-  if (typeof name === 'string' && name.trim()) return name.trim();
+  const name = participant?.name;
+  if (name?.trim()) return name.trim();
   return participant?.userId ?? 'Someone';
 }
