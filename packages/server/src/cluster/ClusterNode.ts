@@ -34,6 +34,7 @@ export class ClusterNode {
   private closed = false;
   private beating = false;
   private leftovers: string[] = [];
+  private readonly confirming = new Set<string>();
   private maintaining = false;
 
   private constructor(
@@ -55,12 +56,15 @@ export class ClusterNode {
     const { WeriftMediaRouter } = await import('../media/WeriftMediaRouter.js');
     const local = new WeriftMediaRouter(init.media, init.callbacks);
     const client = new InternalChannelClient(secret, options.forwardTimeoutMs);
+    // Filled in below; a refused forward can only happen once the node serves.
+    const started: { node?: ClusterNode } = {};
     const router = new PlacedMediaRouter({
       nodeId: options.nodeId,
       local,
       registry,
       channel: client,
       deadAfterMs: options.deadAfterMs,
+      onUnreachable: (nodeId) => void started.node?.confirmDeath(nodeId),
       warn: init.warn,
     });
     let channel: InternalChannelServer;
@@ -72,6 +76,7 @@ export class ClusterNode {
     }
     const host = options.internalHost.includes(':') ? `[${options.internalHost}]` : options.internalHost;
     const node = new ClusterNode(init, registry, channel, client, options.internalUrl ?? `http://${host}:${channel.port}`, router);
+    started.node = node;
     try {
       // A node restarted under the same id has none of the media its earlier run had (see reclaimLeftovers).
       node.leftovers = await registry.placedConferences(options.nodeId);
@@ -161,6 +166,26 @@ export class ClusterNode {
       this.init.warn('cluster: maintenance failed', error);
     } finally {
       this.maintaining = false;
+    }
+  }
+
+  /**
+   * A node refused a forwarded call: if its ping is refused too, it is gone, and waiting for its
+   * record to expire would only prolong the media outage. Its record is removed (so nothing is placed
+   * on it again) and it is swept at once; the sweep reports each conference once cluster-wide, so a
+   * second node confirming the same death reports nothing.
+   */
+  private async confirmDeath(nodeId: string): Promise<void> {
+    if (this.closed || nodeId === this.nodeId || this.confirming.has(nodeId)) return;
+    this.confirming.add(nodeId);
+    try {
+      if (await this.stillAnswers(nodeId)) return;
+      await this.registry.deregister(nodeId);
+      await this.registry.sweep(nodeId, (mediaKey) => this.reportLost(mediaKey, `media node ${nodeId} stopped answering`));
+    } catch (error) {
+      this.init.warn(`cluster: confirming that media node ${nodeId} is gone failed`, error);
+    } finally {
+      this.confirming.delete(nodeId);
     }
   }
 

@@ -118,6 +118,18 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** A node refused the connection: nothing listens on its internal channel, so its process is gone (or restarting). */
+export class UnreachableNodeError extends MediaRouterError {
+  constructor(
+    /** The node that refused. */
+    readonly nodeId: string,
+    message: string,
+  ) {
+    super('internal', message);
+    this.name = 'UnreachableNodeError';
+  }
+}
+
 /** Calls one node's internal channel; every failure is a {@link MediaRouterError}, an unreachable node an `internal` one. */
 export class InternalChannelClient {
   constructor(
@@ -158,7 +170,9 @@ export class InternalChannelClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new MediaRouterError('internal', `media node ${nodeId} did not answer ${operation}: ${describeFailure(error)}`);
+      const message = `media node ${nodeId} did not answer ${operation}: ${describeFailure(error)}`;
+      if (describeFailure(error) === 'ECONNREFUSED') throw new UnreachableNodeError(nodeId, message);
+      throw new MediaRouterError('internal', message);
     }
     const body = (await response.json().catch(() => null)) as { code?: string; message?: string } | null;
     if (response.ok) return body as T;

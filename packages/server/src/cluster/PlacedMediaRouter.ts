@@ -1,6 +1,6 @@
 import { MediaRouterError } from '../media/MediaRouter.js';
 import type { IceCandidate, MediaCounters, MediaRouter, PublishRequest, StreamRef, ViewRequest } from '../media/MediaRouter.js';
-import type { ForwardedMedia, InternalChannelClient } from './InternalChannel.js';
+import { UnreachableNodeError, type ForwardedMedia, type InternalChannelClient } from './InternalChannel.js';
 import type { NodeRegistry } from './NodeRegistry.js';
 
 /** The node's own media router, with the look-ups placement needs (WeriftMediaRouter has them). */
@@ -19,6 +19,8 @@ export interface PlacedMediaRouterOptions {
   channel: InternalChannelClient;
   /** How long a dead node keeps its conferences, for the error a caller gets meanwhile. */
   deadAfterMs: number;
+  /** A node refused a forwarded call: the cluster should check it and, if it is gone, move its conferences now. */
+  onUnreachable: (nodeId: string) => void;
   /** Where failures of fire-and-forget forwards (unpublish, stopView, setVideoBitrate) go. */
   warn: (message: string, error: unknown) => void;
 }
@@ -41,11 +43,11 @@ export class PlacedMediaRouter implements MediaRouter {
   }
 
   async publish(request: PublishRequest): Promise<{ sdpAnswer: string }> {
-    return (await this.route(request.conferenceId, true)).publish(request);
+    return this.watch((await this.route(request.conferenceId, true)).publish(request));
   }
 
   async addPublishCandidates(stream: StreamRef, candidates: IceCandidate[]): Promise<void> {
-    await (await this.route(stream.conferenceId, false)).addPublishCandidates(stream, candidates);
+    await this.watch((await this.route(stream.conferenceId, false)).addPublishCandidates(stream, candidates));
   }
 
   setVideoBitrate(stream: StreamRef, videoBitrate: number): void {
@@ -62,11 +64,11 @@ export class PlacedMediaRouter implements MediaRouter {
   }
 
   async view(request: ViewRequest): Promise<{ sdpAnswer: string }> {
-    return (await this.route(request.conferenceId, true)).view(request);
+    return this.watch((await this.route(request.conferenceId, true)).view(request));
   }
 
   async addViewCandidates(stream: StreamRef, viewerId: string, candidates: IceCandidate[]): Promise<void> {
-    await (await this.route(stream.conferenceId, false)).addViewCandidates(stream, viewerId, candidates);
+    await this.watch((await this.route(stream.conferenceId, false)).addViewCandidates(stream, viewerId, candidates));
   }
 
   stopView(stream: StreamRef, viewerId: string): void {
@@ -126,6 +128,19 @@ export class PlacedMediaRouter implements MediaRouter {
     }
     for (const mediaKey of this.idleSince.keys()) if (!placed.has(mediaKey)) this.idleSince.delete(mediaKey);
     return released;
+  }
+
+  /**
+   * A refused connection is the first sign of a dead node, seconds before its heartbeat expires:
+   * reported, so the cluster can move its conferences now and the caller's retry lands on a live one.
+   */
+  private async watch<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      if (error instanceof UnreachableNodeError) this.options.onUnreachable(error.nodeId);
+      throw error;
+    }
   }
 
   /** The node that serves a conference's media, placing it first if `place` (publish and view). */

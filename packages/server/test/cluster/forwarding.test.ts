@@ -41,15 +41,14 @@ describe('PlacedMediaRouter across two nodes', () => {
 
   async function startNodes<const Ids extends readonly string[]>(
     ids: Ids,
-    secrets = ids.map(() => 'shared-secret'),
-    prefix = `test-${randomUUID()}:`,
+    { secrets = ids.map(() => 'shared-secret'), prefix = `test-${randomUUID()}:`, deadAfterMs = DEAD_AFTER_MS }: { secrets?: string[]; prefix?: string; deadAfterMs?: number } = {},
   ): Promise<{ [K in keyof Ids]: TestNode }> {
     const nodes: TestNode[] = [];
     for (const [i, id] of ids.entries()) {
       const connections = await RedisConnections.connect(redis.url, prefix);
       const lost: Array<[string, string]> = [];
       const node = await ClusterNode.start({
-        options: resolveClusterOptions({ nodeId: id, heartbeatMs: HEARTBEAT_MS, deadAfterMs: DEAD_AFTER_MS, secret: secrets[i] }),
+        options: resolveClusterOptions({ nodeId: id, heartbeatMs: HEARTBEAT_MS, deadAfterMs, secret: secrets[i] }),
         redis: connections,
         tokenSecret: undefined,
         media: { loopback: true },
@@ -123,7 +122,7 @@ describe('PlacedMediaRouter across two nodes', () => {
   });
 
   it('the internal channel refuses a node without the shared secret', async () => {
-    const [, b] = await startNodes(['node-a', 'node-b'], ['right', 'wrong']);
+    const [, b] = await startNodes(['node-a', 'node-b'], { secrets: ['right', 'wrong'] });
     const refusal = await b.router.view({ conferenceId: mediaKey, streamId: 's', viewerId: 'v', userEndpointId: 'bob', sdpOffer: 'v=0' }).catch((e: unknown) => e);
     expect(refusal).toMatchObject({ code: 'internal', message: expect.stringContaining('cluster secret') });
   });
@@ -137,7 +136,7 @@ describe('PlacedMediaRouter across two nodes', () => {
     await waitFor(() => v.framesDecoded > 5, 'media through node-a');
 
     await a.crash();
-    // Until node-a is declared dead, its conference has nowhere to go: a retryable 500.
+    // node-a refuses the connection: a retryable 500, and node-b checks node-a and moves its conference.
     await expect(b.router.publish({ conferenceId: mediaKey, streamId: 'stream-2', userEndpointId: 'alice', streamType: 'MIC', sdpOffer: 'v=0' })).rejects.toMatchObject({ code: 'internal' });
     await waitFor(() => b.lost.length > 0, 'node-b sweeping node-a', 10_000);
     expect(b.lost).toEqual([[mediaKey, 'media node node-a stopped answering']]);
@@ -150,6 +149,22 @@ describe('PlacedMediaRouter across two nodes', () => {
     await waitFor(() => v2.framesDecoded > 5 && v2.audioChunks > 5, 'media through node-b');
     expect(b.router.counters()).toMatchObject({ publishers: 1, viewers: 1 });
     expect(b.lost).toHaveLength(1);
+  });
+
+  it('a refused forward moves the conference at once, without waiting for the heartbeat to expire', async () => {
+    // A minute before expiry: within this test only the refused call can have node-a swept.
+    const [a, b] = await startNodes(['node-a', 'node-b'], { deadAfterMs: 60_000 });
+    const pub = publisher();
+    await publish(b.router, pub, 'stream-1');
+    await a.crash();
+    const refusal = await b.router.addPublishCandidates({ conferenceId: mediaKey, streamId: 'stream-1' }, []).catch((e: unknown) => e);
+    expect(refusal).toMatchObject({ code: 'internal', message: expect.stringContaining('ECONNREFUSED') });
+    await waitFor(() => b.lost.length > 0, 'node-b sweeping node-a');
+    expect(b.lost).toEqual([[mediaKey, 'media node node-a stopped answering']]);
+    // Removed from the registry, node-a takes no new conference.
+    const again = publisher();
+    await publish(b.router, again, 'stream-1', true);
+    expect(b.router.counters().publishers).toBe(1);
   });
 
   it('a conference without media on its node gives its placement up once idle long enough, not before', async () => {
@@ -170,7 +185,7 @@ describe('PlacedMediaRouter across two nodes', () => {
     const pub = publisher();
     await publish(first.router, pub, 'stream-1');
     await first.crash();
-    const [again] = await startNodes(['node-a'], ['shared-secret'], first.connections.prefix);
+    const [again] = await startNodes(['node-a'], { prefix: first.connections.prefix });
     expect(again.lost).toEqual([]);
     await again.node.reclaimLeftovers();
     expect(again.lost).toEqual([[mediaKey, 'media node node-a restarted']]);
