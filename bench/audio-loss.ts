@@ -83,7 +83,8 @@ interface AudioSample {
  * `useinbandfec=1` of an answer is removed before the browser applies it. Sent as source text.
  */
 function installFecSwitch(): void {
-  const original = RTCPeerConnection.prototype.setRemoteDescription;
+  // The promise form only (the legacy callback overloads would be picked by `.call`).
+  const original = RTCPeerConnection.prototype.setRemoteDescription as (this: RTCPeerConnection, description: RTCSessionDescriptionInit) => Promise<void>;
   RTCPeerConnection.prototype.setRemoteDescription = function (this: RTCPeerConnection, description?: RTCSessionDescriptionInit) {
     const strip = (window as unknown as { __benchStripFec?: boolean }).__benchStripFec === true;
     if (strip && description?.type === 'answer' && description.sdp) {
@@ -93,7 +94,7 @@ function installFecSwitch(): void {
       return original.call(this, { type: 'answer', sdp });
     }
     return original.call(this, description as RTCSessionDescriptionInit);
-  } as typeof original;
+  } as typeof RTCPeerConnection.prototype.setRemoteDescription;
 }
 
 /** Bob's inbound audio counters for `streamId`. */
