@@ -272,7 +272,11 @@ export class PublishedStream {
     const now = performance.now();
     const keyframe = kind === 'video' && isKeyframeStart(codec, packet.payload);
     const started = !layer.isFlowing(now);
+    const firstPacket = layer.ssrc === undefined;
     layer.received(packet.header.ssrc, packet.payload, packet.serializeSize, keyframe, codecName(codec), now);
+    // A simulcast offer lists no SSRC, so the REMB sent on connecting had none to name: send it now.
+    // libwebrtc trusts REMB at once only in its first 2 s, which is what lets it start every layer.
+    if (firstPacket && kind === 'video') this.sendRemb();
     // A layer that starts (or comes back) may be the one viewers want.
     if (started && kind === 'video') for (const viewer of this.viewers.values()) viewer.reselect();
     const headerExtensions = this.connection.headerExtensions(kind);

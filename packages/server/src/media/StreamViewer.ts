@@ -13,7 +13,6 @@ import type { NetworkConfig } from './NetworkConfig.js';
 import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
 import type { PublishedStream } from './PublishedStream.js';
 import type { PublisherLayer } from './PublisherLayer.js';
-import { RateMeter } from './RateMeter.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { isKeyframeRequest } from './rtcpFeedback.js';
 import type { SdpOffer } from './SdpOffer.js';
@@ -60,7 +59,6 @@ export class StreamViewer {
   private readonly tracks: MediaStreamTrack[] = [];
   private readonly forwarders = new Map<MediaKind, LayerForwarder>();
   private readonly channel: LabeledChannel;
-  private readonly sending = new RateMeter();
   private preference: VideoPreference = NO_PREFERENCE;
   private lastSwitchAt = Number.NEGATIVE_INFINITY;
   private switchKeyframeAskedAt = Number.NEGATIVE_INFINITY;
@@ -150,7 +148,10 @@ export class StreamViewer {
     const video = this.videoForwarder;
     if (!video) return;
     const layers = this.init.source.layers('video');
-    const limit = this.downlink.limit(this.sending.bitrate(now), now - this.lastSwitchAt, now);
+    // What the viewer's link must carry: the current layers' steady rates (the per-viewer meter
+    // swings with every keyframe, a switch's above all).
+    const needed = (video.currentLayer?.expectedBitrate(now) ?? 0) + (this.forwarders.get('audio')?.currentLayer?.bitrate(now) ?? 0);
+    const limit = this.downlink.limit(needed, now - this.lastSwitchAt, now);
     const choice = chooseLayer(layers, this.preference, limit, video.currentLayer, now);
     // Nothing flows yet (a stream starting, a publisher reconnecting): keep the target rather than pause.
     const chosen = choice === undefined && !this.preference.paused ? video.targetLayer : choice;
@@ -242,7 +243,6 @@ export class StreamViewer {
         header.padding = false;
         header.paddingSize = 0;
         this.stats.packetsForwarded++;
-        this.sending.add(out.payload.length + 12, performance.now());
         track.writeRtp(copy);
       },
       drop: (layer, sequenceNumber) => forwarder.drop(layer, sequenceNumber),

@@ -146,24 +146,40 @@ describe('DownlinkEstimate', () => {
 
   it('reports congestion after it lasted 600 ms (at once when severe), then caps higher layers for a back-off that doubles', () => {
     const estimate = new DownlinkEstimate();
-    estimate.onRemb(800_000, 0);
-    expect(estimate.limit(1_000_000, 5_000, 0).congested).toBe(false); // one low REMB is not yet a trend
-    estimate.onRemb(800_000, 500);
-    expect(estimate.limit(1_000_000, 5_000, 500).congested).toBe(false);
-    estimate.onRemb(800_000, 700);
-    expect(estimate.limit(1_000_000, 5_000, 700)).toEqual({ budget: 800_000, congested: true });
+    estimate.onRemb(700_000, 0);
+    // A REMB is judged against the one a second before it (is it still climbing?): not yet at 0.
+    expect(estimate.limit(1_000_000, 5_000, 0).congested).toBe(false);
+    estimate.onRemb(700_000, 1_000);
+    expect(estimate.limit(1_000_000, 5_000, 1_000).congested).toBe(false); // one low REMB is not yet a trend
+    estimate.onRemb(700_000, 1_500);
+    expect(estimate.limit(1_000_000, 5_000, 1_500).congested).toBe(false);
+    estimate.onRemb(700_000, 1_700);
+    expect(estimate.limit(1_000_000, 5_000, 1_700)).toEqual({ budget: 700_000, congested: true });
     // After the switch down: settled on the lower layer, not congested, the ceiling holds 4 s.
-    estimate.onRemb(800_000, 1_000);
-    expect(estimate.limit(500_000, 2_000, 3_000)).toEqual({ budget: 800_000, congested: false });
-    expect(estimate.limit(500_000, 2_000, 4_800)).toEqual({ budget: Number.POSITIVE_INFINITY, congested: false });
-    // A second congestion soon after: severe (REMB under half of what is sent) counts at once; 8 s of ceiling.
-    estimate.onRemb(300_000, 6_000);
-    expect(estimate.limit(1_000_000, 5_000, 6_000)).toEqual({ budget: 300_000, congested: true });
+    estimate.onRemb(700_000, 2_000);
+    expect(estimate.limit(500_000, 2_000, 4_000)).toEqual({ budget: 700_000, congested: false });
+    expect(estimate.limit(500_000, 2_000, 5_800)).toEqual({ budget: Number.POSITIVE_INFINITY, congested: false });
+    // A second congestion soon after: severe (REMB under half of what is needed) counts at once; 8 s of ceiling.
+    estimate.onRemb(700_000, 6_000);
     estimate.onRemb(300_000, 7_000);
-    expect(estimate.limit(250_000, 1_500, 7_000).congested).toBe(false);
-    expect(estimate.limit(250_000, 1_500, 13_500).budget).toBe(300_000);
-    expect(estimate.limit(250_000, 1_500, 14_500).budget).toBe(Number.POSITIVE_INFINITY);
+    expect(estimate.limit(1_000_000, 5_000, 7_000)).toEqual({ budget: 300_000, congested: true });
+    expect(estimate.limit(250_000, 1_500, 8_000).congested).toBe(false);
+    expect(estimate.limit(250_000, 1_500, 14_500).budget).toBe(300_000);
+    expect(estimate.limit(250_000, 1_500, 15_500).budget).toBe(Number.POSITIVE_INFINITY);
     expect(estimate.stats.congestions).toBe(2);
+  });
+
+  it('takes a REMB that climbs after a move up for lag, not congestion, and a first REMB near the rate as fine', () => {
+    const estimate = new DownlinkEstimate();
+    // libwebrtc's AIMD adds ~8% a second; the layer needs 1.5 Mbps.
+    for (let t = 0, remb = 1_000_000; t <= 3_000; t += 200, remb *= 1.016) {
+      estimate.onRemb(remb, t);
+      expect(estimate.limit(1_500_000, 2_000 + t, t).congested).toBe(false);
+    }
+    const first = new DownlinkEstimate();
+    first.onRemb(1_100_000, 0);
+    first.limit(1_300_000, 5_000, 0);
+    expect(first.limit(1_300_000, 5_000, 1_000).congested).toBe(false);
   });
 
   it('does not judge right after a switch, and counts loss above 10% as congestion', () => {
