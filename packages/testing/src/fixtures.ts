@@ -170,7 +170,10 @@ function loopbackPorts(urls: Array<string | undefined>): number[] {
   return [...ports];
 }
 
-/** The JSON-serialisable part of server options (functions cannot cross into the lab's process). */
+/** Options the lab sets itself: its server's address, port and token secret. */
+const LAB_OWNED = new Set(['host', 'port', 'tokenSecret']);
+
+/** The server options the lab's process can take: JSON-serialisable (no functions), and none the lab sets itself. */
 function jsonOnly(options: ConferServerOptions['options']): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => typeof value !== 'function' && value !== undefined));
+  return Object.fromEntries(Object.entries(options ?? {}).filter(([key, value]) => typeof value !== 'function' && value !== undefined && !LAB_OWNED.has(key)));
 }
