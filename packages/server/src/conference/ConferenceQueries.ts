@@ -56,12 +56,7 @@ export class ConferenceQueries {
       const hungUp = signal.aborted && !locals.isPolling(principal.userId);
       // Not awaited: the answer need not wait for the sign of life (it cannot fail the poll; a conference gone meanwhile has no one to touch).
       this.store
-        .read(ref, (conference) => {
-          for (const endpoint of conference.endpointsOf(principal.userId)) {
-            if (hungUp) endpoint.liveness.hangUp();
-            else endpoint.liveness.touch();
-          }
-        })
+        .afterPoll(ref, principal.userId, hungUp)
         .catch(() => {});
     }
   }

@@ -60,6 +60,11 @@ export interface ConferenceStore {
    * only moves the endpoint's deadline later. For queries, polls and checks before a media call.
    */
   read<T>(ref: ConferenceRef, command: (conference: Conference) => T): Promise<T>;
+  /**
+   * A poll of the user's has answered: a sign of life of the user's endpoints, or with `hungUp`
+   * (the client hung up the waiting poll) the start of the short ghost timings. Not awaited by the poll.
+   */
+  afterPoll(ref: ConferenceRef, userId: string, hungUp: boolean): Promise<void>;
   /** The liveness of an endpoint that joins now (given to {@link Conference.join}). */
   createLiveness(conference: Conference, userEndpointId: string, userId: string): Liveness;
   /** The events from `fromVersion` on as soon as there are any, or none after `waitMs`, an abort or close. */

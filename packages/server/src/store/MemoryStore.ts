@@ -46,6 +46,15 @@ export class MemoryStore implements ConferenceStore {
     return this.run(ref, command);
   }
 
+  afterPoll(ref: ConferenceRef, userId: string, hungUp: boolean): Promise<void> {
+    return this.run(ref, (conference) => {
+      for (const endpoint of conference.endpointsOf(userId)) {
+        if (hungUp) endpoint.liveness.hangUp();
+        else endpoint.liveness.touch();
+      }
+    });
+  }
+
   createLiveness(conference: Conference, userEndpointId: string, userId: string): Liveness {
     const rules = this.init.liveness;
     return new EndpointLiveness(rules.timings, {

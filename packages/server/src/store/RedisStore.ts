@@ -103,6 +103,14 @@ export class RedisStore implements ConferenceStore {
     return this.attempt(ref, command, undefined) as Promise<T>;
   }
 
+  afterPoll(ref: ConferenceRef, userId: string, hungUp: boolean): Promise<void> {
+    // The poll's start already counted it alive for its whole wait (touch with busyMs): only a hang-up is news.
+    if (!hungUp) return Promise.resolve();
+    return this.read(ref, (conference) => {
+      for (const endpoint of conference.endpointsOf(userId)) endpoint.liveness.hangUp();
+    });
+  }
+
   createLiveness(conference: Conference, userEndpointId: string): Liveness {
     return this.swept(() => conference, userEndpointId, { mediaSick: false, silent: false, hungUp: false }, 'HEALTHY', true);
   }
