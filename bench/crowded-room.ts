@@ -8,7 +8,7 @@
  * simulcast layers) as 320×180 tiles played with `attach()`, once per mode: one layer (simulcast
  * off, as before simulcast), simulcast with adaptive stream and dynacast off, and the defaults.
  * Over a 10 s window: what the tab receives, what each publisher uploads, the decoded tile heights,
- * and the server's CPU.
+ * and the server's CPU. `--grid` measures the grid alone.
  */
 import type { Browser, Page } from '@playwright/test';
 import type { BenchPages } from './support/BenchBrowser.js';
@@ -28,7 +28,8 @@ const VIDEO = { width: 320, height: 240, fps: 15 };
 const WINDOW_MS = 10_000;
 
 const GRID_PUBLISHERS = 8;
-const GRID_VIDEO = { width: 960, height: 540, fps: 15 };
+/** A quarter of each frame is fresh noise, so the layers need bitrates like a camera's (a grey frame with a bar needs ~20 kbps at any size). */
+const GRID_VIDEO = { width: 960, height: 540, fps: 10, noise: 0.25 };
 const GRID_TILE = { width: 320, height: 180 };
 /** Long enough for bandwidth estimation to ramp up, adaptive stream's debounce and dynacast's 2 s grace after a new viewer. */
 const GRID_SETTLE_MS = 8_000;
@@ -36,7 +37,7 @@ const GRID_MODES = [
   { label: 'one layer', simulcast: false, adaptive: false },
   { label: 'simulcast, adaptive+dynacast off', simulcast: true, adaptive: false },
   { label: 'simulcast, adaptive+dynacast on', simulcast: true, adaptive: true },
-] as const;
+].filter((mode) => !process.argv.includes('--on') || mode.adaptive);
 
 /** Chromium's processes by type, as CDP SystemInfo reports them. */
 async function browserProcesses(browser: Browser): Promise<{ type: string; id: number }[]> {
@@ -109,10 +110,16 @@ async function measureGrid(
   await page.evaluate(([id]) => window.bench.join('grid', id!), [conferenceId]);
   const publishers: NodePublisher[] = [];
   for (let i = 0; i < GRID_PUBLISHERS; i++) {
-    const publisher = new NodePublisher(library, server.url, `grid-${i}`, GRID_VIDEO, { simulcast: mode.simulcast, dynacast: mode.adaptive });
+    const publisher = new NodePublisher(library, server.url, `grid-${i}`, GRID_VIDEO, {
+      simulcast: mode.simulcast,
+      dynacast: mode.adaptive,
+      // 24 layers arriving at once keep a loaded 2-core machine's server busy for seconds.
+      requestTimeoutMs: 30_000,
+    });
     publishers.push(publisher);
     await publisher.joinAndPublish(conferenceId);
   }
+  process.stdout.write(`grid (${mode.label}): ${GRID_PUBLISHERS} publishing\n`);
   await page.evaluate(([n]) => window.bench.waitForStreams('grid', n!, 30_000), [GRID_PUBLISHERS]);
   await sleep(GRID_SETTLE_MS);
 
@@ -120,19 +127,32 @@ async function measureGrid(
   const sentBefore = await Promise.all(publishers.map((p) => p.videoBytesSent()));
   const from = performance.now();
   const serverCpu = measureCpu([server.pid]);
+  const publisherCpu = measureCpu([process.pid]);
   await sleep(WINDOW_MS);
   const cpu = serverCpu.stop();
   const after = await page.evaluate(() => window.bench.inboundVideo('grid'));
   const sentAfter = await Promise.all(publishers.map((p) => p.videoBytesSent()));
   const seconds = (performance.now() - from) / 1000;
+  const publishersCpu = publisherCpu.stop();
 
   const receivedKbps: number[] = [];
   for (const end of after) {
     const start = before.find((s) => s.streamId === end.streamId);
     if (start) receivedKbps.push(((end.bytesReceived - start.bytesReceived) * 8) / (end.at - start.at));
   }
-  const uploadKbps = sentAfter.map((bytes, i) => ((bytes - sentBefore[i]!) * 8) / seconds / 1000);
+  const kbpsByRid: Record<string, number[]> = {};
+  sentAfter.forEach((bytes, i) => {
+    for (const [rid, sent] of Object.entries(bytes)) (kbpsByRid[rid] ??= []).push(((sent - (sentBefore[i]![rid] ?? 0)) * 8) / seconds / 1000);
+  });
+  const uploadKbps = sentAfter.map((_, i) => Object.values(kbpsByRid).reduce((sum, kbps) => sum + (kbps[i] ?? 0), 0));
+  const byLayer = Object.entries(kbpsByRid)
+    .map(([rid, kbps]) => `${rid} ${Math.round(kbps.reduce((a, b) => a + b, 0) / kbps.length)}`)
+    .sort()
+    .join(', ');
   const total = receivedKbps.reduce((sum, kbps) => sum + kbps, 0);
+  const layers = await page.evaluate(() => window.bench.videoLayers('grid'));
+  const forwarded = layers.map(({ layer }) => (layer as { rid?: string | null } | undefined)?.rid ?? '-').sort().join(' ');
+  const asked = JSON.stringify(layers[0]?.preference);
   await page.evaluate(() => window.bench.leaveAll());
   await page.close();
   await Promise.all(publishers.map((p) => p.close()));
@@ -141,10 +161,11 @@ async function measureGrid(
   return [
     { metric: `${label}: received by the viewer`, unit: 'kbps', value: total, note: `${GRID_PUBLISHERS} tiles of ${GRID_TILE.width}×${GRID_TILE.height}` },
     { metric: `${label}: received per tile`, unit: 'kbps', summary: summarize(receivedKbps) },
-    { metric: `${label}: decoded tile height`, unit: 'px', summary: summarize(after.map((s) => s.frameHeight)) },
-    { metric: `${label}: upload per publisher`, unit: 'kbps', summary: summarize(uploadKbps), note: `${GRID_VIDEO.width}×${GRID_VIDEO.height} at ${GRID_VIDEO.fps} fps` },
+    { metric: `${label}: decoded tile height`, unit: 'px', summary: summarize(after.map((s) => s.frameHeight)), note: `layers ${forwarded}; asked ${asked}` },
+    { metric: `${label}: upload per publisher`, unit: 'kbps', summary: summarize(uploadKbps), note: `${GRID_VIDEO.width}×${GRID_VIDEO.height} at ${GRID_VIDEO.fps} fps; mean kbps by layer: ${byLayer}` },
     { metric: `${label}: server CPU`, unit: '% of a core', value: cpu },
     { metric: `${label}: server CPU per forwarded stream`, unit: '% of a core', value: cpu / GRID_PUBLISHERS, note: 'ingest of every layer included' },
+    { metric: `${label}: Node publishers CPU (encoders)`, unit: '% of a core', value: publishersCpu },
   ];
 }
 
@@ -161,7 +182,7 @@ runBenchmark('crowded-room', 360_000, async () => {
 
   const rows: BenchRow[] = [];
   const publishers: NodePublisher[] = [];
-  for (const size of SIZES) {
+  for (const size of process.argv.includes('--grid') ? [] : SIZES) {
     while (publishers.length < size) {
       const publisher = new NodePublisher(library, server.url, `publisher-${publishers.length}`, VIDEO);
       publishers.push(publisher);

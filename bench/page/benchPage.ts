@@ -327,6 +327,11 @@ class BenchApi {
     return this.get(key).inboundVideo();
   }
 
+  /** Per remote stream: what it asks the server for, and the layer the server says it forwards. */
+  videoLayers(key: string): { streamId: string; preference: unknown; layer: unknown }[] {
+    return this.get(key).room.remoteStreams.map((stream) => ({ streamId: stream.streamId, preference: stream.videoPreference, layer: stream.videoLayer }));
+  }
+
   async leave(key: string): Promise<void> {
     await this.rooms.get(key)?.leave();
     this.rooms.delete(key);

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Wrtc from '@roamhq/wrtc';
 import type { Room } from 'confer';
@@ -12,6 +13,8 @@ export interface SyntheticVideo {
   width: number;
   height: number;
   fps: number;
+  /** Share of the rows (0..1) that are fresh noise in every frame, in a band moving down: detail the encoder must spend bits on, like a face or a room; 0 by default. */
+  noise?: number;
 }
 
 /**
@@ -30,12 +33,13 @@ export class NodePublisher {
     baseUrl: string,
     userId: string,
     private readonly video: SyntheticVideo,
-    /** `simulcast` of the publish (the library's default: on) and the Room's `dynacast` (default on). */
-    private readonly layers: { simulcast?: boolean; dynacast?: boolean } = {},
+    /** `simulcast` of the publish (the library's default: on), and the Room's `dynacast` (default on) and `requestTimeoutMs`. */
+    private readonly layers: { simulcast?: boolean; dynacast?: boolean; requestTimeoutMs?: number } = {},
   ) {
     this.room = new library.Room({
       baseUrl,
       ...(layers.dynacast !== undefined ? { dynacast: layers.dynacast } : {}),
+      ...(layers.requestTimeoutMs !== undefined ? { requestTimeoutMs: layers.requestTimeoutMs } : {}),
       auth: { clientId: 'demo', clientSecret: 'demo', userId },
       autoView: false,
       window: null,
@@ -61,6 +65,8 @@ export class NodePublisher {
     this.timer = setInterval(() => {
       frame++;
       data.fill(90, 0, width * height);
+      const band = Math.floor(height * (this.video.noise ?? 0));
+      if (band > 0) randomFillSync(data, ((frame * 4) % (height - band + 1)) * width, band * width);
       const bar = (frame * 4) % width;
       for (let y = 0; y < height; y++) data.fill(235, y * width + bar, y * width + Math.min(width, bar + 24));
       source.onFrame({ width, height, data });
@@ -71,13 +77,14 @@ export class NodePublisher {
     return local.streamId;
   }
 
-  /** Video bytes sent so far, every simulcast layer together (the publisher's upload). */
-  async videoBytesSent(): Promise<number> {
-    let bytes = 0;
+  /** Video bytes sent so far by simulcast rid (`-` without simulcast): the publisher's upload. */
+  async videoBytesSent(): Promise<Record<string, number>> {
+    const bytes: Record<string, number> = {};
     for (const pc of this.peerConnections) {
       if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((stat: { type: string; kind?: string; bytesSent?: number }) => {
-        if (stat.type === 'outbound-rtp' && stat.kind === 'video') bytes += stat.bytesSent ?? 0;
+      (await pc.getStats()).forEach((stat: { type: string; kind?: string; rid?: string; bytesSent?: number }) => {
+        const rid = stat.rid ?? '-';
+        if (stat.type === 'outbound-rtp' && stat.kind === 'video') bytes[rid] = (bytes[rid] ?? 0) + (stat.bytesSent ?? 0);
       });
     }
     return bytes;
