@@ -35,6 +35,12 @@ export interface MediaRouterOptions {
   noMediaTimeoutMs: number;
   /** Video codecs accepted from publishers, most preferred first. */
   videoCodecs: VideoCodecName[];
+  /**
+   * Accept the data channel a client's offer opens (a viewer's `confer-layers` preferences, a
+   * publisher's `confer-dynacast`); false answers it with port 0, as a server without them (the
+   * cloud) may: viewers then get the highest layer their downlink allows, publishers every layer.
+   */
+  dataChannels: boolean;
 }
 
 /** Defaults of every option except `loopback`, which depends on the machine. */
@@ -48,6 +54,7 @@ export const DEFAULT_MEDIA_ROUTER_OPTIONS: Omit<MediaRouterOptions, 'loopback'> 
   keyframeRequestIntervalMs: 1_000,
   noMediaTimeoutMs: 10_000,
   videoCodecs: ['VP8', 'H264'],
+  dataChannels: true,
 };
 
 /** True when every network interface of the machine is a loopback one (e.g. inside `unshare -n`). */

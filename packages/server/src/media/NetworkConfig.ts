@@ -53,6 +53,11 @@ export class NetworkConfig {
     return this.portAllocation.push(step);
   }
 
+  /** Whether clients' data channels are accepted (else answered with port 0). */
+  get dataChannels(): boolean {
+    return this.options.dataChannels;
+  }
+
   /** Whether the router offers and accepts loopback addresses only. */
   get loopback(): boolean {
     return this.options.loopback;

@@ -65,7 +65,7 @@ export class PublisherConnection {
   answer(): Promise<string> {
     const { offer, network, tracker } = this.init;
     return this.negotiation.push(async () => {
-      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c)), network, tracker, () => !this.closed);
+      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
       for (const transceiver of this.pc.getTransceivers()) {
         const kind = transceiver.kind as MediaKind;
         this.extensions.set(kind, [...transceiver.headerExtensions]);
@@ -88,7 +88,7 @@ export class PublisherConnection {
           this.unsubscribers.push(unSubscribe);
         }
       }
-      return offer.completeAnswer(sdp);
+      return offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
     });
   }
 
@@ -109,7 +109,9 @@ export class PublisherConnection {
 
   /** Adds the publisher's trickled candidates (after the answer, if it is still being made). */
   addCandidates(candidates: readonly IceCandidate[]): Promise<void> {
-    return this.negotiation.push(() => addRemoteCandidates(this.pc, candidates, this.init.network));
+    const { network, offer } = this.init;
+    const usable = network.dataChannels ? candidates : candidates.map((c) => offer.candidateWithoutDataChannel(c));
+    return this.negotiation.push(() => addRemoteCandidates(this.pc, usable, network));
   }
 
   /** The header extensions negotiated with the publisher for a kind. */

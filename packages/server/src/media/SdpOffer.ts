@@ -3,7 +3,7 @@ import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { choosePublishCodec, codecName, describeCodec, hasInbandFec, matchViewerCodec, withInbandFec } from './codecs.js';
 import type { MediaKind, OfferedCodec } from './codecs.js';
 import { MediaRouterError } from './MediaRouter.js';
-import type { StreamType } from './MediaRouter.js';
+import type { IceCandidate, StreamType } from './MediaRouter.js';
 import type { VideoCodecName } from './MediaRouterOptions.js';
 import { parseCandidateLine } from './NetworkConfig.js';
 import type { CandidateAddress } from './NetworkConfig.js';
@@ -180,9 +180,10 @@ export class SdpOffer {
   /**
    * The offer for werift: each m-section reduced to its kept codec (no RTX, RED or FEC, so no
    * second SSRC), without transport-cc feedback (bandwidth comes from REMB), and without the remote
-   * candidates `acceptsCandidate` refuses.
+   * candidates `acceptsCandidate` refuses. Without `keepDataChannel` the data channel section is
+   * left out (see {@link withRejectedDataChannel}).
    */
-  narrowed(acceptsCandidate: (candidate: CandidateAddress) => boolean): string {
+  narrowed(acceptsCandidate: (candidate: CandidateAddress) => boolean, keepDataChannel = true): string {
     const session: SessionDescription = structuredClone(this.session);
     for (const section of this.sections) {
       const media = session.media[section.index]!;
@@ -203,7 +204,48 @@ export class SdpOffer {
         return parsed !== undefined && acceptsCandidate(parsed);
       });
     }
+    const application = session.media.findIndex((m) => m.type === 'application');
+    if (!keepDataChannel && application >= 0) {
+      const [removed] = session.media.splice(application, 1);
+      const mid = String(removed!.mid);
+      for (const group of session.groups ?? []) group.mids = String(group.mids).split(' ').filter((m) => m !== mid).join(' ');
+      // Under BUNDLE the candidates may sit on the removed section only.
+      if (!session.media.some((m) => (m.candidates ?? []).length > 0)) session.media[0]!.candidates = removed!.candidates;
+    }
     return sdpTransform.write(session);
+  }
+
+  /**
+   * werift's answer to the offer narrowed without its data channel, with that section put back,
+   * rejected: port 0 and outside BUNDLE (RFC 3264 §6, RFC 8843 §7.3.3). Rejecting it in werift's
+   * own answer would not do: werift reports a connection `connected` only once SCTP is up.
+   */
+  withRejectedDataChannel(answerSdp: string): string {
+    const index = this.session.media.findIndex((m) => m.type === 'application');
+    if (index < 0) return answerSdp;
+    const original = this.session.media[index]!;
+    const session = sdpTransform.parse(answerSdp);
+    const rejected = { type: 'application', port: 0, protocol: original.protocol, payloads: original.payloads, connection: { version: 4, ip: '0.0.0.0' }, mid: original.mid, rtp: [], fmtp: [] };
+    session.media.splice(index, 0, rejected as unknown as (typeof session.media)[number]);
+    return sdpTransform.write(session);
+  }
+
+  /**
+   * A trickled candidate as werift must see it when the data channel section was left out: one that
+   * names that section names the first kept one (under BUNDLE they share one transport), an index
+   * past it moves down by one.
+   */
+  candidateWithoutDataChannel(candidate: IceCandidate): IceCandidate {
+    const index = this.session.media.findIndex((m) => m.type === 'application');
+    // Malformed input is left as it is, for addRemoteCandidates to refuse with its message.
+    if (index < 0 || typeof candidate?.candidate !== 'string') return candidate;
+    const mid = String(this.session.media[index]!.mid);
+    const { sdpMid, sdpMLineIndex } = candidate;
+    if ((sdpMid !== undefined && sdpMid !== null && String(sdpMid) === mid) || ((sdpMid === undefined || sdpMid === null) && sdpMLineIndex === index)) {
+      return { candidate: candidate.candidate, sdpMid: String(this.session.media.find((m) => m.type !== 'application')!.mid) };
+    }
+    if ((sdpMid === undefined || sdpMid === null) && typeof sdpMLineIndex === 'number' && sdpMLineIndex > index) return { ...candidate, sdpMLineIndex: sdpMLineIndex - 1 };
+    return candidate;
   }
 }
 

@@ -170,7 +170,7 @@ export class StreamViewer {
   answer(): Promise<string> {
     const { source, network, tracker, offer } = this.init;
     return this.negotiation.push(async () => {
-      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c)), network, tracker, () => !this.closed);
+      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
       // Wired once the offer is applied, when the viewer's extension ids are known; the client cannot
       // connect before it has the answer, so no packet or PLI is missed.
       for (const transceiver of this.pc.getTransceivers()) this.forward(transceiver, source);
@@ -178,13 +178,15 @@ export class StreamViewer {
       this.watchRtcp();
       this.answered = true;
       this.reselect();
-      return sdp;
+      return network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
     });
   }
 
   /** Adds the viewer's trickled candidates (after the answer, if it is still being made). */
   addCandidates(candidates: readonly IceCandidate[]): Promise<void> {
-    return this.negotiation.push(() => addRemoteCandidates(this.pc, candidates, this.init.network));
+    const { network, offer } = this.init;
+    const usable = network.dataChannels ? candidates : candidates.map((c) => offer.candidateWithoutDataChannel(c));
+    return this.negotiation.push(() => addRemoteCandidates(this.pc, usable, network));
   }
 
   /** Stops forwarding and closes the viewer's connection. */

@@ -144,6 +144,21 @@ describe('SdpOffer.forPublish with simulcast and a data channel', () => {
     expect(SdpOffer.forPublish(simulcastOffer().replace('a=simulcast:send q;h;f', 'a=simulcast:send q;~h;f'), 'CAM', ['VP8']).rids('video')).toEqual(['q', 'h', 'f']);
   });
 
+  it('leaves the data channel out for werift and puts it back rejected, for a router without data channels', () => {
+    const offer = SdpOffer.forPublish(simulcastOffer(), 'CAM', ['VP8']);
+    const narrowed = sdpTransform.parse(offer.narrowed(() => true, false));
+    expect(narrowed.media.map((m) => m.type)).toEqual(['video']);
+    expect(narrowed.groups?.map((g) => String(g.mids))).toEqual(['1']);
+    const answer = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 1', 'm=video 9 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0', 'a=mid:1', 'a=rtpmap:96 VP8/90000', ''].join('\r\n');
+    const completed = sdpTransform.parse(offer.withRejectedDataChannel(answer));
+    expect(completed.media.map((m) => [m.type, m.port, String(m.mid)])).toEqual([
+      ['video', 9, '1'],
+      ['application', 0, '2'],
+    ]);
+    expect(offer.candidateWithoutDataChannel({ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '2', sdpMLineIndex: 1 })).toEqual({ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '1' });
+    expect(offer.candidateWithoutDataChannel({ candidate: 'c', sdpMid: '1', sdpMLineIndex: 0 })).toEqual({ candidate: 'c', sdpMid: '1', sdpMLineIndex: 0 });
+  });
+
   it('refuses simulcast it could not route, saying why', () => {
     expect(refusal(() => SdpOffer.forPublish(simulcastOffer().replace(/a=extmap:10 .*\r\n/, ''), 'CAM', ['VP8']))).toMatch(/without the urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id header extension/);
     expect(refusal(() => SdpOffer.forPublish(simulcastOffer().replace('a=rid:h send', 'a=rid:h recv'), 'CAM', ['VP8']))).toMatch(/lists rid h in a=simulcast without an a=rid:h send line/);

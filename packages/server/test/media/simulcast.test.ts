@@ -17,8 +17,8 @@ describe('simulcast through the werift router', { timeout: 60_000 }, () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  function setup() {
-    const router = new WeriftMediaRouter({ loopback: true }, { onEndpointHealth: () => undefined });
+  function setup(options: { dataChannels?: boolean } = {}) {
+    const router = new WeriftMediaRouter({ loopback: true, ...options }, { onEndpointHealth: () => undefined });
     cleanups.push(() => router.close());
     return router;
   }
@@ -38,7 +38,7 @@ describe('simulcast through the werift router', { timeout: 60_000 }, () => {
     cleanups.push(() => v.close());
     const { sdpAnswer } = await router.view({ conferenceId, streamId, viewerId, userEndpointId: `bob-${viewerId}`, sdpOffer: await v.createFullOffer() });
     await v.setAnswer(sdpAnswer);
-    return v;
+    return Object.assign(v, { sdpAnswer });
   }
 
   async function weriftViewer(router: WeriftMediaRouter, streamId: string, viewerId: string) {
@@ -129,6 +129,20 @@ describe('simulcast through the werift router', { timeout: 60_000 }, () => {
     plain.close();
     router.stopView({ conferenceId, streamId: 's4' }, 'plain');
     await waitFor(() => JSON.stringify(pub.dynacast.at(-1)?.rids) === '["q"]', 'only q once the full-size viewer left');
+  });
+
+  it('a router without data channels answers them with port 0: no preferences, no dynacast, the highest layer', async () => {
+    const router = setup({ dataChannels: false });
+    const { pub, sdpAnswer, stream } = await publish(router, 's7');
+    expect(sdpAnswer).toMatch(/^m=application 0 /m);
+    const v = await decodingViewer(router, 's7', 'v');
+    expect(v.sdpAnswer).toMatch(/^m=application 0 /m);
+    await waitFor(() => v.lastFrameSize?.width === 960 && v.framesDecoded > 10, 'the full layer decoded', 15_000);
+    expect(stream.viewers.get('v')!.channelStats).toEqual({ sent: 0, received: 0 });
+    expect(stream.viewers.get('v')!.videoPreference).toEqual({ maxWidth: null, maxHeight: null, paused: false });
+    expect(stream.viewers.get('v')!.connectionState).toBe('connected');
+    expect(pub.dynacast).toEqual([]);
+    expect(v.layerMessages).toEqual([]);
   });
 
   it('falls back to a lower layer when the viewer reports a narrow downlink, and tries the higher one again once it is gone', async () => {
