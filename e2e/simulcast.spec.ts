@@ -64,6 +64,14 @@ async function encodings(page: Page, streamId: string): Promise<Record<string, {
   }, streamId);
 }
 
+type Encodings = Awaited<ReturnType<typeof encodings>>;
+
+/** The video upload between two readings, in kbps, all encodings together. */
+function uploadKbps(from: Encodings, to: Encodings, ms: number): string {
+  const bytes = Object.entries(to).reduce((sum, [rid, { bytesSent }]) => sum + bytesSent - (from[rid]?.bytesSent ?? 0), 0);
+  return ((bytes * 8) / ms).toFixed(0);
+}
+
 test.describe('simulcast', () => {
   test('a viewer asking for 180 lines decodes the quarter layer, and full resolution within 2 s of asking for 720', async ({ call }) => {
     const [alice, bob] = await call.join('Alice', 'Bob');
@@ -154,15 +162,28 @@ test.describe('simulcast', () => {
     await expect
       .poll(async () => Object.entries(await encodings(alice.page, camera)).map(([rid, { active }]) => `${rid}:${String(active)}`).sort(), { message: 'h and f inactive' })
       .toEqual(['f:false', 'h:false', 'q:true']);
-    const idle = await encodings(alice.page, camera);
-    await alice.page.waitForTimeout(1000);
-    const later = await encodings(alice.page, camera);
-    expect(later.f!.bytesSent - idle.f!.bytesSent).toBeLessThan(2000);
-    expect(later.q!.bytesSent).toBeGreaterThan(idle.q!.bytesSent);
+    // Until a 2 s window in which f sends nothing (an encoder switched off mid-frame may still flush).
+    let window: { from: Encodings; to: Encodings } | undefined;
+    await expect
+      .poll(
+        async () => {
+          const from = await encodings(alice.page, camera);
+          await alice.page.waitForTimeout(2000);
+          window = { from, to: await encodings(alice.page, camera) };
+          return window.to.f!.bytesSent - window.from.f!.bytesSent;
+        },
+        { message: 'f sends nothing', intervals: [0] },
+      )
+      .toBeLessThan(2000);
+    expect(window!.to.q!.bytesSent).toBeGreaterThan(window!.from.q!.bytesSent);
+    test.info().annotations.push({ type: 'upload, viewers want q (kbps)', description: uploadKbps(window!.from, window!.to, 2000) });
 
     await setPreference(carol.page, camera, { maxHeight: 720 });
     await expect.poll(async () => (await encodings(alice.page, camera)).f?.active, { message: 'f active again' }).toBe(true);
     await expect.poll(async () => (await videoIn(carol.page, camera)).frameHeight).toBe(720);
+    const full = await encodings(alice.page, camera);
+    await alice.page.waitForTimeout(2000);
+    test.info().annotations.push({ type: 'upload, one viewer wants f (kbps)', description: uploadKbps(full, await encodings(alice.page, camera), 2000) });
   });
 
   test('a screen share sends one layer', async ({ call }) => {
