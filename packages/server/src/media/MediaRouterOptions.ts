@@ -87,6 +87,7 @@ export function resolveMediaRouterOptions(
   for (const key of ['defaultVideoBitrate', 'keyframeRequestIntervalMs', 'noMediaTimeoutMs'] as const) {
     if (!isPositive(resolved[key])) throw new TypeError(`media.${key} must be a positive number, got ${resolved[key]}`);
   }
+  if (typeof resolved.dataChannels !== 'boolean') throw new TypeError(`media.dataChannels must be true or false, got ${JSON.stringify(resolved.dataChannels)}`);
   if (resolved.videoCodecs.length === 0 || resolved.videoCodecs.some((c) => c !== 'VP8' && c !== 'H264')) {
     throw new TypeError(`media.videoCodecs must list VP8 and/or H264, got ${JSON.stringify(resolved.videoCodecs)}`);
   }

@@ -27,6 +27,8 @@ describe('resolveMediaRouterOptions', () => {
     expect(() => resolveMediaRouterOptions({ portRange: [5000, 5000] })).toThrow(/portRange/);
     expect(() => resolveMediaRouterOptions({ defaultVideoBitrate: 0 })).toThrow(/defaultVideoBitrate/);
     expect(() => resolveMediaRouterOptions({ videoCodecs: ['AV1' as never] })).toThrow(/videoCodecs/);
+    expect(resolveMediaRouterOptions({ loopback: true }).dataChannels).toBe(true);
+    expect(() => resolveMediaRouterOptions({ dataChannels: 'no' as never })).toThrow(/dataChannels/);
   });
 });
 

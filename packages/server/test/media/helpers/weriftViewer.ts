@@ -1,5 +1,5 @@
 import { RTCPeerConnection } from 'werift';
-import type { RTCDataChannel, RTCRtpTransceiver } from 'werift';
+import type { RTCDataChannel, RTCRtpTransceiver, RtpPacket } from 'werift';
 import { isKeyframeStart } from '../../../src/media/codecs.js';
 import { resolveMediaRouterOptions } from '../../../src/media/MediaRouterOptions.js';
 import { NetworkConfig } from '../../../src/media/NetworkConfig.js';
@@ -18,6 +18,22 @@ export interface ReceivedPacket {
   pictureId: number | undefined;
   tl0PicIdx: number | undefined;
   at: number;
+}
+
+/** @internal How a test sees one VP8 RTP packet. */
+export function describePacket(packet: RtpPacket): ReceivedPacket {
+  const keyframe = isKeyframeStart({ mimeType: 'video/VP8' }, packet.payload);
+  const numbering = readVp8Numbering(packet.payload);
+  return {
+    sequenceNumber: packet.header.sequenceNumber,
+    timestamp: packet.header.timestamp,
+    ssrc: packet.header.ssrc,
+    keyframe,
+    size: keyframe ? vp8KeyframeSize(packet.payload) : undefined,
+    pictureId: numbering?.pictureId,
+    tl0PicIdx: numbering?.tl0PicIdx,
+    at: performance.now(),
+  };
 }
 
 /**
@@ -41,20 +57,7 @@ export class WeriftViewer {
       this.channel.onMessage.subscribe((data) => this.layerMessages.push(JSON.parse(String(data)) as never));
     }
     this.pc.onTrack.subscribe((track) => {
-      track.onReceiveRtp.subscribe((packet) => {
-        const keyframe = isKeyframeStart({ mimeType: 'video/VP8' }, packet.payload);
-        const numbering = readVp8Numbering(packet.payload);
-        this.packets.push({
-          sequenceNumber: packet.header.sequenceNumber,
-          timestamp: packet.header.timestamp,
-          ssrc: packet.header.ssrc,
-          keyframe,
-          size: keyframe ? vp8KeyframeSize(packet.payload) : undefined,
-          pictureId: numbering?.pictureId,
-          tl0PicIdx: numbering?.tl0PicIdx,
-          at: performance.now(),
-        });
-      });
+      track.onReceiveRtp.subscribe((packet) => this.packets.push(describePacket(packet)));
     });
   }
 
