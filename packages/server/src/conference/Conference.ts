@@ -161,8 +161,9 @@ export class Conference {
       endpoint.state = saved.state;
       this.endpoints.set(saved.id, endpoint);
     }
-    for (const stream of snapshot.streams) this.streams.set(stream.id, stream);
-    for (const viewer of snapshot.viewers) this.viewers.set(viewer.id, viewer);
+    // Copies: commands change records in place, and a store may load the same snapshot again.
+    for (const stream of snapshot.streams) this.streams.set(stream.id, { ...stream });
+    for (const viewer of snapshot.viewers) this.viewers.set(viewer.id, { ...viewer });
   }
 
   /** The conference id the media plane knows: conference ids are only unique inside an organization. */

@@ -9,6 +9,20 @@ export class ConferenceLocals {
   /** Viewer ids held by a view of this process still waiting for the media plane. */
   readonly reservedViewerIds = new Set<string>();
   private readonly pollsByUser = new Map<string, number>();
+  private readonly hangUps = new Map<string, Promise<void>>();
+
+  /** A hang-up of this user's poll being recorded: the user's next poll here starts after it, so it cannot undo that poll's sign of life. */
+  recordHangUp(userId: string, recorded: Promise<void>): void {
+    this.hangUps.set(userId, recorded);
+    void recorded.finally(() => {
+      if (this.hangUps.get(userId) === recorded) this.hangUps.delete(userId);
+    });
+  }
+
+  /** The hang-up of this user still being recorded, if any. */
+  pendingHangUp(userId: string): Promise<void> | undefined {
+    return this.hangUps.get(userId);
+  }
 
   /** Counts a user's event poll as waiting (or done, with -1). */
   trackPoll(userId: string, delta: 1 | -1): void {
@@ -24,6 +38,6 @@ export class ConferenceLocals {
 
   /** Whether nothing is held or waiting (the Redis store then forgets the object). */
   get idle(): boolean {
-    return this.reservedStreamIds.size === 0 && this.reservedViewerIds.size === 0 && this.pollsByUser.size === 0;
+    return this.reservedStreamIds.size === 0 && this.reservedViewerIds.size === 0 && this.pollsByUser.size === 0 && this.hangUps.size === 0;
   }
 }

@@ -37,6 +37,9 @@ export class ConferenceQueries {
   async getEvents(principal: Principal, id: string, v: number, signal: AbortSignal): Promise<EventBatch> {
     const ref = conferenceRef(principal, id);
     const fromVersion = this.exclusiveV ? v + 1 : v;
+    const locals = this.store.locals(ref);
+    const hangUp = locals.pendingHangUp(principal.userId);
+    if (hangUp) await hangUp;
     await this.store.read(ref, (conference) => {
       this.access.readable(principal, conference, this.eventWaitMs);
       const oldest = conference.oldestVersion;
@@ -46,7 +49,6 @@ export class ConferenceQueries {
         throw ConferenceDomainError.expired(`query.v ${v} is older than the oldest event kept (${oldestV}): read the conference again`, oldestV);
       }
     });
-    const locals = this.store.locals(ref);
     locals.trackPoll(principal.userId, 1);
     try {
       return await this.store.waitForEvents(ref, fromVersion, this.eventWaitMs, signal);
@@ -55,9 +57,8 @@ export class ConferenceQueries {
       // A poll the client hung up on while it waited is the last sign of a client that may be gone.
       const hungUp = signal.aborted && !locals.isPolling(principal.userId);
       // Not awaited: the answer need not wait for the sign of life (it cannot fail the poll; a conference gone meanwhile has no one to touch).
-      this.store
-        .afterPoll(ref, principal.userId, hungUp)
-        .catch(() => {});
+      const recorded = this.store.afterPoll(ref, principal.userId, hungUp).catch(() => {});
+      if (hungUp) locals.recordHangUp(principal.userId, recorded);
     }
   }
 }

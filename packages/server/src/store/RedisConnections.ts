@@ -59,5 +59,9 @@ export class RedisConnections {
 function openConnection(url: string, name: string): Redis {
   // lazyConnect: connect() reports a wrong URL instead of retrying in the background forever;
   // afterwards ioredis reconnects by itself and queues commands meanwhile (a Redis restart is a pause).
-  return new Redis(url, { lazyConnect: true, connectionName: `confer-${name}`, maxRetriesPerRequest: 20 });
+  const connection = new Redis(url, { lazyConnect: true, connectionName: `confer-${name}`, maxRetriesPerRequest: 20 });
+  // A lost connection fails the commands under way, which report it where they are awaited; the
+  // event only repeats it (and unheard, ioredis would print every reconnection attempt).
+  connection.on('error', () => {});
+  return connection;
 }

@@ -50,6 +50,10 @@ export class RedisStore implements ConferenceStore {
   private readonly livenessKey: string;
   private readonly wakeChannel: string;
   private closed = false;
+  /** The last snapshot this process read or wrote of each conference, by revision (never changed once parsed). */
+  private readonly snapshots = new Map<string, Loaded>();
+  /** Loads under way, so that polls woken together parse a changed snapshot once. */
+  private readonly loading = new Map<string, Promise<Loaded | undefined>>();
 
   private constructor(
     private readonly init: RedisStoreInit,
@@ -138,6 +142,7 @@ export class RedisStore implements ConferenceStore {
     await this.sweeper.close();
     this.written.clear();
     this.localsByKey.clear();
+    this.snapshots.clear();
   }
 
   /** The sweeper found a due deadline: the endpoint's first expiry makes it SICK, the second removes it. */
@@ -165,9 +170,9 @@ export class RedisStore implements ConferenceStore {
   private async attempt<T>(ref: ConferenceRef, command: (conference: Conference) => T, guard: Guard | undefined): Promise<T | typeof STALE> {
     const mediaKey = mediaKeyOf(ref);
     for (let attempt = 1; ; attempt++) {
-      const [rev, json] = await this.init.redis.command.hmget(this.init.redis.key('conference', mediaKey), 'rev', 'json');
-      if (rev == null || json == null) throw ConferenceDomainError.notFound(`conference ${ref.id} not found`);
-      const snapshot = JSON.parse(json) as ConferenceSnapshot;
+      const loaded = await this.load(mediaKey);
+      if (!loaded) throw ConferenceDomainError.notFound(`conference ${ref.id} not found`);
+      const { rev, json, snapshot } = loaded;
       const appended: Array<[ConferenceEvent, readonly string[]]> = [];
       const conference: Conference = Conference.fromSnapshot(snapshot, {
         eventRetention: this.init.eventRetention,
@@ -177,7 +182,8 @@ export class RedisStore implements ConferenceStore {
         createLiveness: (saved: EndpointSnapshot) => this.swept(() => conference, saved.id, { ...saved.liveness }, saved.state, false),
       });
       const result = command(conference);
-      const after = conference.live ? JSON.stringify(conference.toSnapshot()) : '';
+      const afterSnapshot = conference.live ? conference.toSnapshot() : undefined;
+      const after = afterSnapshot ? JSON.stringify(afterSnapshot) : '';
       const mode: Mode = !conference.live ? 'delete' : after === json ? 'keep' : 'write';
       const deadlines = this.deadlines(mediaKey, snapshot, conference);
       if (mode === 'keep' && guard === undefined) {
@@ -192,6 +198,9 @@ export class RedisStore implements ConferenceStore {
         if (attempt >= MAX_ATTEMPTS) throw new Error(`conference ${ref.id}: ${MAX_ATTEMPTS} commits in a row lost to other processes`);
         continue;
       }
+      // The conference is not used after the command: its snapshot's records stay as they are.
+      if (afterSnapshot && mode === 'write') this.snapshots.set(mediaKey, { rev: String(outcome), json: after, snapshot: afterSnapshot });
+      else if (!conference.live) this.snapshots.delete(mediaKey);
       for (const [event, masks] of appended) this.init.onEvent(event, masks);
       // A command that finishes after close (a late poll's sign of life) is not something this process holds.
       if (this.closed) return result;
@@ -202,6 +211,35 @@ export class RedisStore implements ConferenceStore {
       }
       return result;
     }
+  }
+
+  /**
+   * The conference's snapshot: one small read of its revision, and the whole snapshot only when this
+   * process has not parsed that revision yet (once, however many commands ask at the same time).
+   */
+  private async load(mediaKey: string): Promise<Loaded | undefined> {
+    const key = this.init.redis.key('conference', mediaKey);
+    const rev = await this.init.redis.command.hget(key, 'rev');
+    if (rev === null) {
+      this.snapshots.delete(mediaKey);
+      return undefined;
+    }
+    const cached = this.snapshots.get(mediaKey);
+    if (cached?.rev === rev) return cached;
+    const loadKey = `${mediaKey}\n${rev}`;
+    let loading = this.loading.get(loadKey);
+    if (!loading) {
+      loading = (async () => {
+        const [current, json] = await this.init.redis.command.hmget(key, 'rev', 'json');
+        if (current == null || json == null) return undefined;
+        const loaded = { rev: current, json, snapshot: JSON.parse(json) as ConferenceSnapshot };
+        const latest = this.snapshots.get(mediaKey);
+        if (!latest || Number(latest.rev) < Number(current)) this.snapshots.set(mediaKey, loaded);
+        return loaded;
+      })().finally(() => this.loading.delete(loadKey));
+      this.loading.set(loadKey, loading);
+    }
+    return loading;
   }
 
   /** The (member, score, how) triples of the deadlines a command set, and of the endpoints it removed (see {@link COMMIT_SCRIPT}). */
@@ -277,6 +315,13 @@ export class RedisStore implements ConferenceStore {
   private forgetIdleLocals(): void {
     for (const [mediaKey, locals] of this.localsByKey) if (locals.idle && !this.queues.has(mediaKey)) this.localsByKey.delete(mediaKey);
   }
+}
+
+/** A snapshot as read (or written) at one revision. */
+interface Loaded {
+  rev: string;
+  json: string;
+  snapshot: ConferenceSnapshot;
 }
 
 /** The commit script as ioredis defines it on the connection. */
