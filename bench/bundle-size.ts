@@ -14,11 +14,13 @@ import { workspaceAliases } from '../workspaceAliases.js';
 import { report } from './lib/report.js';
 
 /**
- * The budget of `import { Room } from 'confer'`, min+gzip: 30 KB from issue 4, raised to 31 KB when
- * calls learned to heal themselves and to work against the cloud service's documented behaviour. The
- * next feature on the Room path goes to its own entry point rather than raising it again.
+ * The budget of `import { Room } from 'confer'`, min+gzip. It was 30 KB (issue 4) and 31 KB after
+ * recovery and the cloud contract; it is 35 KB since simulcast with adaptive stream and dynacast
+ * (+1.5 KB), the reachability probe and `prepare()` (+1.3 KB), the native clients' conventions
+ * (+0.7 KB) and `speakingWhileMuted` (+0.6 KB), with device code moved out to `confer/devices`
+ * (-0.5 KB). Of the 34.4 KB measured then, webrtc-adapter with its `sdp` parser is 13 KB.
  */
-export const ROOM_BUDGET_BYTES = 31 * 1024;
+export const ROOM_BUDGET_BYTES = 35 * 1024;
 
 /**
  * Each other entry point and its budget, min+gzip, measured alone: what an application adds when it
