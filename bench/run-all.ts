@@ -20,7 +20,7 @@ const BENCHMARKS = [
   { name: 'requests-per-call', file: 'requests-per-call.ts', budgetS: 150 },
   { name: 'bundle-size-comparison', file: 'bundle-compare.ts', budgetS: 60 },
   { name: 'server-control-plane', file: 'server-control-plane.ts', budgetS: 120 },
-  { name: 'control-plane-stores', file: 'control-plane-stores.ts', budgetS: 330 },
+  { name: 'control-plane-stores', file: 'control-plane-stores.ts', budgetS: 500 },
   { name: 'fanout', file: 'fanout.ts', budgetS: 180 },
   { name: 'simulcast-forwarding', file: 'simulcast-forwarding.ts', budgetS: 240 },
   { name: 'crowded-room', file: 'crowded-room.ts', budgetS: 360 },

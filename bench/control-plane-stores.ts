@@ -1,0 +1,248 @@
+/**
+ * Issue 11: the control plane on its stores. (a) autocannon drives join → updateMetadata → leave
+ * cycles on one conference (each cycle a fresh endpoint), 10 connections for 10 s, against one
+ * server in memory, one server on Redis, and two servers on one Redis (5 connections each, at the
+ * same time): requests/s, latency percentiles, and the CPU of the servers and of redis-server.
+ * (b) Event latency with 200 library Rooms long-polling one conference, in memory on one server, on
+ * Redis on one server, and split 100/100 across two servers on one Redis, the pings sent through the
+ * first server: emit (server timestamp) → handler, and request → handler. Reuses the listener
+ * processes of event-latency. Every server runs in its own process; redis-server too.
+ */
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import type { ListenerMessage } from './event-latency/listenerChild.js';
+import type { BenchRow } from './lib/report.js';
+import { report } from './lib/report.js';
+import { summarize } from './lib/stats.js';
+import { onCleanup, runBenchmark, runConditions, sleep } from './support/cleanup.js';
+import { bundleLibrary, loadLibrary } from './support/libraryInNode.js';
+import { measureCpu } from './support/procStats.js';
+import { startServerProcess, stopChild, type ServerProcess } from './support/ServerProcess.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = 10;
+const LISTENERS = Number(process.env.BENCH_CLIENTS ?? 200);
+const PINGS = Number(process.env.BENCH_PINGS ?? 30);
+const PING_KEY = 'bench/ping';
+const SECRET = 'control-plane-stores-bench';
+const CHILD = fileURLToPath(new URL('./event-latency/listenerChild.ts', import.meta.url));
+const now = () => performance.timeOrigin + performance.now();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** redis-server in its own process, no persistence, on a free loopback port. */
+async function startRedis(): Promise<{ url: string; pid: number }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  onCleanup('redis-server', () => stopChild(child));
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+  });
+  return { url: `redis://127.0.0.1:${port}`, pid: child.pid! };
+}
+
+async function token(baseUrl: string, userId: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/security/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa('demo:demo')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', user_id: userId }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** join → updateMetadata → leave cycles against one server, `connections` connections. */
+function cycles(baseUrl: string, bearer: string, conferenceId: string, connections: number): ReturnType<typeof autocannon> {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${bearer}` };
+  const path = (operation: string) => `/rtc-api/conferences/${operation}`;
+  return autocannon({
+    url: baseUrl,
+    connections,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: 'POST',
+        path: path('join'),
+        headers,
+        setupRequest: (req, context) => {
+          context.endpoint = crypto.randomUUID();
+          return { ...req, body: JSON.stringify({ conferenceId, userEndpointId: context.endpoint, metadata: { name: 'load' } }) };
+        },
+      },
+      {
+        method: 'POST',
+        path: path('updateMetadata'),
+        headers,
+        setupRequest: (req, context) => ({
+          ...req,
+          body: JSON.stringify({ conferenceId, userEndpointId: context.endpoint, key: 'bench/load', operation: 'SET', value: context.endpoint }),
+        }),
+      },
+      {
+        method: 'POST',
+        path: path('leave'),
+        headers,
+        setupRequest: (req, context) => ({ ...req, body: JSON.stringify({ conferenceId, userEndpointId: context.endpoint }) }),
+      },
+    ],
+  });
+}
+
+/** The cycles spread evenly over the servers (all at once), on one conference, or on one conference per server. */
+async function controlPlane(label: string, servers: ServerProcess[], redisPid: number | undefined, conferencePerServer: boolean): Promise<BenchRow[]> {
+  const bearer = await token(servers[0]!.url, 'load');
+  const conferenceIds = servers.map((_, i) => `bench-stores-${Date.now()}-${conferencePerServer ? i : 0}`);
+  for (const conferenceId of new Set(conferenceIds)) {
+    const created = await fetch(`${servers[0]!.url}/rtc-api/conferences/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({ conferenceId }),
+    });
+    if (!created.ok) throw new Error(`create: ${created.status}`);
+  }
+  const serverCpu = measureCpu(servers.map((s) => s.pid));
+  const redisCpu = redisPid === undefined ? undefined : measureCpu([redisPid]);
+  const results = await Promise.all(servers.map((server, i) => cycles(server.url, bearer, conferenceIds[i]!, CONNECTIONS / servers.length)));
+  const cpu = serverCpu.stop();
+  const redis = redisCpu?.stop();
+  const requests = results.reduce((sum, r) => sum + r.requests.average, 0);
+  const p99 = Math.max(...results.map((r) => r.latency.p99));
+  return [
+    { metric: `${label}: requests/s`, unit: 'req/s', value: requests, note: `${CONNECTIONS} connections in all, ${DURATION_S} s, join/updateMetadata/leave on ${conferencePerServer ? 'one conference per server' : 'one conference'}` },
+    { metric: `  latency p50`, unit: 'ms', value: Math.max(...results.map((r) => r.latency.p50)) },
+    { metric: `  latency p99`, unit: 'ms', value: p99, note: servers.length > 1 ? 'the higher of the two servers' : undefined },
+    { metric: `  non-2xx answers / errors`, unit: 'count', value: `${results.reduce((n, r) => n + r.non2xx, 0)} / ${results.reduce((n, r) => n + r.errors, 0)}` },
+    { metric: `  server CPU`, unit: '% of a core', value: cpu, note: servers.length > 1 ? 'both servers' : undefined },
+    ...(redis === undefined ? [] : [{ metric: `  redis-server CPU`, unit: '% of a core', value: redis }]),
+  ].map((row) => (row.note === undefined ? { metric: row.metric, unit: row.unit, value: row.value } : row)) as BenchRow[];
+}
+
+function startListeners(env: Record<string, string>, count: number, onArrivals: (arrivals: Array<{ ping: number; at: number; sinceEmit: number }>) => void): Promise<ChildProcess> {
+  const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, BENCH_LISTENERS: String(count) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  onCleanup(`listeners ${env.BENCH_PREFIX}`, () => stopChild(child));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`listener process ${env.BENCH_PREFIX} exited with ${code} before joining`)));
+    child.on('message', (message: ListenerMessage) => {
+      if (message.kind === 'ready') resolve(child);
+      else if (message.kind === 'received') onArrivals(message.arrivals);
+    });
+  });
+}
+
+function leaveAndStop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.send({ kind: 'leave' });
+  });
+}
+
+/** LISTENERS rooms split evenly over the servers, one listener process per server; pings through the first server. */
+async function eventLatency(label: string, servers: ServerProcess[], library: string): Promise<{ rows: BenchRow[]; detail: Record<string, unknown> }> {
+  const { ApiClient } = await loadLibrary();
+  const conferenceId = `bench-store-events-${Date.now()}`;
+  const received = new Map<number, number[]>();
+  const sentAt = new Map<number, number>();
+  const sinceEmit: number[] = [];
+  const sinceRequest: number[] = [];
+  const sender = new ApiClient({ baseUrl: servers[0]!.url, auth: { clientId: 'demo', clientSecret: 'demo', userId: 'sender' } });
+  const senderEndpoint = crypto.randomUUID();
+  await sender.create({ conferenceId });
+  await sender.join({ conferenceId, userEndpointId: senderEndpoint });
+  const children: ChildProcess[] = [];
+  for (const [index, server] of servers.entries()) {
+    const share = LISTENERS / servers.length;
+    const env = { BENCH_LIBRARY: library, BENCH_SERVER: server.url, BENCH_CONFERENCE: conferenceId, BENCH_PING_KEY: PING_KEY, BENCH_PREFIX: `${label.replace(/\W+/g, '-')}-${index}` };
+    children.push(
+      await startListeners(env, share, (arrivals) => {
+        for (const { ping, at, sinceEmit: delay } of arrivals) {
+          received.get(ping)?.push(at);
+          sinceEmit.push(delay);
+          sinceRequest.push(at - sentAt.get(ping)!);
+        }
+      }),
+    );
+  }
+  await sleep(500 + LISTENERS);
+  let lost = 0;
+  for (let ping = 0; ping < PINGS; ping++) {
+    received.set(ping, []);
+    sentAt.set(ping, now());
+    await sender.updateMetadata({ conferenceId, userEndpointId: senderEndpoint, key: PING_KEY, operation: 'SET', value: String(ping) });
+    const deadline = now() + 3_000;
+    while (received.get(ping)!.length < LISTENERS && now() < deadline) await sleep(1);
+    lost += LISTENERS - received.get(ping)!.length;
+    await sleep(50 + LISTENERS / 10);
+  }
+  await Promise.all(children.map(leaveAndStop));
+  // Not measured: on a machine this busy 200 leaves at once may keep it past its 10 s timeout.
+  await sender.leave({ conferenceId, userEndpointId: senderEndpoint }).catch(() => undefined);
+  const rows: BenchRow[] = [
+    { metric: `${label}: ${LISTENERS} clients, emit → handler`, unit: 'ms', summary: summarize(sinceEmit) },
+    { metric: `  request → handler`, unit: 'ms', summary: summarize(sinceRequest) },
+  ];
+  if (lost > 0) rows.push({ metric: '  deliveries lost (3 s)', unit: 'count', value: lost });
+  return { rows, detail: { pings: PINGS, lost, servers: servers.length } };
+}
+
+runBenchmark('control-plane-stores', 480_000, async () => {
+  const library = await bundleLibrary();
+  const redis = await startRedis();
+  const onRedis = (prefix: string) => ({ redisUrl: redis.url, redisKeyPrefix: prefix, tokenSecret: SECRET });
+  const rows: BenchRow[] = [];
+  const details: Record<string, unknown> = {};
+
+  const scenarios: Array<{ label: string; start: () => Promise<ServerProcess[]>; redisPid?: number; conferencePerServer?: boolean; events?: false }> = [
+    { label: '1 server, in memory', start: async () => [await startServerProcess({ tokenSecret: SECRET })] },
+    { label: '1 server, Redis', start: async () => [await startServerProcess(onRedis('one:'))], redisPid: redis.pid },
+    { label: '2 servers, one Redis', start: async () => [await startServerProcess(onRedis('two:')), await startServerProcess(onRedis('two:'))], redisPid: redis.pid },
+    {
+      label: '2 servers, one Redis, a conference each',
+      start: async () => [await startServerProcess(onRedis('each:')), await startServerProcess(onRedis('each:'))],
+      redisPid: redis.pid,
+      conferencePerServer: true,
+      events: false,
+    },
+  ];
+  for (const scenario of scenarios) {
+    const servers = await scenario.start();
+    // A scenario that fails says so in its row; the others are still measured and reported.
+    try {
+      rows.push(...(await controlPlane(scenario.label, servers, scenario.redisPid, scenario.conferencePerServer ?? false)));
+    } catch (error) {
+      rows.push({ metric: `${scenario.label}: requests/s`, unit: 'req/s', value: 'failed', note: (error as Error).message });
+    }
+    if (scenario.events !== false) {
+      try {
+        const events = await eventLatency(scenario.label, servers, library);
+        rows.push(...events.rows);
+        details[scenario.label] = events.detail;
+      } catch (error) {
+        rows.push({ metric: `${scenario.label}: ${LISTENERS} clients, emit → handler`, unit: 'ms', value: 'failed', note: (error as Error).message });
+      }
+    }
+    for (const server of servers) await server.close();
+  }
+  report('control-plane-stores', rows, {
+    ...runConditions(),
+    details,
+    connections: CONNECTIONS,
+    durationS: DURATION_S,
+    listeners: LISTENERS,
+    note: 'each server, redis-server and each listener process its own process, on the same 2-core machine as the load generator',
+  });
+});
