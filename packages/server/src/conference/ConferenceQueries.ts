@@ -40,16 +40,22 @@ export class ConferenceQueries {
     const locals = this.store.locals(ref);
     const hangUp = locals.pendingHangUp(principal.userId);
     if (hangUp) await hangUp;
-    await this.store.read(ref, (conference) => {
-      this.access.readable(principal, conference, this.eventWaitMs);
-      const oldest = conference.oldestVersion;
-      if (fromVersion < oldest) {
-        // oldestVersion is the `v` that asks for the oldest event kept.
-        const oldestV = this.exclusiveV ? oldest - 1 : oldest;
-        throw ConferenceDomainError.expired(`query.v ${v} is older than the oldest event kept (${oldestV}): read the conference again`, oldestV);
-      }
-    });
+    // Counted as waiting from before its first read: a hung-up poll of the same user ending meanwhile is then no hang-up.
     locals.trackPoll(principal.userId, 1);
+    try {
+      await this.store.read(ref, (conference) => {
+        this.access.readable(principal, conference, this.eventWaitMs);
+        const oldest = conference.oldestVersion;
+        if (fromVersion < oldest) {
+          // oldestVersion is the `v` that asks for the oldest event kept.
+          const oldestV = this.exclusiveV ? oldest - 1 : oldest;
+          throw ConferenceDomainError.expired(`query.v ${v} is older than the oldest event kept (${oldestV}): read the conference again`, oldestV);
+        }
+      });
+    } catch (error) {
+      locals.trackPoll(principal.userId, -1);
+      throw error;
+    }
     try {
       return await this.store.waitForEvents(ref, fromVersion, this.eventWaitMs, signal);
     } finally {
