@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiCaller, type UserCaller } from '../api/support/ApiCaller.js';
+import { ApiCaller } from '../api/support/ApiCaller.js';
 import { sdpOffer } from '../api/support/sdpOffers.js';
 import { freePort, startRedis, type TestRedis } from './support/redisServer.js';
 
@@ -61,7 +61,7 @@ describe('a server process on Redis killed mid-call and started again', () => {
   it('loses nothing: conference, endpoints, metadata, events and tokens survive, versions go on; its lost media unpublishes its streams saying so', async () => {
     await startProcess();
     const api = new ApiCaller(`http://127.0.0.1:${port}`);
-    const [alice, bob, service]: UserCaller[] = await Promise.all([api.as('alice'), api.as('bob'), api.asClient()]);
+    const [alice, bob, service] = await Promise.all([api.as('alice'), api.as('bob'), api.asClient()]);
     const conferenceId = 'mid-call';
     await alice.post('create', { conferenceId, metadata: { topic: 'restart' } });
     await alice.post('join', { conferenceId, userEndpointId: 'a1', metadata: { name: 'Alice' } });
