@@ -29,6 +29,8 @@ export interface PublisherOptions extends StreamOwnerOptions {
   simulcast?: boolean | undefined;
   /** Let the server switch off the layers nobody views (the `confer-dynacast` data channel). */
   dynacast?: boolean | undefined;
+  /** The room's next expected conference version: an unpublish event below the one current when a publish was accepted is older than that publish. */
+  currentVersion?: (() => number | undefined) | undefined;
   /** Called once, synchronously, when the publisher closes, whatever the reason. */
   onStopped: (reason: PublisherStopReason, error?: ConferenceError) => void;
   /** The stream's connection state changed. */
@@ -43,7 +45,9 @@ export interface PublisherOptions extends StreamOwnerOptions {
  * live connection without renegotiating. A lost connection is published again at once under the same stream id over a new
  * PeerSession (then with backoff while that fails): as a reconnection the server may take over
  * without detaching viewers, or, where it answers 409, by unpublishing first. A 404 or 403 asks the
- * room whether we were dropped; the stream stays published meanwhile. @internal
+ * room whether we were dropped; the stream stays published meanwhile. A stream the server unpublished
+ * by itself (e.g. its media node died) is published again at once as well, without waiting for the
+ * connection to fail. @internal
  */
 export class Publisher {
   private readonly controller = new AbortController();
@@ -64,6 +68,10 @@ export class Publisher {
   private layered = false;
   /** The rids the server last said someone views; undefined (all) until it says. */
   private activeRids: readonly string[] | undefined;
+  /** The room's next expected event version when the current publication was accepted: older unpublish events are stale. */
+  private acceptedVersion: number | undefined;
+  /** Unpublish requests of our own (the 409 fallback) whose events are still to come: those are no server-side unpublish. */
+  private ownUnpublishes = 0;
 
   constructor(private readonly options: PublisherOptions) {
     this.retries = new ReconnectPolicy(options.backoff, options.random);
@@ -199,6 +207,28 @@ export class Publisher {
     void this.queue.push(() => this.reconnect());
   }
 
+  /**
+   * The server unpublished this stream without our asking (its event, at `version`): publish it again at
+   * once under the same id (the server no longer holds it, so this is a fresh publish). Ignored after
+   * close (our own unpublish closes first), for the event of our own 409 fallback, and for an event
+   * older than the current publication. An event that the loop delivers only after a publish accepted
+   * meanwhile cannot be told apart by version: it costs one more publishStream, which the server then
+   * takes as a reconnection (no event), so it cannot loop.
+   */
+  serverUnpublished(version: number | undefined): void {
+    if (this.closed) return;
+    if (this.ownUnpublishes > 0) {
+      this.ownUnpublishes--;
+      return;
+    }
+    if (version !== undefined && this.acceptedVersion !== undefined && version < this.acceptedVersion) {
+      this.options.logger.debug(`publisher ${this.options.streamId}: unpublished at v=${version}, before the current publish (v=${this.acceptedVersion}); ignored`);
+      return;
+    }
+    this.options.logger.debug(`publisher ${this.options.streamId}: the server unpublished it (v=${version}); publishing again`);
+    this.restart();
+  }
+
   /** Closes the peer connection, timers and listeners and stops owned tracks; idempotent, no network. */
   close(reason: PublisherStopReason = 'closed', error?: ConferenceError): void {
     if (this.closed) return;
@@ -289,6 +319,7 @@ export class Publisher {
       }
       await session.setAnswer(answer.sdpAnswer);
       this.assertCurrent(session);
+      this.acceptedVersion = this.options.currentVersion?.();
       this.layered = this.simulcast && acceptsSimulcast(answer.sdpAnswer);
       await this.updateEncodings().catch((error: unknown) => this.options.logger.warn(`publisher ${streamId}: setParameters failed`, error));
     } catch (caught) {
@@ -342,7 +373,13 @@ export class Publisher {
       } catch (caught) {
         if (this.closed || (caught as ConferenceError).status !== 409) throw caught;
         logger.debug(`publisher ${streamId}: the server keeps the old stream; unpublishing it first`);
-        await ignoreGone(api.unpublishStream({ conferenceId, userEndpointId, streamId: { id: streamId } }, { signal: this.controller.signal }), logger);
+        // Counted before the request: its event may arrive before the answer.
+        this.ownUnpublishes++;
+        const unpublished = api.unpublishStream({ conferenceId, userEndpointId, streamId: { id: streamId } }, { signal: this.controller.signal }).catch((error: unknown) => {
+          this.ownUnpublishes--;
+          throw error;
+        });
+        await ignoreGone(unpublished, logger);
         await this.negotiate(this.openSession());
       }
     } catch (caught) {

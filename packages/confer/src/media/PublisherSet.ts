@@ -72,6 +72,11 @@ export class PublisherSet {
     for (const { publisher } of this.entries.values()) publisher.restart();
   }
 
+  /** The server unpublished one of our streams without our asking (its event, at `version`): its publisher publishes it again unless the event is stale. */
+  serverUnpublished(streamId: string, version: number | undefined): void {
+    this.entries.get(streamId)?.publisher.serverUnpublished(version);
+  }
+
   /** Samples the stats of every running stream's connection. */
   sampleAll(): void {
     for (const { publisher } of this.entries.values()) void publisher.sampleStats();

@@ -325,6 +325,9 @@ export class Room {
         case 'selfRemoved':
           void this.rejoin(session);
           break;
+        case 'ownStreamUnpublished':
+          session.publishers.serverUnpublished(change.streamId, change.version);
+          break;
         case 'statsUpdated':
           if (change.stream.stats) this.emit('statsUpdated', change.stream, change.stream.stats);
           break;

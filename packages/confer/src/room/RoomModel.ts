@@ -20,6 +20,7 @@ export type ModelChange =
   | { type: 'streamMuteChanged'; stream: RemoteStream; kind: MediaKind; muted: boolean }
   | { type: 'metadataChanged'; change: MetadataChange }
   | { type: 'selfRemoved' }
+  | { type: 'ownStreamUnpublished'; streamId: string; version: number | undefined }
   | { type: 'statsUpdated'; stream: RemoteStream }
   | { type: 'connectionQualityChanged'; participant: Participant }
   | { type: 'activeSpeakersChanged'; speakers: Participant[] }
@@ -95,6 +96,8 @@ export class RoomModel {
         }
         break;
       case 'ConferenceStreamUnpublishedEvent': {
+        // Our own streams are not in the model: their publishers decide whether this was asked for.
+        if (endpointId === this.selfId) changes.push({ type: 'ownStreamUnpublished', streamId: known.streamId, version: event.conferenceVersion });
         const stream = this.streams.get(known.streamId);
         if (stream) this.removeStream(stream, changes);
         break;

@@ -120,6 +120,7 @@ export class RoomSession {
     this.publishers = new PublisherSet({
       ...media,
       captureTrack: (kind, deviceId) => captureDevice(config.mediaDevices, kind, deviceId),
+      currentVersion: () => this.version,
       onStopped: options.onPublisherStopped,
       onConnectionStateChange: options.onLocalConnectionStateChange,
       onStats: options.onLocalStats,

@@ -17,6 +17,7 @@ function setup(
     owned?: boolean;
     videoBitrate?: number;
     checkPresence?: () => Promise<Presence>;
+    currentVersion?: () => number | undefined;
     simulcast?: boolean;
     dynacast?: boolean;
   } = {},
@@ -45,6 +46,7 @@ function setup(
     onStopped: (reason, error) => stops.push({ reason, error }),
     onConnectionStateChange: (state) => states.push(state),
     checkPresence: options.checkPresence,
+    currentVersion: options.currentVersion,
   });
   const pc = () => pcs.created.at(-1)!;
   return { api, pcs, pc, publisher, mediaStream, stops, states, tracks: mediaStream.getTracks() as unknown as FakeTrack[] };
@@ -207,6 +209,59 @@ describe('Publisher', () => {
     expect(pcs.open).toEqual([pcs.created.at(-1)]);
     expect(stops).toEqual([]);
     publisher.close();
+  });
+
+  describe('unpublished by the server', () => {
+    it('publishes again at once under the same stream id, over a new connection, without stopping', async () => {
+      const { api, pcs, publisher, states, stops, tracks } = setup({ currentVersion: () => 4 });
+      await publisher.publish();
+      pcs.created[0]!.setConnectionState('connected');
+      // The server dropped the stream (its media node died); our connection has not noticed yet.
+      publisher.serverUnpublished(7);
+      await waitFor(() => pcs.created[1]?.remoteDescription !== null && api.callsOf('publishStream').length === 2, 'the new publish');
+      expect(pcs.created[0]!.closed).toBe(true);
+      expect(pcs.open).toEqual([pcs.created[1]]);
+      const operations = api.calls.map((c) => c.operation).filter((o) => o !== 'issueToken');
+      expect(operations).toEqual(['publishStream', 'publishStream']);
+      const [first, again] = api.callsOf('publishStream');
+      expect(again?.body).toMatchObject({ streamId: { id: 'stream-1' }, conferenceStreamType: 'MIC_AND_CAM', sdpOffer: pcs.created[1]!.localDescription?.sdp });
+      expect(again?.body.metadata).toEqual(first?.body.metadata);
+      expect(tracks.every((t) => t.readyState === 'live')).toBe(true);
+      pcs.created[1]!.setConnectionState('connected');
+      expect(states).toEqual(['connected', 'reconnecting', 'connected']);
+      expect(stops).toEqual([]);
+      publisher.close();
+    });
+
+    it('ignores the event of its own unpublish', async () => {
+      const { api, publisher } = setup();
+      await publisher.publish();
+      await publisher.unpublish();
+      publisher.serverUnpublished(3);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(api.callsOf('publishStream')).toHaveLength(1);
+    });
+
+    it('ignores an event older than the current publication, and the event of its own 409 fallback', async () => {
+      let version = 2;
+      const { api, pcs, publisher } = setup({ currentVersion: () => version });
+      await publisher.publish();
+      // The connection failed and the reconnection was answered 409: unpublish + publish, accepted at v=10.
+      api.on('publishStream', () => httpError(409, 'stream-1 is published already'), { once: true });
+      version = 10;
+      pcs.created[0]!.setConnectionState('failed');
+      await waitFor(() => api.callsOf('publishStream').length === 3 && pcs.created.at(-1)?.remoteDescription !== null, 'the new publish');
+      // The event of our own unpublish, then a replayed one from before the current publication.
+      publisher.serverUnpublished(10);
+      publisher.serverUnpublished(9);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(api.callsOf('publishStream')).toHaveLength(3);
+      expect(api.callsOf('unpublishStream')).toHaveLength(1);
+      // One at or after the current publication is the server's own doing.
+      publisher.serverUnpublished(11);
+      await waitFor(() => api.callsOf('publishStream').length === 4, 'the republish');
+      publisher.close();
+    });
   });
 
   it('treats a connection disconnected past the grace period as lost, and a short disconnection as nothing', async () => {

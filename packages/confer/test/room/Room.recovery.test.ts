@@ -87,6 +87,52 @@ describe('Room: coming back after faults', () => {
     await room.leave();
   });
 
+  it('publishes a stream the server unpublished (its media node died) again at once, same id and metadata, the LocalStream kept', async () => {
+    const { api, room, pcs, logOf } = roomHarness();
+    await room.join('c1');
+    const local = await room.publish({ type: 'MIC' });
+    pcs.created[0]!.setConnectionState('connected');
+    await api.polling();
+    api.push({ type: 'ConferenceStreamUnpublishedEvent', userEndpointId: 'me', streamId: local.streamId, streamType: 'MIC', reason: 'media-node-lost' });
+    await waitFor(() => api.callsOf('publishStream').length === 2 && pcs.created.at(-1)?.remoteDescription !== null, 'the new publish');
+    const [first, again] = api.callsOf('publishStream');
+    expect(again?.body.streamId).toEqual({ id: local.streamId });
+    expect(again?.body.metadata).toEqual(first?.body.metadata);
+    expect((again?.body.metadata as Record<string, unknown>).correlationId).toBeTypeOf('string');
+    expect(pcs.created[0]!.closed).toBe(true);
+    pcs.created.at(-1)!.setConnectionState('connected');
+    expect(room.localStreams).toEqual([local]);
+    expect(local.published).toBe(true);
+    expect(logOf('localStreamRemoved')).toEqual([]);
+    expect(logOf('error')).toEqual([]);
+    expect(logOf('localStreamConnectionStateChanged')).toEqual([
+      `localStreamConnectionStateChanged:${local.streamId}:connected`,
+      `localStreamConnectionStateChanged:${local.streamId}:reconnecting`,
+      `localStreamConnectionStateChanged:${local.streamId}:connected`,
+    ]);
+    // Its published event, and nothing more.
+    api.push({ type: 'ConferenceStreamPublishedEvent', userEndpointId: 'me', streamId: local.streamId, streamType: 'MIC', metadata: {} });
+    await api.polling();
+    expect(api.callsOf('publishStream')).toHaveLength(2);
+    await room.leave();
+  });
+
+  it('does not publish again after its own unpublish, whose event follows', async () => {
+    const { api, room, logOf } = roomHarness();
+    await room.join('c1');
+    const local = await room.publish({ type: 'MIC' });
+    const other = await room.publish({ type: 'CAM' });
+    await local.unpublish();
+    await api.polling();
+    api.push({ type: 'ConferenceStreamUnpublishedEvent', userEndpointId: 'me', streamId: local.streamId, streamType: 'MIC', reason: 'unpublished' });
+    await api.polling();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(api.callsOf('publishStream')).toHaveLength(2);
+    expect(room.localStreams).toEqual([other]);
+    expect(logOf('localStreamRemoved')).toEqual([]);
+    await room.leave();
+  });
+
   it('rejoins and views again when a viewer is answered 403 because we were dropped', async () => {
     const { api, room, pcs, logOf } = roomHarness();
     api.conference.participants = [participant('alice', ['a1'])];

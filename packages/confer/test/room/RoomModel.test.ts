@@ -28,6 +28,8 @@ const summary = (changes: ModelChange[]) =>
         return `${c.type} ${c.onHold}`;
       case 'recordingChanged':
         return `${c.type} ${c.recording.recording} ${c.recording.state}`;
+      case 'ownStreamUnpublished':
+        return `${c.type} ${c.streamId} v${c.version}`;
       default:
         return `${c.type} ${c.participant.userEndpointId}`;
     }
@@ -117,5 +119,12 @@ describe('RoomModel', () => {
     expect(m.applyEvent(event({ type: 'ParticipantKickedEvent' }))).toEqual([]);
     expect(m.applyEvent(event({ type: 'ConferenceStreamUnpublishedEvent', streamId: 'nope', streamType: 'CAM' }))).toEqual([]);
     expect(m.applyEvent(event({ type: 'ConferenceStreamMetadataUpdatedEvent', streamId: 'nope', newMetadata: {} }))).toEqual([]);
+  });
+
+  it('passes an unpublish of one of our own streams on, with its version, for its publisher to judge', () => {
+    const m = model();
+    m.applyAggregate({ participants: [participant('me')] });
+    const changes = m.applyEvent(event({ type: 'ConferenceStreamUnpublishedEvent', userEndpointId: 'me', conferenceVersion: 7, streamId: 's1', streamType: 'CAM', reason: 'media lost' }));
+    expect(summary(changes)).toEqual(['ownStreamUnpublished s1 v7']);
   });
 });
