@@ -8,18 +8,17 @@
  * first server: emit (server timestamp) → handler, and request → handler. Reuses the listener
  * processes of event-latency. Every server runs in its own process; redis-server too.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import type { ListenerMessage } from './event-latency/listenerChild.js';
+import type { ChildProcess } from 'node:child_process';
+import { startRedis } from '../packages/server/test/cluster/helpers/redisServer.js';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 import { onCleanup, runBenchmark, runConditions, sleep } from './support/cleanup.js';
+import { joinLeaveCycles, token } from './support/controlPlane.js';
 import { bundleLibrary, loadLibrary } from './support/libraryInNode.js';
+import { leaveAndStop, startListeners } from './support/listenerProcesses.js';
 import { measureCpu } from './support/procStats.js';
-import { startServerProcess, stopChild, type ServerProcess } from './support/ServerProcess.js';
+import { startServerProcess, type ServerProcess } from './support/ServerProcess.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 10;
@@ -27,81 +26,7 @@ const LISTENERS = Number(process.env.BENCH_CLIENTS ?? 200);
 const PINGS = Number(process.env.BENCH_PINGS ?? 30);
 const PING_KEY = 'bench/ping';
 const SECRET = 'control-plane-stores-bench';
-const CHILD = fileURLToPath(new URL('./event-latency/listenerChild.ts', import.meta.url));
 const now = () => performance.timeOrigin + performance.now();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** redis-server in its own process, no persistence, on a free loopback port. */
-async function startRedis(): Promise<{ url: string; pid: number }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  onCleanup('redis-server', () => stopChild(child));
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-  });
-  return { url: `redis://127.0.0.1:${port}`, pid: child.pid! };
-}
-
-async function token(baseUrl: string, userId: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/security/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa('demo:demo')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', user_id: userId }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-/** join → updateMetadata → leave cycles against one server, `connections` connections. */
-function cycles(baseUrl: string, bearer: string, conferenceId: string, connections: number): ReturnType<typeof autocannon> {
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${bearer}` };
-  const path = (operation: string) => `/rtc-api/conferences/${operation}`;
-  return autocannon({
-    url: baseUrl,
-    connections,
-    duration: DURATION_S,
-    requests: [
-      {
-        method: 'POST',
-        path: path('join'),
-        headers,
-        setupRequest: (req, context) => {
-          context.endpoint = crypto.randomUUID();
-          return { ...req, body: JSON.stringify({ conferenceId, userEndpointId: context.endpoint, metadata: { name: 'load' } }) };
-        },
-      },
-      {
-        method: 'POST',
-        path: path('updateMetadata'),
-        headers,
-        setupRequest: (req, context) => ({
-          ...req,
-          body: JSON.stringify({ conferenceId, userEndpointId: context.endpoint, key: 'bench/load', operation: 'SET', value: context.endpoint }),
-        }),
-      },
-      {
-        method: 'POST',
-        path: path('leave'),
-        headers,
-        setupRequest: (req, context) => ({ ...req, body: JSON.stringify({ conferenceId, userEndpointId: context.endpoint }) }),
-      },
-    ],
-  });
-}
 
 /** The cycles spread evenly over the servers (all at once), on one conference, or on one conference per server. */
 async function controlPlane(label: string, servers: ServerProcess[], redisPid: number | undefined, conferencePerServer: boolean): Promise<BenchRow[]> {
@@ -117,7 +42,7 @@ async function controlPlane(label: string, servers: ServerProcess[], redisPid: n
   }
   const serverCpu = measureCpu(servers.map((s) => s.pid));
   const redisCpu = redisPid === undefined ? undefined : measureCpu([redisPid]);
-  const results = await Promise.all(servers.map((server, i) => cycles(server.url, bearer, conferenceIds[i]!, CONNECTIONS / servers.length)));
+  const results = await Promise.all(servers.map((server, i) => joinLeaveCycles(server.url, bearer, conferenceIds[i]!, CONNECTIONS / servers.length, DURATION_S)));
   const cpu = serverCpu.stop();
   const redis = redisCpu?.stop();
   const requests = results.reduce((sum, r) => sum + r.requests.average, 0);
@@ -130,25 +55,6 @@ async function controlPlane(label: string, servers: ServerProcess[], redisPid: n
     { metric: `  server CPU`, unit: '% of a core', value: cpu, note: servers.length > 1 ? 'both servers' : undefined },
     ...(redis === undefined ? [] : [{ metric: `  redis-server CPU`, unit: '% of a core', value: redis }]),
   ].map((row) => (row.note === undefined ? { metric: row.metric, unit: row.unit, value: row.value } : row)) as BenchRow[];
-}
-
-function startListeners(env: Record<string, string>, count: number, onArrivals: (arrivals: Array<{ ping: number; at: number; sinceEmit: number }>) => void): Promise<ChildProcess> {
-  const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, BENCH_LISTENERS: String(count) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  onCleanup(`listeners ${env.BENCH_PREFIX}`, () => stopChild(child));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`listener process ${env.BENCH_PREFIX} exited with ${code} before joining`)));
-    child.on('message', (message: ListenerMessage) => {
-      if (message.kind === 'ready') resolve(child);
-      else if (message.kind === 'received') onArrivals(message.arrivals);
-    });
-  });
-}
-
-function leaveAndStop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.send({ kind: 'leave' });
-  });
 }
 
 /** LISTENERS rooms split evenly over the servers, one listener process per server; pings through the first server. */
@@ -202,6 +108,7 @@ async function eventLatency(label: string, servers: ServerProcess[], library: st
 runBenchmark('control-plane-stores', 480_000, async () => {
   const library = await bundleLibrary();
   const redis = await startRedis();
+  onCleanup('redis-server', () => redis.stop());
   const onRedis = (prefix: string) => ({ redisUrl: redis.url, redisKeyPrefix: prefix, tokenSecret: SECRET });
   const rows: BenchRow[] = [];
   const details: Record<string, unknown> = {};

@@ -6,46 +6,23 @@
  * handler notes when the ConferenceMetadataUpdatedEvent arrives. Emit time is the event's
  * server-side `timestamp`; the server runs in its own process.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { ListenerMessage } from './event-latency/listenerChild.js';
+import type { ChildProcess } from 'node:child_process';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
-import { onCleanup, runBenchmark, runConditions, sleep } from './support/cleanup.js';
+import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import { bundleLibrary, loadLibrary } from './support/libraryInNode.js';
+import { leaveAndStop, startListeners } from './support/listenerProcesses.js';
 import { measureCpu } from './support/procStats.js';
-import { startServerProcess, stopChild } from './support/ServerProcess.js';
+import { startServerProcess } from './support/ServerProcess.js';
 
 const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1,50,200,1000').split(',').map(Number);
 const PINGS = Number(process.env.BENCH_PINGS ?? 30);
 /** Rooms per listener process: a Node process keeps up with about this many at once. */
 const ROOMS_PER_PROCESS = Number(process.env.BENCH_ROOMS_PER_PROCESS ?? 125);
 const PING_KEY = 'bench/ping';
-const CHILD = fileURLToPath(new URL('./event-latency/listenerChild.ts', import.meta.url));
 
 const now = () => performance.timeOrigin + performance.now();
-
-/** Starts one listener process with `count` rooms and resolves once they have all joined. */
-function startListeners(env: Record<string, string>, count: number, onArrivals: (arrivals: Array<{ ping: number; at: number; sinceEmit: number }>) => void): Promise<ChildProcess> {
-  const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, BENCH_LISTENERS: String(count) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  onCleanup(`listeners ${env.BENCH_PREFIX}`, () => stopChild(child));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`listener process ${env.BENCH_PREFIX} exited with ${code} before joining`)));
-    child.on('message', (message: ListenerMessage) => {
-      if (message.kind === 'ready') resolve(child);
-      else if (message.kind === 'received') onArrivals(message.arrivals);
-    });
-  });
-}
-
-/** Asks a listener process to leave its rooms and waits until it is gone. */
-function leaveAndStop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.send({ kind: 'leave' });
-  });
-}
 
 runBenchmark('event-latency', 420_000, async () => {
   const { ApiClient } = await loadLibrary();

@@ -6,11 +6,11 @@
  *     5 s wait answers `[]`): the server's extra memory and its CPU while nothing happens.
  */
 import { Agent, request } from 'node:http';
-import autocannon from 'autocannon';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import { onCleanup } from './support/cleanup.js';
+import { joinLeaveCycles, token } from './support/controlPlane.js';
 import { measureCpu, rssMiB } from './support/procStats.js';
 import { startServerProcess } from './support/ServerProcess.js';
 
@@ -19,15 +19,6 @@ const CONNECTIONS = 10;
 const IDLE_POLLS = Number(process.env.BENCH_IDLE_POLLS ?? 1000);
 const IDLE_CONFERENCES = 10;
 const IDLE_WINDOW_MS = 10_000;
-
-async function token(baseUrl: string, userId: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/security/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa('demo:demo')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', user_id: userId }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 
 async function call(baseUrl: string, bearer: string, operation: string, body: unknown): Promise<unknown> {
   const response = await fetch(`${baseUrl}/rtc-api/conferences/${operation}`, {
@@ -43,40 +34,8 @@ async function controlPlaneCycles(baseUrl: string, serverPid: number): Promise<B
   const bearer = await token(baseUrl, 'load');
   const conferenceId = `bench-cycles-${Date.now()}`;
   await call(baseUrl, bearer, 'create', { conferenceId });
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${bearer}` };
-  const path = (operation: string) => `/rtc-api/conferences/${operation}`;
   const cpu = measureCpu([serverPid]);
-  const result = await autocannon({
-    url: baseUrl,
-    connections: CONNECTIONS,
-    duration: DURATION_S,
-    requests: [
-      {
-        method: 'POST',
-        path: path('join'),
-        headers,
-        setupRequest: (req, context) => {
-          context.endpoint = crypto.randomUUID();
-          return { ...req, body: JSON.stringify({ conferenceId, userEndpointId: context.endpoint, metadata: { name: 'load' } }) };
-        },
-      },
-      {
-        method: 'POST',
-        path: path('updateMetadata'),
-        headers,
-        setupRequest: (req, context) => ({
-          ...req,
-          body: JSON.stringify({ conferenceId, userEndpointId: context.endpoint, key: 'bench/load', operation: 'SET', value: context.endpoint }),
-        }),
-      },
-      {
-        method: 'POST',
-        path: path('leave'),
-        headers,
-        setupRequest: (req, context) => ({ ...req, body: JSON.stringify({ conferenceId, userEndpointId: context.endpoint }) }),
-      },
-    ],
-  });
+  const result = await joinLeaveCycles(baseUrl, bearer, conferenceId, CONNECTIONS, DURATION_S);
   const serverCpu = cpu.stop();
   const latency = result.latency;
   return [

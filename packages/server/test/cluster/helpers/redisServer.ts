@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 export interface TestRedis {
   url: string;
   port: number;
+  /** The redis-server process (a benchmark measures its CPU). */
+  pid: number;
   /** Stops it (SIGKILL: nothing to save) and waits for the process to exit. */
   stop(): Promise<void>;
 }
@@ -34,7 +36,7 @@ export async function startRedis(port?: number): Promise<TestRedis> {
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
     child.once('error', reject);
   });
-  return { url: `redis://127.0.0.1:${chosen}`, port: chosen, stop: () => kill(child) };
+  return { url: `redis://127.0.0.1:${chosen}`, port: chosen, pid: child.pid!, stop: () => kill(child) };
 }
 
 function kill(child: ChildProcess): Promise<void> {
