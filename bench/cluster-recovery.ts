@@ -19,6 +19,7 @@ import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 import { onCleanup, runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import { loadLibrary } from './support/libraryInNode.js';
+import { startSyntheticCamera, type SyntheticCamera } from './support/NodePublisher.js';
 
 const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as typeof Wrtc;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -37,8 +38,7 @@ class NodeParticipant {
   /** `Date.now()` of each ConferenceStreamUnpublishedEvent applied. */
   readonly unpublishedAt: number[] = [];
   framesDecoded = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private track: Wrtc.MediaStreamTrack | undefined;
+  private camera: SyntheticCamera | undefined;
   private readonly sinks: Array<{ stop(): void }> = [];
 
   constructor(library: Library, baseUrl: string, userId: string) {
@@ -71,20 +71,8 @@ class NodeParticipant {
 
   async joinAndPublish(conferenceId: string): Promise<void> {
     await this.room.join(conferenceId, { create: true, metadata: { name: 'bench' } });
-    const source = new wrtc.nonstandard.RTCVideoSource();
-    this.track = source.createTrack();
-    const { width, height, fps } = VIDEO;
-    const data = new Uint8Array(width * height * 1.5);
-    data.fill(128, width * height);
-    let frame = 0;
-    this.timer = setInterval(() => {
-      frame++;
-      data.fill(90, 0, width * height);
-      const bar = (frame * 4) % width;
-      for (let y = 0; y < height; y++) data.fill(235, y * width + bar, y * width + Math.min(width, bar + 24));
-      source.onFrame({ width, height, data });
-    }, 1000 / fps);
-    await this.room.publish({ type: 'CAM', mediaStream: new wrtc.MediaStream([this.track]) as unknown as MediaStream, simulcast: false });
+    this.camera = startSyntheticCamera(VIDEO);
+    await this.room.publish({ type: 'CAM', mediaStream: new wrtc.MediaStream([this.camera.track]) as unknown as MediaStream, simulcast: false });
   }
 
   /** When this participant decoded the first frame of a stream added after `since`, if it has. */
@@ -93,11 +81,10 @@ class NodeParticipant {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.camera?.stopFrames();
     for (const sink of this.sinks.splice(0)) sink.stop();
     await this.room.leave().catch(() => {});
-    this.track?.stop();
+    this.camera?.track.stop();
   }
 }
 

@@ -17,14 +17,42 @@ export interface SyntheticVideo {
   noise?: number;
 }
 
+/** A synthetic camera: its track, and the timer feeding it frames. */
+export interface SyntheticCamera {
+  readonly track: Wrtc.MediaStreamTrack;
+  /** Stops feeding frames; the track stays the caller's to stop. */
+  stopFrames(): void;
+}
+
+/**
+ * Starts a synthetic camera of `video`'s size and rate: a moving bar on grey (plus a band of noise with
+ * `noise`), so the VP8 encoder has real work and keyframes have a realistic size.
+ */
+export function startSyntheticCamera(video: SyntheticVideo): SyntheticCamera {
+  const source = new wrtc.nonstandard.RTCVideoSource();
+  const track = source.createTrack();
+  const { width, height, fps } = video;
+  const data = new Uint8Array(width * height * 1.5);
+  data.fill(128, width * height);
+  let frame = 0;
+  const timer = setInterval(() => {
+    frame++;
+    data.fill(90, 0, width * height);
+    const band = Math.floor(height * (video.noise ?? 0));
+    if (band > 0) randomFillSync(data, ((frame * 4) % (height - band + 1)) * width, band * width);
+    const bar = (frame * 4) % width;
+    for (let y = 0; y < height; y++) data.fill(235, y * width + bar, y * width + Math.min(width, bar + 24));
+    source.onFrame({ width, height, data });
+  }, 1000 / fps);
+  return { track, stopFrames: () => clearInterval(timer) };
+}
+
 /**
  * A participant in Node publishing a synthetic camera through the library's own `Room` (libwebrtc
- * from @roamhq/wrtc passed in as `createPeerConnection`): a moving bar on grey, so the VP8 encoder
- * has real work and keyframes have a realistic size. It views nothing.
+ * from @roamhq/wrtc passed in as `createPeerConnection`) and a {@link startSyntheticCamera}. It views nothing.
  */
 export class NodePublisher {
-  private timer: NodeJS.Timeout | undefined;
-  private track: Wrtc.MediaStreamTrack | undefined;
+  private camera: SyntheticCamera | undefined;
   private readonly peerConnections: RTCPeerConnection[] = [];
   readonly room: Room;
 
@@ -56,22 +84,8 @@ export class NodePublisher {
   /** Joins (creating the conference if needed) and publishes the synthetic camera; answers the stream id. */
   async joinAndPublish(conferenceId: string): Promise<string> {
     await this.room.join(conferenceId, { create: true, metadata: { name: 'node publisher' } });
-    const source = new wrtc.nonstandard.RTCVideoSource();
-    this.track = source.createTrack();
-    const { width, height, fps } = this.video;
-    const data = new Uint8Array(width * height * 1.5);
-    data.fill(128, width * height);
-    let frame = 0;
-    this.timer = setInterval(() => {
-      frame++;
-      data.fill(90, 0, width * height);
-      const band = Math.floor(height * (this.video.noise ?? 0));
-      if (band > 0) randomFillSync(data, ((frame * 4) % (height - band + 1)) * width, band * width);
-      const bar = (frame * 4) % width;
-      for (let y = 0; y < height; y++) data.fill(235, y * width + bar, y * width + Math.min(width, bar + 24));
-      source.onFrame({ width, height, data });
-    }, 1000 / fps);
-    const mediaStream = new wrtc.MediaStream([this.track]) as unknown as MediaStream;
+    this.camera = startSyntheticCamera(this.video);
+    const mediaStream = new wrtc.MediaStream([this.camera.track]) as unknown as MediaStream;
     const simulcast = this.layers.simulcast;
     const local = await this.room.publish({ type: 'CAM', mediaStream, ...(simulcast !== undefined ? { simulcast } : {}) });
     return local.streamId;
@@ -103,9 +117,8 @@ export class NodePublisher {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.camera?.stopFrames();
     await this.room.leave();
-    this.track?.stop();
+    this.camera?.track.stop();
   }
 }
