@@ -106,6 +106,23 @@ class Person {
   }
 }
 
+/**
+ * Alice on `aliceNode` and Bob on `bobNode` (added to `people` for the caller to close) join
+ * `conferenceId` and publish; resolves once each decodes the other's video.
+ */
+async function startCall(browser: Browser, people: Person[], conferenceId: string, aliceNode: string, bobNode: string): Promise<[Person, Person]> {
+  const alice = await Person.open(browser, 'alice', aliceNode);
+  const bob = await Person.open(browser, 'bob', bobNode);
+  people.push(alice, bob);
+  await alice.join(conferenceId);
+  await bob.join(conferenceId);
+  await alice.publish();
+  await bob.publish();
+  await alice.expectVideoFlowing();
+  await bob.expectVideoFlowing();
+  return [alice, bob];
+}
+
 /** The conference versions of the API events a page applied, in order. */
 async function appliedVersions(person: Person): Promise<number[]> {
   return (await person.log()).filter((e) => e.name === 'event').map((e) => (e.detail as { conferenceVersion: number }).conferenceVersion);
@@ -155,15 +172,7 @@ test.describe.serial('three nodes on one Redis', () => {
   });
 
   test('participants on different nodes see each other’s media, forwarded to the conference’s media node', async ({ browser }) => {
-    const alice = await Person.open(browser, 'alice', nodes[1]!.url);
-    const bob = await Person.open(browser, 'bob', nodes[2]!.url);
-    people.push(alice, bob);
-    await alice.join(conferenceId);
-    await bob.join(conferenceId);
-    await alice.publish();
-    await bob.publish();
-    await alice.expectVideoFlowing();
-    await bob.expectVideoFlowing();
+    await startCall(browser, people, conferenceId, nodes[1]!.url, nodes[2]!.url);
     expect(await placements(redis.url, prefix)).toEqual(['node-1']);
   });
 
@@ -201,15 +210,7 @@ test.describe.serial('one node on Redis', () => {
     const people: Person[] = [];
     try {
       const conferenceId = `restart-${Date.now().toString(36)}`;
-      const alice = await Person.open(browser, 'alice', node.url);
-      const bob = await Person.open(browser, 'bob', node.url);
-      people.push(alice, bob);
-      await alice.join(conferenceId);
-      await bob.join(conferenceId);
-      await alice.publish();
-      await bob.publish();
-      await alice.expectVideoFlowing();
-      await bob.expectVideoFlowing();
+      const [alice, bob] = await startCall(browser, people, conferenceId, node.url, node.url);
 
       const before = await Promise.all(people.map((p) => p.log()));
       const killedAt = Date.now();
