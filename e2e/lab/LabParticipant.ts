@@ -4,7 +4,7 @@ import type { LabFirefox, LabHost } from '@confer/testing/lab';
 import type { PublishType } from 'confer';
 import type { Page as PuppeteerPage } from 'puppeteer-core';
 import type { LoggedRoomEvent } from '../fixtures/harness.js';
-import { expectSnapshotsFlowing, readMediaSnapshot, snapshotMedia, type MediaCounts, type MediaSnapshot } from '../support/media.js';
+import { expectSnapshotsFlowing, snapshotMedia, type MediaCounts, type MediaSnapshot } from '../support/media.js';
 import { Participant } from '../support/Participant.js';
 
 /**
@@ -90,8 +90,8 @@ export class ChromiumLabParticipant implements LabParticipant {
 }
 
 /**
- * Firefox: the same harness calls as {@link Participant}, through puppeteer's `page.evaluate`. The
- * census and media snapshot are the suite's own in-page functions.
+ * Firefox: the same harness calls as {@link Participant}, through puppeteer's `page.evaluate`, with
+ * `@confer/testing`'s census and the suite's {@link snapshotMedia}.
  */
 export class FirefoxLabParticipant implements LabParticipant {
   readonly browserName = 'firefox';
@@ -136,7 +136,7 @@ export class FirefoxLabParticipant implements LabParticipant {
   }
 
   snapshot(): Promise<MediaSnapshot> {
-    return this.page.evaluate(readMediaSnapshot);
+    return snapshotMedia(this.page);
   }
 
   expectMediaFlowing(expected: MediaCounts, timeoutMs?: number): Promise<void> {

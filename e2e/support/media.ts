@@ -1,12 +1,5 @@
-import { expect, type Page } from '@playwright/test';
-
-/** One `inbound-rtp` entry of a live peer connection. */
-export interface InboundRtp {
-  kind: 'audio' | 'video';
-  trackIdentifier: string;
-  packetsReceived: number;
-  framesDecoded: number;
-}
+import { expect } from '@playwright/test';
+import { readPeerConnections, type InboundTrackStats } from '@confer/testing';
 
 /** One `<video data-remote>` element: a remote stream as the page shows it. */
 export interface RemoteVideo {
@@ -19,7 +12,8 @@ export interface RemoteVideo {
 
 /** What a page receives right now. */
 export interface MediaSnapshot {
-  inbound: InboundRtp[];
+  /** The `inbound-rtp` entries of every live peer connection. */
+  inbound: InboundTrackStats[];
   videos: RemoteVideo[];
 }
 
@@ -29,35 +23,26 @@ export interface MediaCounts {
   audio: number;
 }
 
-/**
- * Reads every live peer connection's `inbound-rtp` stats (peer connections are found by the
- * census init script, so this works on any page) and every remote `<video>` element.
- */
-export async function snapshotMedia(page: Page): Promise<MediaSnapshot> {
-  return page.evaluate(readMediaSnapshot);
+/** A page that runs a function sent as source text: Playwright's, or puppeteer's (Firefox in e2e/lab). */
+export interface EvaluatingPage {
+  evaluate<T>(pageFunction: () => Promise<T>): Promise<T>;
 }
 
 /**
- * The in-page half of {@link snapshotMedia}, for any driver that can evaluate a function in a page
- * (Playwright, or puppeteer for Firefox in e2e/lab). Runs in the browser: it is sent as source text,
- * so it must not use anything from outside its own body.
+ * Reads every live peer connection's `inbound-rtp` stats (with `@confer/testing`'s
+ * `readPeerConnections`: peer connections are found by the census init script, so this works on any
+ * page) and every remote `<video>` element.
  */
-export async function readMediaSnapshot(): Promise<MediaSnapshot> {
-  const inbound: InboundRtp[] = [];
-  for (const pc of window.__rtcCensus.peerConnections) {
-    if (pc.connectionState === 'closed') continue;
-    const report = await pc.getStats();
-    report.forEach((stat: Record<string, unknown>) => {
-      if (stat.type !== 'inbound-rtp') return;
-      inbound.push({
-        kind: stat.kind as 'audio' | 'video',
-        trackIdentifier: String(stat.trackIdentifier),
-        packetsReceived: Number(stat.packetsReceived ?? 0),
-        framesDecoded: Number(stat.framesDecoded ?? 0),
-      });
-    });
-  }
-  const videos = [...document.querySelectorAll<HTMLVideoElement>('video[data-remote="true"]')].map((video) => {
+export async function snapshotMedia(page: EvaluatingPage): Promise<MediaSnapshot> {
+  const peerConnections = await page.evaluate(readPeerConnections);
+  if (!peerConnections) throw new Error('the page has no RTC census (installRtcCensus)');
+  // A closed peer connection comes with no inbound stats.
+  return { inbound: peerConnections.flatMap((pc) => pc.inbound), videos: await page.evaluate(readRemoteVideos) };
+}
+
+/** Runs in the browser (sent as source text, so it uses nothing from outside its body): the remote `<video>` elements. */
+async function readRemoteVideos(): Promise<RemoteVideo[]> {
+  return [...document.querySelectorAll<HTMLVideoElement>('video[data-remote="true"]')].map((video) => {
     const stream = video.srcObject instanceof MediaStream ? video.srcObject : undefined;
     return {
       streamId: video.dataset.streamId ?? '',
@@ -67,7 +52,6 @@ export async function readMediaSnapshot(): Promise<MediaSnapshot> {
       audioTrackIds: stream?.getAudioTracks().map((t) => t.id) ?? [],
     };
   });
-  return { inbound, videos };
 }
 
 /**
@@ -100,7 +84,7 @@ const MEDIA_TIMEOUT_MS = 30_000;
  * Waits until `page` plays exactly `expected` remote videos and audios, then until every one of
  * them keeps flowing (frames decoded and audio packets received grow between two readings).
  */
-export async function expectMediaFlowing(page: Page, expected: MediaCounts, who = 'participant'): Promise<void> {
+export async function expectMediaFlowing(page: EvaluatingPage, expected: MediaCounts, who = 'participant'): Promise<void> {
   await expectSnapshotsFlowing(() => snapshotMedia(page), expected, who);
 }
 
