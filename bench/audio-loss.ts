@@ -25,10 +25,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from '@playwright/test';
-import { launchLabChromium } from '../e2e/lab/labChromium.js';
+import { launchLabChromium, NetworkLab } from '@confer/testing/lab';
 import { ChromiumLabParticipant } from '../e2e/lab/LabParticipant.js';
-import { NetworkLab } from '../e2e/lab/NetworkLab.js';
 import { buildAndServePages } from '../e2e/support/buildPages.js';
+import { HARNESS_PATH } from '../e2e/support/Participant.js';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
@@ -197,7 +197,7 @@ runBenchmark('audio-loss', 420_000, async () => {
   const open = async (name: string) => {
     const host = await lab.addHost(name.toLowerCase());
     const browser = await launchLabChromium(host, { tempDir: lab.tempDir, pagesOrigin: server.pagesUrl });
-    return lab.own(await ChromiumLabParticipant.open(host, browser, name, server.harnessUrl));
+    return lab.own(await ChromiumLabParticipant.open(host, browser, name, server.pageUrl(HARNESS_PATH)));
   };
   const [alice, bob] = await Promise.all([open('Alice'), open('Bob')]);
   await alice.participant.page.evaluate(installFecSwitch);

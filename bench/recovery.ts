@@ -18,11 +18,11 @@
  * issue's is 100 s: with 100 or more the server keeps its default ghost rule, 30 s + 60 s).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launchLabChromium } from '../e2e/lab/labChromium.js';
+import { launchLabChromium, NetworkLab } from '@confer/testing/lab';
 import { ChromiumLabParticipant, type LabParticipant } from '../e2e/lab/LabParticipant.js';
-import { NetworkLab } from '../e2e/lab/NetworkLab.js';
 import { describeRecovery, measureRecovery, pairsInvolving, pairsOf, waitForJoined, waitForMediaBack, type RecoveryTimes } from '../e2e/lab/recovery.js';
 import { buildAndServePages } from '../e2e/support/buildPages.js';
+import { HARNESS_PATH } from '../e2e/support/Participant.js';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
@@ -105,7 +105,7 @@ async function measureScenario(scenario: Scenario, pagesDir: string): Promise<Re
     const open = async (name: string) => {
       const host = await lab.addHost(name.toLowerCase());
       const browser = await launchLabChromium(host, { tempDir: lab.tempDir, pagesOrigin: server.pagesUrl });
-      return lab.own(await ChromiumLabParticipant.open(host, browser, name, server.harnessUrl));
+      return lab.own(await ChromiumLabParticipant.open(host, browser, name, server.pageUrl(HARNESS_PATH)));
     };
     const [alice, bob] = await Promise.all([open('Alice'), open('Bob')]);
     const conferenceId = `bench-recovery-${Date.now().toString(36)}`;

@@ -1,5 +1,5 @@
 import { chromium } from '@playwright/test';
-import { CHROMIUM_ARGS, resolveChromium } from './support/chromium.js';
+import { CHROMIUM_ARGS, resolveChromium } from '@confer/testing';
 import { harnessUrl } from './support/Participant.js';
 import { expect, test } from './support/test.js';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { build, stop } from 'esbuild';
 import { chromium } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
-import { CHROMIUM_ARGS, resolveChromium } from '../../e2e/support/chromium.js';
+import { CHROMIUM_ARGS, resolveChromium } from '@confer/testing';
 import { workspaceAliases } from '../../workspaceAliases.js';
 import { onCleanup } from './cleanup.js';
 import { listenOnLoopback } from './listenOnLoopback.js';

@@ -1,5 +1,6 @@
 import { test as base } from '@playwright/test';
 import { launchLabChromium, launchLabFirefox, NetworkLab, resolveFirefox, type LabServer } from '@confer/testing/lab';
+import { HARNESS_PATH } from '../support/Participant.js';
 import { ChromiumLabParticipant, FirefoxLabParticipant, type LabParticipant } from './LabParticipant.js';
 
 /** One test's lab with the server started, and a conference to meet in. */
@@ -19,7 +20,7 @@ export class LabCall {
     const host = await this.lab.addHost(name.toLowerCase());
     const browser = await launchLabChromium(host, { tempDir: this.lab.tempDir, pagesOrigin: this.server.pagesUrl });
     try {
-      return this.lab.own(await ChromiumLabParticipant.open(host, browser, name, this.server.harnessUrl));
+      return this.lab.own(await ChromiumLabParticipant.open(host, browser, name, this.server.pageUrl(HARNESS_PATH)));
     } catch (error) {
       await browser.close();
       throw error;
@@ -32,7 +33,7 @@ export class LabCall {
     base.skip(!executablePath, 'no Firefox: apt-get install firefox-esr (the lab drives /usr/bin/firefox-esr), or set FIREFOX_PATH');
     const host = await this.lab.addHost(name.toLowerCase());
     const firefox = this.lab.own(await launchLabFirefox(host, { tempDir: this.lab.tempDir, executablePath: executablePath as string }));
-    return this.lab.own(await FirefoxLabParticipant.open(host, firefox, name, this.server.harnessUrl));
+    return this.lab.own(await FirefoxLabParticipant.open(host, firefox, name, this.server.pageUrl(HARNESS_PATH)));
   }
 }
 

@@ -12,11 +12,14 @@ export function e2eUrls(): { server: string; pages: string } {
   return { server, pages };
 }
 
+/** Where the page servers (this worker's, a lab server's `pageUrl`) serve the harness page. */
+export const HARNESS_PATH = '/e2e/fixtures/harness.html';
+
 /** The harness page pointed at `server` (this worker's server by default). */
 export function harnessUrl(server?: string): string {
   const pages = process.env.CONFER_PAGES_URL;
   if (!pages) throw new Error('CONFER_PAGES_URL is unset: run through playwright.config.ts (globalSetup builds the pages)');
-  return `${pages}/e2e/fixtures/harness.html?server=${encodeURIComponent(server ?? e2eUrls().server)}`;
+  return `${pages}${HARNESS_PATH}?server=${encodeURIComponent(server ?? e2eUrls().server)}`;
 }
 
 /**

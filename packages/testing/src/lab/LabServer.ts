@@ -48,9 +48,4 @@ export class LabServer extends ServerProcess {
   pageUrl(path: string): string {
     return `${this.pagesUrl}${path}?server=${encodeURIComponent(this.url)}`;
   }
-
-  /** The Confer repository's e2e harness page (`/e2e/fixtures/harness.html`) pointed at this server. */
-  get harnessUrl(): string {
-    return this.pageUrl('/e2e/fixtures/harness.html');
-  }
 }
