@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { startNodeProcess, type NodeProcess } from '../packages/server/test/cluster/helpers/nodeProcess.js';
 import { freePort, startRedis, type TestRedis } from '../packages/server/test/cluster/helpers/redisServer.js';
 import type { LoggedRoomEvent } from './fixtures/harness.js';
+import { harnessUrl } from './support/Participant.js';
 
 const TOKEN_SECRET = 'cluster-e2e-secret';
 const NODE_TIMING = { CONFER_NODE_HEARTBEAT_MS: '250', CONFER_NODE_DEAD_AFTER_MS: '2000' };
@@ -36,8 +37,7 @@ class Person {
   ) {}
 
   static async open(browser: Browser, userId: string, nodeUrl: string): Promise<Person> {
-    const pages = process.env.CONFER_PAGES_URL;
-    if (!pages) throw new Error('CONFER_PAGES_URL is unset: run through playwright.config.ts (globalSetup builds the pages)');
+    const url = harnessUrl(nodeUrl);
     const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
     // Every peer connection of the page, so getStats proves media (the harness keeps none itself).
     await context.addInitScript(() => {
@@ -52,7 +52,7 @@ class Person {
       };
     });
     const page = await context.newPage();
-    await page.goto(`${pages}/e2e/fixtures/harness.html?server=${encodeURIComponent(nodeUrl)}`);
+    await page.goto(url);
     await page.waitForFunction(() => window.harness !== undefined);
     return new Person(userId, page);
   }
