@@ -16,7 +16,7 @@ import { summarize } from './lib/stats.js';
 import { onCleanup, runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import { joinLeaveCycles, token } from './support/controlPlane.js';
 import { bundleLibrary, loadLibrary } from './support/libraryInNode.js';
-import { leaveAndStop, startListeners } from './support/listenerProcesses.js';
+import { leaveAndStop, PingTimes, startListeners } from './support/listenerProcesses.js';
 import { measureCpu } from './support/procStats.js';
 import { startServerProcess, type ServerProcess } from './support/ServerProcess.js';
 
@@ -26,7 +26,6 @@ const LISTENERS = Number(process.env.BENCH_CLIENTS ?? 200);
 const PINGS = Number(process.env.BENCH_PINGS ?? 30);
 const PING_KEY = 'bench/ping';
 const SECRET = 'control-plane-stores-bench';
-const now = () => performance.timeOrigin + performance.now();
 
 /** The cycles spread evenly over the servers (all at once), on one conference, or on one conference per server. */
 async function controlPlane(label: string, servers: ServerProcess[], redisPid: number | undefined, conferencePerServer: boolean): Promise<BenchRow[]> {
@@ -61,10 +60,7 @@ async function controlPlane(label: string, servers: ServerProcess[], redisPid: n
 async function eventLatency(label: string, servers: ServerProcess[], library: string): Promise<{ rows: BenchRow[]; detail: Record<string, unknown> }> {
   const { ApiClient } = await loadLibrary();
   const conferenceId = `bench-store-events-${Date.now()}`;
-  const received = new Map<number, number[]>();
-  const sentAt = new Map<number, number>();
-  const sinceEmit: number[] = [];
-  const sinceRequest: number[] = [];
+  const times = new PingTimes();
   const sender = new ApiClient({ baseUrl: servers[0]!.url, auth: { clientId: 'demo', clientSecret: 'demo', userId: 'sender' } });
   const senderEndpoint = crypto.randomUUID();
   await sender.create({ conferenceId });
@@ -73,33 +69,18 @@ async function eventLatency(label: string, servers: ServerProcess[], library: st
   for (const [index, server] of servers.entries()) {
     const share = LISTENERS / servers.length;
     const env = { BENCH_LIBRARY: library, BENCH_SERVER: server.url, BENCH_CONFERENCE: conferenceId, BENCH_PING_KEY: PING_KEY, BENCH_PREFIX: `${label.replace(/\W+/g, '-')}-${index}` };
-    children.push(
-      await startListeners(env, share, (arrivals) => {
-        for (const { ping, at, sinceEmit: delay } of arrivals) {
-          received.get(ping)?.push(at);
-          sinceEmit.push(delay);
-          sinceRequest.push(at - sentAt.get(ping)!);
-        }
-      }),
-    );
+    children.push(await startListeners(env, share, times.record));
   }
   await sleep(500 + LISTENERS);
-  let lost = 0;
-  for (let ping = 0; ping < PINGS; ping++) {
-    received.set(ping, []);
-    sentAt.set(ping, now());
-    await sender.updateMetadata({ conferenceId, userEndpointId: senderEndpoint, key: PING_KEY, operation: 'SET', value: String(ping) });
-    const deadline = now() + 3_000;
-    while (received.get(ping)!.length < LISTENERS && now() < deadline) await sleep(1);
-    lost += LISTENERS - received.get(ping)!.length;
-    await sleep(50 + LISTENERS / 10);
-  }
+  const lost = await times.send(PINGS, LISTENERS, (ping) =>
+    sender.updateMetadata({ conferenceId, userEndpointId: senderEndpoint, key: PING_KEY, operation: 'SET', value: String(ping) }),
+  );
   await Promise.all(children.map(leaveAndStop));
   // Not measured: on a machine this busy 200 leaves at once may keep it past its 10 s timeout.
   await sender.leave({ conferenceId, userEndpointId: senderEndpoint }).catch(() => undefined);
   const rows: BenchRow[] = [
-    { metric: `${label}: ${LISTENERS} clients, emit → handler`, unit: 'ms', summary: summarize(sinceEmit) },
-    { metric: `  request → handler`, unit: 'ms', summary: summarize(sinceRequest) },
+    { metric: `${label}: ${LISTENERS} clients, emit → handler`, unit: 'ms', summary: summarize(times.sinceEmit) },
+    { metric: `  request → handler`, unit: 'ms', summary: summarize(times.sinceRequest) },
   ];
   if (lost > 0) rows.push({ metric: '  deliveries lost (3 s)', unit: 'count', value: lost });
   return { rows, detail: { pings: PINGS, lost, servers: servers.length } };

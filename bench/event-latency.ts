@@ -12,7 +12,7 @@ import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 import { runBenchmark, runConditions, sleep } from './support/cleanup.js';
 import { bundleLibrary, loadLibrary } from './support/libraryInNode.js';
-import { leaveAndStop, startListeners } from './support/listenerProcesses.js';
+import { leaveAndStop, PingTimes, startListeners } from './support/listenerProcesses.js';
 import { measureCpu } from './support/procStats.js';
 import { startServerProcess } from './support/ServerProcess.js';
 
@@ -33,10 +33,7 @@ runBenchmark('event-latency', 420_000, async () => {
 
   for (const count of CLIENT_COUNTS) {
     const conferenceId = `bench-events-${count}-${Date.now()}`;
-    const received = new Map<number, number[]>();
-    const sinceRequest: number[] = [];
-    const sinceEmit: number[] = [];
-    const sentAt = new Map<number, number>();
+    const times = new PingTimes();
 
     const sender = new ApiClient({ baseUrl: server.url, auth: { clientId: 'demo', clientSecret: 'demo', userId: 'sender' } });
     const senderEndpoint = crypto.randomUUID();
@@ -48,42 +45,25 @@ runBenchmark('event-latency', 420_000, async () => {
     for (let p = 0; p < processes; p++) {
       const share = Math.floor(count / processes) + (p < count % processes ? 1 : 0);
       const env = { BENCH_LIBRARY: library, BENCH_SERVER: server.url, BENCH_CONFERENCE: conferenceId, BENCH_PING_KEY: PING_KEY, BENCH_PREFIX: `listener-${count}-${p}` };
-      children.push(
-        await startListeners(env, share, (arrivals) => {
-          for (const { ping, at, sinceEmit: delay } of arrivals) {
-            received.get(ping)?.push(at);
-            sinceEmit.push(delay);
-            sinceRequest.push(at - sentAt.get(ping)!);
-          }
-        }),
-      );
+      children.push(await startListeners(env, share, times.record));
     }
     // Let the join events of the last listeners drain, so every room sits in a fresh long-poll.
     await sleep(500 + count);
 
     const cpu = measureCpu([server.pid]);
     const clientCpu = measureCpu(children.map((child) => child.pid!));
-    let lost = 0;
     const startedAt = now();
-    for (let ping = 0; ping < PINGS; ping++) {
-      received.set(ping, []);
-      sentAt.set(ping, now());
-      await sender.updateMetadata({ conferenceId, userEndpointId: senderEndpoint, key: PING_KEY, operation: 'SET', value: String(ping) });
-      const deadline = now() + 3_000;
-      while (received.get(ping)!.length < count && now() < deadline) await sleep(1);
-      lost += count - received.get(ping)!.length;
-      // A pause so the rooms are back in their long-polls, as between real-world events.
-      await sleep(50 + count / 10);
-    }
+    const lost = await times.send(PINGS, count, (ping) =>
+      sender.updateMetadata({ conferenceId, userEndpointId: senderEndpoint, key: PING_KEY, operation: 'SET', value: String(ping) }),
+    );
     const serverCpu = cpu.stop();
     const listenerCpu = clientCpu.stop();
     const elapsed = now() - startedAt;
 
     const target = count === 200 ? { target: '< 15 ms' } : {};
-    rows.push({ metric: `${count} clients: emit → handler`, unit: 'ms', summary: summarize(sinceEmit), ...target });
-    rows.push({ metric: `${count} clients: request → handler`, unit: 'ms', summary: summarize(sinceRequest) });
-    const lastPerPing = [...received.entries()].filter(([, a]) => a.length > 0).map(([ping, a]) => Math.max(...a) - sentAt.get(ping)!);
-    rows.push({ metric: `${count} clients: request → last client`, unit: 'ms', summary: summarize(lastPerPing) });
+    rows.push({ metric: `${count} clients: emit → handler`, unit: 'ms', summary: summarize(times.sinceEmit), ...target });
+    rows.push({ metric: `${count} clients: request → handler`, unit: 'ms', summary: summarize(times.sinceRequest) });
+    rows.push({ metric: `${count} clients: request → last client`, unit: 'ms', summary: summarize(times.lastPerPing()) });
     if (lost > 0) rows.push({ metric: `${count} clients: deliveries lost (3 s)`, unit: 'count', value: lost });
     details[`clients${count}`] = { pings: PINGS, lost, listenerProcesses: processes, serverCpuPercentOfOneCore: serverCpu, listenerCpuPercentOfOneCore: listenerCpu, elapsedMs: elapsed };
 
