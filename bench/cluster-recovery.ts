@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import type * as Wrtc from '@roamhq/wrtc';
 import type { Room } from 'confer';
 import { startNodeProcess, type NodeProcess } from '../packages/server/test/cluster/helpers/nodeProcess.js';
-import { startRedis } from '../packages/server/test/cluster/helpers/redisServer.js';
+import { startRedis } from '../packages/server/test/store/support/redisServer.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 import { onCleanup, runBenchmark, runConditions, sleep } from './support/cleanup.js';
@@ -100,7 +100,7 @@ runBenchmark('cluster-recovery', 300_000, async () => {
   const conditions = runConditions();
   const library = await loadLibrary();
   const redis = await startRedis();
-  onCleanup('redis-server', () => redis.stop());
+  onCleanup('redis-server', () => redis.stop(true));
   const env = (id: string) => ({
     REDIS_URL: redis.url,
     CONFER_TOKEN_SECRET: 'bench-cluster',

@@ -9,7 +9,7 @@
  * processes of event-latency. Every server runs in its own process; redis-server too.
  */
 import type { ChildProcess } from 'node:child_process';
-import { startRedis } from '../packages/server/test/cluster/helpers/redisServer.js';
+import { startRedis } from '../packages/server/test/store/support/redisServer.js';
 import type { BenchRow } from './lib/report.js';
 import { report } from './lib/report.js';
 import { summarize } from './lib/stats.js';
@@ -89,7 +89,7 @@ async function eventLatency(label: string, servers: ServerProcess[], library: st
 runBenchmark('control-plane-stores', 480_000, async () => {
   const library = await bundleLibrary();
   const redis = await startRedis();
-  onCleanup('redis-server', () => redis.stop());
+  onCleanup('redis-server', () => redis.stop(true));
   const onRedis = (prefix: string) => ({ redisUrl: redis.url, redisKeyPrefix: prefix, tokenSecret: SECRET });
   const rows: BenchRow[] = [];
   const details: Record<string, unknown> = {};

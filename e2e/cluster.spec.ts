@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { Redis } from 'ioredis';
 import { startNodeProcess, type NodeProcess } from '../packages/server/test/cluster/helpers/nodeProcess.js';
-import { freePort, startRedis, type TestRedis } from '../packages/server/test/cluster/helpers/redisServer.js';
+import { freePort, startRedis, type TestRedis } from '../packages/server/test/store/support/redisServer.js';
 import type { LoggedRoomEvent } from './fixtures/harness.js';
 import { harnessUrl } from './support/Participant.js';
 
@@ -168,7 +168,7 @@ test.describe.serial('three nodes on one Redis', () => {
   test.afterAll(async () => {
     for (const person of people) await person.close();
     for (const node of nodes) await node.stop();
-    await redis?.stop();
+    await redis?.stop(true);
   });
 
   test('participants on different nodes see each other’s media, forwarded to the conference’s media node', async ({ browser }) => {
@@ -229,7 +229,7 @@ test.describe.serial('one node on Redis', () => {
     } finally {
       for (const person of people) await person.close();
       await node.stop();
-      await redis.stop();
+      await redis.stop(true);
     }
   });
 });

@@ -6,7 +6,7 @@ import type { PlacedMediaRouter } from '../../src/cluster/PlacedMediaRouter.js';
 import { MediaRouterError } from '../../src/media/MediaRouter.js';
 import { RedisConnections } from '../../src/store/RedisConnections.js';
 import { DecodingViewer, SyntheticPublisher, waitFor } from '../media/helpers/wrtcPeer.js';
-import { startRedis, type TestRedis } from './helpers/redisServer.js';
+import { startRedis, type TestRedis } from '../store/support/redisServer.js';
 
 // Two cluster nodes in this process on a real redis-server, with Node peers (libwebrtc) over
 // 127.0.0.1 only: run it inside `unshare -n` with RTC_LOOPBACK=1, as the media tests.
@@ -21,7 +21,7 @@ beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(async () => {
-  await redis.stop();
+  await redis.stop(true);
 });
 
 interface TestNode {

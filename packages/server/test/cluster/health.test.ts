@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/startServer.js';
 import { ApiCaller } from '../api/support/ApiCaller.js';
 import { startNodeProcess, type NodeProcess } from './helpers/nodeProcess.js';
-import { startRedis, type TestRedis } from './helpers/redisServer.js';
+import { startRedis, type TestRedis } from '../store/support/redisServer.js';
 
 // /healthz and the SIGTERM drain, on a server in this process and on node processes with a redis-server of the test's own.
 // Starting a node process takes seconds on a loaded machine: the process tests get a minute.
@@ -15,7 +15,7 @@ afterEach(async () => {
 
 async function redis(port?: number): Promise<TestRedis> {
   const r = await startRedis(port);
-  cleanups.push(() => r.stop());
+  cleanups.push(() => r.stop(true));
   return r;
 }
 
@@ -52,7 +52,7 @@ describe('/healthz', () => {
     const store = await redis();
     const n = await node({ REDIS_URL: store.url, CONFER_TOKEN_SECRET: 'secret' });
     expect(await health(n.url)).toEqual({ status: 200, body: { status: 'ok', store: 'ok', media: 'open', draining: false } });
-    await store.stop();
+    await store.stop(true);
     expect(await waitForHealth(n.url, { store: 'unreachable' })).toMatchObject({ status: 503, body: { status: 'unavailable' } });
     await redis(store.port);
     expect(await waitForHealth(n.url, { store: 'ok' })).toMatchObject({ status: 200, body: { status: 'ok' } });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NodeRegistry, type NodeRecord } from '../../src/cluster/NodeRegistry.js';
 import { RedisConnections } from '../../src/store/RedisConnections.js';
-import { startRedis, type TestRedis } from './helpers/redisServer.js';
+import { startRedis, type TestRedis } from '../store/support/redisServer.js';
 
 // The node registry on a real redis-server of the test's own.
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(async () => {
-  await redis.stop();
+  await redis.stop(true);
 });
 afterEach(async () => {
   for (const c of connections.splice(0)) await c.close();

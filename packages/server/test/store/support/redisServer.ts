@@ -6,6 +6,8 @@ import { Redis } from 'ioredis';
 export interface TestRedis {
   url: string;
   port: number;
+  /** The redis-server process (a benchmark measures its CPU). */
+  pid: number;
   /** Stops the process (SIGKILL when `crash`), and waits until it is gone. */
   stop(crash?: boolean): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startRedis(port?: number): Promise<TestRedis> {
   return {
     url,
     port: chosen,
+    pid: child.pid!,
     stop: async (crash = false) => {
       if (child.exitCode === null) child.kill(crash ? 'SIGKILL' : 'SIGTERM');
       await exited;
