@@ -28,7 +28,7 @@ import { type BenchRow, report } from '../bench/lib/report.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** What `confer` may pull in at runtime; adding a dependency to the browser library should be a decision made here too. */
-const RUNTIME_DEPENDENCIES = ['@confer/contract', 'nanoevents', 'openapi-fetch', 'sdp', 'webrtc-adapter'];
+const RUNTIME_DEPENDENCIES = ['@confer/contract', 'nanoevents', 'openapi-fetch', 'sdp'];
 
 /** The server's dependencies and the Node-only types: none of them may reach a browser app. */
 const FORBIDDEN = [

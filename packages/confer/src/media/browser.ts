@@ -1,5 +1,3 @@
-import adapter from 'webrtc-adapter';
-
 /** Creates a peer connection; tests pass a fake. */
 export type CreatePeerConnection = (configuration: RTCConfiguration) => RTCPeerConnection;
 
@@ -13,25 +11,31 @@ export type DeviceListLike = Partial<Pick<MediaDevices, 'enumerateDevices' | 'ad
 export type MediaDevicesLike = Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'> & DeviceListLike;
 
 /**
- * The browser defaults of every injectable, resolved when a Room is created (never at import, so
- * the package loads in Node). `webrtc-adapter` is imported here and only here: importing it shims
- * the browser's WebRTC globals once, and naming `adapter.browserDetails` keeps bundlers from
- * dropping the import as unused. @internal
+ * The first WebRTC interface the library needs that `scope` lacks, or undefined when it has them all: a
+ * peer connection, and transceivers (every stream is sent and received through `addTransceiver`). @internal
+ */
+export function missingWebRtc(scope: object = globalThis): string | undefined {
+  return ['RTCPeerConnection', 'RTCRtpTransceiver'].find((name) => typeof (scope as Record<string, unknown>)[name] !== 'function');
+}
+
+/**
+ * The browser defaults of every injectable, resolved when a Room is created (never at import, so the
+ * package loads in Node). No shim library: the browsers we support (Chromium 103+, Firefox 115+,
+ * Safari 15.4+) have natively every API we call, and their remaining quirks are handled where we call
+ * the API (see the README's "Supported browsers"). @internal
  */
 export function browserDefaults(): {
   createPeerConnection: CreatePeerConnection;
   createMediaStream: CreateMediaStream;
   mediaDevices: MediaDevicesLike | undefined;
+  /** The user agent, for the debug log. */
   browser: string;
 } {
-  // Bundlers load webrtc-adapter's ES module; Node's ESM loader gets its CommonJS build, whose
-  // default export is wrapped once more ({ default: adapter }).
-  const details = adapter.browserDetails ?? (adapter as unknown as { default?: typeof adapter }).default?.browserDetails;
-  const { browser, version } = details ?? { browser: undefined, version: undefined };
+  const page = typeof navigator === 'undefined' ? undefined : navigator;
   return {
     createPeerConnection: (configuration) => new RTCPeerConnection(configuration),
     createMediaStream: (tracks) => new MediaStream(tracks),
-    mediaDevices: typeof navigator === 'undefined' ? undefined : navigator.mediaDevices,
-    browser: `${browser ?? 'unknown'} ${version ?? ''}`.trim(),
+    mediaDevices: page?.mediaDevices,
+    browser: page?.userAgent ?? 'no navigator',
   };
 }

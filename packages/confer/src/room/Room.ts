@@ -4,7 +4,7 @@ import { ApiClient } from '../api/ApiClient.js';
 import { ConferenceError } from '../api/ConferenceError.js';
 import type { Metadata } from '../api/types.js';
 import type { EventLoopStop } from '../events/EventLoop.js';
-import { browserDefaults } from '../media/browser.js';
+import { browserDefaults, missingWebRtc } from '../media/browser.js';
 import { capturedByLibrary, captureStream } from '../media/capture.js';
 import type { LocalStream } from '../media/LocalStream.js';
 import { Playback } from '../media/Playback.js';
@@ -39,6 +39,8 @@ export class Room {
   private localQuality: ConnectionQuality = 'unknown';
   /** `prepare()` was called: a join prepares its first view while its request is in flight. */
   private fastStart = false;
+  /** The WebRTC interface this browser lacks; only asked when the room makes its own peer connections. */
+  private readonly missingWebRtc: string | undefined;
 
   constructor(options: RoomOptions) {
     const defaults = browserDefaults();
@@ -46,6 +48,7 @@ export class Room {
     this.playback.adaptiveStream = this.config.adaptiveStream;
     const { requestTimeoutMs } = this.config;
     this.api = new ApiClient({ baseUrl: options.baseUrl, auth: options.auth, requestTimeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    this.missingWebRtc = options.createPeerConnection ? undefined : missingWebRtc();
     this.config.logger.debug(`confer: ${defaults.browser}, endpoint ${this.config.userEndpointId}`);
   }
 
@@ -143,6 +146,8 @@ export class Room {
   async join(conferenceId: string, options: JoinOptions = {}): Promise<void> {
     if (!conferenceId) throw ConferenceError.invalidState('join() needs a conference id');
     if (this.currentState !== 'idle') throw ConferenceError.invalidState(`join() needs an idle room; this one is ${this.currentState}`);
+    // Refused before the server hears of us: a participant that can neither send nor receive would only be a ghost in the room.
+    if (this.missingWebRtc) throw ConferenceError.media(`join() needs WebRTC, and this browser has no ${this.missingWebRtc}`);
     const session: RoomSession = new RoomSession({
       api: this.api,
       config: this.config,

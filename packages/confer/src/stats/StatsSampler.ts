@@ -32,7 +32,7 @@ export class StatsSampler {
       this.previous = report;
       if (previous) this.onSample(computeStreamStats(previous, report));
     } catch {
-      // A connection closing under us refuses getStats(); the next tick (or its successor) reads again.
+      // A connection closing under us refuses getStats() (Firefox < 151 rejects it on a closed one); the next tick (or its successor) reads again.
     } finally {
       this.busy = false;
     }

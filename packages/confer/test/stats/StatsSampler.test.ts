@@ -18,6 +18,16 @@ describe('StatsSampler', () => {
     expect(samples.map((s) => s.bitrateOut)).toEqual([32_000]);
   });
 
+  it('swallows a refused read (Firefox < 151 rejects getStats() of a closed connection) and reads again next time', async () => {
+    const reads = [Promise.reject(new DOMException('closed', 'InvalidStateError')), Promise.resolve(report(0, 0)), Promise.resolve(report(1000, 8000))];
+    const samples: StreamStats[] = [];
+    const sampler = new StatsSampler(() => reads.shift()!, (stats) => samples.push(stats));
+    await expect(sampler.sample()).resolves.toBeUndefined();
+    await sampler.sample();
+    await sampler.sample();
+    expect(samples.map((s) => s.bitrateOut)).toEqual([64_000]);
+  });
+
   it('drops a read that resolves after close() and never reads twice at once', async () => {
     let resolve: (report: RTCStatsReport) => void = () => undefined;
     const getStats = vi.fn(() => new Promise<RTCStatsReport>((r) => (resolve = r)));
