@@ -16,8 +16,8 @@ import { report } from './lib/report.js';
 /**
  * The budget of `import { Room } from 'confer'`, min+gzip: issue 12's 30 KB. Simulcast, the
  * reachability probe, `prepare()` and the native clients' conventions had pushed it to 34.7 KB and the
- * budget to 35 KB; dropping webrtc-adapter (37 % of the minified bundle, every shim a no-op on the
- * supported browsers) brought it back under 30 KB.
+ * budget to 35 KB; dropping webrtc-adapter (9.2 KB of it, every shim a no-op on the supported
+ * browsers) brought it back to 25.5 KB.
  */
 export const ROOM_BUDGET_BYTES = 30 * 1024;
 

@@ -12,9 +12,8 @@ type Library = typeof Confer;
 
 /**
  * The package entry bundled by esbuild for Node, as an application's bundler would ship it, written
- * to a temporary file (removed at cleanup) that child processes can import too. Node's own ESM
- * loader cannot be used on src/ directly: it hands `webrtc-adapter` (CommonJS with an `__esModule`
- * default) over as `{ default }`, so `new Room()` throws in plain Node; bundlers unwrap it.
+ * to a temporary file (removed at cleanup) that child processes can import too: Node participants
+ * run the same code a browser page ships, not src/ through Node's own loader.
  */
 export async function bundleLibrary(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'confer-bench-lib-'));
