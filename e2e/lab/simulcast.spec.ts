@@ -25,15 +25,20 @@ function publishHdCamera(page: EvaluatingPage, simulcast: boolean): Promise<stri
   }, simulcast);
 }
 
-/** The decoded height of `streamId`'s video on `page` (0 before the first frame). */
-function frameHeight(page: EvaluatingPage, streamId: string): Promise<number> {
+/** The frames of `streamId`'s video decoded on `page` so far, and the height of the last (0 before the first frame). */
+function decodedVideo(page: EvaluatingPage, streamId: string): Promise<{ framesDecoded: number; frameHeight: number }> {
   return evaluating(page).evaluate(async (id) => {
     const remote = window.harness.room!.remoteStreams.find((stream) => stream.streamId === id);
     const stats = [...((await remote?.getStats())?.values() ?? [])].find((s: { type: string; kind?: string }) => s.type === 'inbound-rtp' && s.kind === 'video') as
-      | { frameHeight?: number }
+      | { framesDecoded?: number; frameHeight?: number }
       | undefined;
-    return stats?.frameHeight ?? 0;
+    return { framesDecoded: stats?.framesDecoded ?? 0, frameHeight: stats?.frameHeight ?? 0 };
   }, streamId);
+}
+
+/** The decoded height of `streamId`'s video on `page` (0 before the first frame). */
+async function frameHeight(page: EvaluatingPage, streamId: string): Promise<number> {
+  return (await decodedVideo(page, streamId)).frameHeight;
 }
 
 function setPreference(page: EvaluatingPage, streamId: string, maxHeight: number | null): Promise<void> {
@@ -122,15 +127,24 @@ test.describe('a viewer with a capped downlink', () => {
 });
 
 test.describe('simulcast between Chromium and Firefox', () => {
-  // Fails on a quiet machine (3 of 3 runs): Firefox reports q, h and f sent, yet a Chromium viewer asking for 180
-  // lines stays on the 360-line layer. Not explained yet; a Chromium publisher's layers switch as they should.
-  test.fixme('Firefox sends three layers; a Chromium viewer gets the quarter one at 180 lines and full size at 720', async ({ call }) => {
+  // Firefox's offer lists its layers' SSRCs next to the rids, and it stops tagging packets with the rid once a
+  // receiver report came back (~1 s in). werift bound the first listed SSRC (q's) to a track of its own, so
+  // the quarter layer went silent for the router and a viewer asking for 180 lines got h (failed 3 of 3).
+  // The router now drops a simulcast section's a=ssrc lines (server media README, "Layers").
+  test('Firefox sends three layers; a Chromium viewer gets the quarter one at 180 lines and full size at 720', async ({ call }) => {
     const { chrome, fox } = await chromeAndFox(call);
     const camera = await publishHdCamera(fox.page, true);
     await expect.poll(() => sendingRids(fox.page, camera), { message: 'Firefox sends q, h and f' }).toEqual(['f', 'h', 'q']);
     await expect.poll(() => frameHeight(chrome.participant.page, camera)).toBeGreaterThan(0);
     await setPreference(chrome.participant.page, camera, 180);
     await expect.poll(() => frameHeight(chrome.participant.page, camera), { message: 'quarter layer' }).toBeLessThanOrEqual(180);
+    // Long after Firefox stopped sending the rid: the quarter layer must go on, not fall silent and give way to h.
+    const quarterFrom = (await decodedVideo(chrome.participant.page, camera)).framesDecoded;
+    await expect(async () => {
+      const now = await decodedVideo(chrome.participant.page, camera);
+      expect(now.frameHeight, 'still the quarter layer').toBeLessThanOrEqual(180);
+      expect(now.framesDecoded - quarterFrom, '45 more frames of it').toBeGreaterThanOrEqual(45);
+    }).toPass({ timeout: 20_000 });
     await setPreference(chrome.participant.page, camera, 720);
     await expect.poll(() => frameHeight(chrome.participant.page, camera), { message: 'full layer' }).toBeGreaterThan(360);
   });

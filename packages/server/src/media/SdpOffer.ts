@@ -179,8 +179,9 @@ export class SdpOffer {
 
   /**
    * The offer for werift: each m-section reduced to its kept codec (no RTX, RED or FEC, so no
-   * second SSRC), without transport-cc feedback (bandwidth comes from REMB), and without the remote
-   * candidates `acceptsCandidate` refuses. Without `keepDataChannel` the data channel section is
+   * second SSRC; a simulcast section keeps no SSRC at all, its layers are bound by rid), without
+   * transport-cc feedback (bandwidth comes from REMB), and without the remote candidates
+   * `acceptsCandidate` refuses. Without `keepDataChannel` the data channel section is
    * left out (see {@link withRejectedDataChannel}).
    */
   narrowed(acceptsCandidate: (candidate: CandidateAddress) => boolean, keepDataChannel = true): string {
@@ -195,7 +196,12 @@ export class SdpOffer {
       const groups = media.ssrcGroups ?? [];
       const secondary = new Set(groups.flatMap((g) => g.ssrcs.split(' ').slice(1).map(Number)));
       delete media.ssrcGroups;
-      media.ssrcs = media.ssrcs?.filter((s) => !secondary.has(Number(s.id)));
+      // Firefox lists its layers' SSRCs next to the rids; werift would bind the first one to a track
+      // of its own (no rid), which gets that layer's packets once Firefox stops sending the rid
+      // extension (after the first receiver report). Layers are bound by rid alone, as RFC 8852 and
+      // Chromium's offers (no a=ssrc) have it; pion does the same (pion/webrtc#2003).
+      if (section.rids.length > 0) delete media.ssrcs;
+      else media.ssrcs = media.ssrcs?.filter((s) => !secondary.has(Number(s.id)));
     }
     // Candidates sit on the first m-line under BUNDLE, which may be one left unrouted: filter them all.
     for (const media of session.media) {

@@ -144,6 +144,15 @@ describe('SdpOffer.forPublish with simulcast and a data channel', () => {
     expect(SdpOffer.forPublish(simulcastOffer().replace('a=simulcast:send q;h;f', 'a=simulcast:send q;~h;f'), 'CAM', ['VP8']).rids('video')).toEqual(['q', 'h', 'f']);
   });
 
+  it("drops the SSRCs Firefox lists next to its rids, so werift binds each layer's SSRC by rid alone", () => {
+    const firefoxSsrcs = ['a=ssrc:11 cname:x', 'a=ssrc:12 cname:x', 'a=ssrc:21 cname:x', 'a=ssrc:22 cname:x', 'a=ssrc-group:FID 11 12', 'a=ssrc-group:FID 21 22', ''].join('\r\n');
+    const offer = SdpOffer.forPublish(simulcastOffer(firefoxSsrcs, ['q', 'h']), 'CAM', ['VP8']);
+    const video = sdpTransform.parse(offer.narrowed(() => true)).media[0]!;
+    expect(video.ssrcs).toBeUndefined();
+    expect(video.ssrcGroups).toBeUndefined();
+    expect(video.rids?.map((r) => r.id)).toEqual(['q', 'h']);
+  });
+
   it('leaves the data channel out for werift and puts it back rejected, for a router without data channels', () => {
     const offer = SdpOffer.forPublish(simulcastOffer(), 'CAM', ['VP8']);
     const narrowed = sdpTransform.parse(offer.narrowed(() => true, false));
