@@ -31,6 +31,8 @@ export function describeError(error: unknown, context: ErrorContext): string {
       return `That is not possible right now: ${error.message}`;
     case 'negotiation':
       return `The media connection could not be set up: ${error.message}`;
+    case 'unsupported':
+      return `This browser cannot make video calls (${error.message}). Use a current Chrome, Edge, Firefox or Safari.`;
     case 'api':
       return describeApiError(error, room);
   }

@@ -15,7 +15,9 @@ export type ConferenceErrorCode =
   /** Offer/answer failed: the browser refused an SDP or the server's answer is unusable. */
   | 'negotiation'
   /** Capturing the camera, microphone or screen failed. */
-  | 'media';
+  | 'media'
+  /** The browser lacks an interface the library needs (WebRTC itself); nothing was sent. */
+  | 'unsupported';
 
 /** The one error class of the library: a string `code`, the REST `operation`, HTTP `status` and the server's message. */
 export class ConferenceError extends Error {
@@ -88,6 +90,11 @@ export class ConferenceError extends Error {
   /** Offer/answer failure. */
   static negotiation(message: string, cause?: unknown): ConferenceError {
     return new ConferenceError('negotiation', message, { cause });
+  }
+
+  /** The browser lacks an interface the library cannot do without. */
+  static unsupported(message: string): ConferenceError {
+    return new ConferenceError('unsupported', message);
   }
 
   /** Capture failure. */

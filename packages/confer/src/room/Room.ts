@@ -147,7 +147,7 @@ export class Room {
     if (!conferenceId) throw ConferenceError.invalidState('join() needs a conference id');
     if (this.currentState !== 'idle') throw ConferenceError.invalidState(`join() needs an idle room; this one is ${this.currentState}`);
     // Refused before the server hears of us: a participant that can neither send nor receive would only be a ghost in the room.
-    if (this.missingWebRtc) throw ConferenceError.media(`join() needs WebRTC, and this browser has no ${this.missingWebRtc}`);
+    if (this.missingWebRtc) throw ConferenceError.unsupported(`join() needs WebRTC, and this browser has no ${this.missingWebRtc}`);
     const session: RoomSession = new RoomSession({
       api: this.api,
       config: this.config,

@@ -17,7 +17,7 @@ describe('browser support', () => {
     const { api, room, log } = roomHarness({ createPeerConnection: undefined });
     const error = await room.join('c1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConferenceError);
-    expect(error).toMatchObject({ code: 'media', message: 'join() needs WebRTC, and this browser has no RTCPeerConnection' });
+    expect(error).toMatchObject({ code: 'unsupported', message: 'join() needs WebRTC, and this browser has no RTCPeerConnection' });
     expect(api.calls).toEqual([]);
     expect(room.state).toBe('idle');
     expect(log).toEqual([]);

@@ -141,7 +141,7 @@ describe('LocalStream', () => {
 
 describe('errors and the API client', () => {
   it('has string codes and typed details', () => {
-    expectTypeOf<ConferenceErrorCode>().toEqualTypeOf<'invalid-state' | 'api' | 'network' | 'aborted' | 'timeout' | 'negotiation' | 'media'>();
+    expectTypeOf<ConferenceErrorCode>().toEqualTypeOf<'invalid-state' | 'api' | 'network' | 'aborted' | 'timeout' | 'negotiation' | 'media' | 'unsupported'>();
     const error = {} as ConferenceError;
     expectTypeOf(error.status).toEqualTypeOf<number | undefined>();
     expectTypeOf(error.operation).toEqualTypeOf<string | undefined>();
