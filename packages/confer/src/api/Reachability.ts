@@ -4,8 +4,15 @@ export interface ReachabilityOptions {
   probeAfterMs: number;
   /** A probe unanswered this long means the server is out of reach (default 1500 ms). */
   probeTimeoutMs: number;
-  /** While the server is out of reach, a probe starts this often (default 750 ms; two may overlap). */
+  /** While the server is out of reach, a probe that failed is sent again this much later (default 750 ms). */
   darkProbeIntervalMs: number;
+  /**
+   * While the server is out of reach, how many probes may wait for an answer, by time since it went
+   * out of reach: one more at each of these offsets (default 0, 9, 49, 88, 114 and 125 s). A probe
+   * in the dark has no timeout: it waits for its connection, which connects at the first SYN its
+   * browser resends after the path is back.
+   */
+  darkProbeScheduleMs: readonly number[];
   /** While the server is out of reach, no request waits longer than this for its answer (default 2000 ms). */
   darkTimeoutMs: number;
   /** While the server is out of reach, no retry waits longer than this (default 1000 ms). */
@@ -17,11 +24,12 @@ export const DEFAULT_REACHABILITY: ReachabilityOptions = {
   probeAfterMs: 3000,
   probeTimeoutMs: 1500,
   darkProbeIntervalMs: 750,
+  darkProbeScheduleMs: [0, 9_000, 49_000, 88_000, 114_000, 125_000],
   darkTimeoutMs: 2000,
   darkMaxDelayMs: 1000,
 };
 
-/** A request that tells whether the server answers; it rejects when it got no answer within `timeoutMs`. @internal */
+/** A request that tells whether the server answers; it rejects when it got no answer within `timeoutMs` (0: none). @internal */
 export type Probe = (timeoutMs: number) => Promise<unknown>;
 
 /** One request on its way, as the reachability watch sees it. @internal */
@@ -43,9 +51,10 @@ export interface Flight {
  * the server `dark`; any answer, whatever its status, turns it reachable again. Requests alone notice
  * a dead path only when they time out (a long poll holds one for seconds), so while a request is
  * outstanding and the server has been silent for `probeAfterMs`, a short probe asks. While dark,
- * probes go out every `darkProbeIntervalMs`, requests get `darkTimeoutMs` and retries at most
- * `darkMaxDelayMs`; the first answer abandons the requests sent into the dark before it (TCP may hold
- * them for seconds after the path is back) so their callers send them again at once. @internal
+ * probes wait for an answer as `darkProbeScheduleMs` allows, other requests wait for one of them
+ * (the ApiClient holds them at most `darkTimeoutMs`) and retries wait at most `darkMaxDelayMs`; the first answer abandons
+ * the requests sent into the dark before it (TCP may hold them for seconds after the path is back)
+ * so their callers send them again at once. @internal
  */
 export class Reachability {
   private isDark = false;
@@ -57,8 +66,9 @@ export class Reachability {
   private readonly listeners = new Set<(reachable: boolean, status: number | undefined) => void>();
   private probe: Probe | undefined;
   private probesInFlight = 0;
+  private darkSince = 0;
+  private lastProbeEndedAt = -Infinity;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerKind: 'dark' | 'quiet' | undefined;
   readonly options: ReachabilityOptions;
 
   constructor(
@@ -71,6 +81,11 @@ export class Reachability {
   /** True while the server looks out of reach: the last request got no answer and nothing was answered since. */
   get dark(): boolean {
     return this.isDark;
+  }
+
+  /** True while a probe is set ({@link watch}): only then can the server be found again without other requests going out. */
+  get watched(): boolean {
+    return this.probe !== undefined;
   }
 
   /** How many times the server came back after being out of reach; a retry loop that sees it grow retries at once. */
@@ -157,6 +172,7 @@ export class Reachability {
     this.flights.delete(flight);
     if (!this.isDark && this.answers === flight.answersBefore) {
       this.isDark = true;
+      this.darkSince = this.now();
       this.notify(false, undefined);
     }
     this.arm();
@@ -172,32 +188,39 @@ export class Reachability {
     for (const listener of [...this.listeners]) listener(reachable, status);
   }
 
-  /** Sets the one timer: the next dark probe, or the probe after `probeAfterMs` of silence while a request is outstanding. */
+  /**
+   * Sets the one timer: the next dark probe, or the probe after `probeAfterMs` of silence while a
+   * request is outstanding. In the dark, probes are few and spread out because a browser keeps a
+   * connection attempt going after its request is given up, resending the SYN ever more rarely (after
+   * 1, 3, 7, 15, 31 and 63 s on Linux, then it fails at ~127 s), and gives a host six at most: probes
+   * sent every second would hold all six within seconds of the break, and after a long outage none of
+   * them would resend its SYN for half a minute (measured: 36 s after a 100 s black hole in Chromium,
+   * 0.4 s with this schedule). Waiting probes take whichever attempt connects first.
+   */
   private arm(): void {
-    if (this.isDark && this.timerKind === 'dark') return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.timerKind = undefined;
     if (!this.probe) return;
-    const { probeAfterMs, darkProbeIntervalMs, probeTimeoutMs } = this.options;
+    const { probeAfterMs, darkProbeIntervalMs, darkProbeScheduleMs } = this.options;
+    const now = this.now();
     if (this.isDark) {
-      // At most as many probes in flight as fit in one probe's timeout.
-      if (this.probesInFlight >= Math.ceil(probeTimeoutMs / darkProbeIntervalMs)) return;
-      this.setTimer('dark', this.probesInFlight === 0 ? 0 : darkProbeIntervalMs);
+      // One more waiting probe at each offset of the schedule; a failed one is replaced, not at once.
+      const offset = darkProbeScheduleMs[this.probesInFlight];
+      if (offset === undefined) return;
+      const due = Math.max(this.darkSince + offset, this.lastProbeEndedAt + darkProbeIntervalMs);
+      this.setTimer(Math.max(0, due - now));
       return;
     }
     if (this.probesInFlight > 0 || this.flights.size === 0) return;
     let oldest = Infinity;
     for (const flight of this.flights) oldest = Math.min(oldest, flight.startedAt);
     const silentSince = Math.max(this.lastAnswerAt, oldest);
-    this.setTimer('quiet', Math.max(0, silentSince + probeAfterMs - this.now()));
+    this.setTimer(Math.max(0, silentSince + probeAfterMs - now));
   }
 
-  private setTimer(kind: 'dark' | 'quiet', delayMs: number): void {
-    this.timerKind = kind;
+  private setTimer(delayMs: number): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.timerKind = undefined;
       this.sendProbe();
     }, delayMs);
   }
@@ -207,10 +230,11 @@ export class Reachability {
     if (!probe) return;
     this.probesInFlight++;
     // The probe is a request like any other: its answer or its silence reaches answered()/unanswered().
-    probe(this.options.probeTimeoutMs)
+    probe(this.isDark ? 0 : this.options.probeTimeoutMs)
       .catch(() => undefined)
       .finally(() => {
         this.probesInFlight--;
+        this.lastProbeEndedAt = this.now();
         this.arm();
       });
     if (this.isDark) this.arm();

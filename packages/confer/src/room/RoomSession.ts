@@ -105,7 +105,7 @@ export class RoomSession {
     };
     this.metadata = options.metadata;
     this.mutedSpeech = new MutedSpeech((track) => openLevelMeter(track, config.createAudioContext, config.createMediaStream));
-    this.unwatch = api.reachability.watch((timeoutMs) => api.getConference(conferenceId, { signal: this.signal, timeoutMs }));
+    this.unwatch = api.reachability.watch((timeoutMs) => api.probe(conferenceId, { signal: this.signal, timeoutMs }));
     this.refusals = new ReconnectPolicy(config.backoff);
     this.model = new RoomModel(config.userEndpointId, () => config.createMediaStream([]), options.playback);
     this.viewers = new ViewerSet({

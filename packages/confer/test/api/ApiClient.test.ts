@@ -183,6 +183,23 @@ describe('ApiClient', () => {
     expect(api.callsOf('leave').slice(1).map((c) => c.authorization)).toEqual(['Bearer t1', 'Bearer t2']);
   });
 
+  it('calls fetch as a plain function, for requests and probes alike (window.fetch called as a method throws Illegal invocation)', async () => {
+    const api = new FakeApi();
+    const receivers: unknown[] = [];
+    const strictFetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      receivers.push(this);
+      return api.fetch(input, init);
+    } as typeof fetch;
+    const client = new ApiClient({ baseUrl: 'http://server.test/', auth: { token: 't' }, fetch: strictFetch });
+    await client.getConference('c1');
+    await client.probe('c1');
+    expect(receivers).toEqual([undefined, undefined]);
+    expect(api.callsOf('getConference').map((c) => [c.url.href, c.authorization])).toEqual([
+      ['http://server.test/rtc-api/conferences/c1', 'Bearer t'],
+      ['http://server.test/rtc-api/conferences/c1', null],
+    ]);
+  });
+
   it('fails a request unanswered within requestTimeoutMs with code timeout naming the operation', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {

@@ -54,13 +54,15 @@ describe('Reachability', () => {
     expect(abandoned).toEqual(['before']);
   });
 
-  it('probes after probeAfterMs of silence while a request is outstanding, and every darkProbeIntervalMs while dark', async () => {
+  it('probes after probeAfterMs of silence while a request is outstanding, and while dark lets probes wait, one more at each offset of the schedule', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const api = new FakeApi();
     let answering = true;
-    api.on('getConference', () => (answering ? json({ id: 'c1' }) : never()));
+    // While the path is down a probe waits; when it is back, the waiting ones get their answers.
+    const waiting: (() => void)[] = [];
+    api.on('getConference', () => (answering ? json({ id: 'c1' }) : new Promise((resolve) => waiting.push(() => resolve(json({ id: 'c1' }))))));
     const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch });
-    const unwatch = client.reachability.watch((timeoutMs) => client.getConference('c1', { timeoutMs }));
+    const unwatch = client.reachability.watch((timeoutMs) => client.probe('c1', { timeoutMs }));
     // No request outstanding: no probe.
     await vi.advanceTimersByTimeAsync(5000);
     expect(api.callsOf('getConference')).toHaveLength(0);
@@ -69,6 +71,8 @@ describe('Reachability', () => {
     expect(api.callsOf('getConference')).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(20);
     expect(api.callsOf('getConference')).toHaveLength(1);
+    // A probe carries no token, so a browser sends it without a CORS preflight.
+    expect(api.callsOf('getConference')[0]?.authorization).toBeNull();
     // Answered: the next probe comes 3 s after that answer.
     await vi.advanceTimersByTimeAsync(2980);
     expect(api.callsOf('getConference')).toHaveLength(1);
@@ -78,20 +82,49 @@ describe('Reachability', () => {
     expect(client.reachability.dark).toBe(false);
     await vi.advanceTimersByTimeAsync(1500);
     expect(client.reachability.dark).toBe(true);
-    // Dark: a probe at once, then one every 750 ms, at most two in flight.
-    await vi.advanceTimersByTimeAsync(3000);
-    const darkProbes = api.callsOf('getConference').length - 2;
-    expect(darkProbes).toBeGreaterThanOrEqual(3);
-    expect(darkProbes).toBeLessThanOrEqual(5);
+    // Dark: one probe 0.75 s after the one that timed out, waiting with no timeout; a second one joins it 9 s in.
+    await vi.advanceTimersByTimeAsync(8000);
+    expect(api.callsOf('getConference')).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(api.callsOf('getConference')).toHaveLength(4);
+    expect(api.callsOf('getConference').slice(2).every((call) => !call.signal.aborted)).toBe(true);
+    // Nothing but probes goes out while dark: a request waits for the first answer.
+    const held = client.getEvents('c1', 0);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(api.callsOf('getEvents')).toHaveLength(1);
     answering = true;
-    await vi.advanceTimersByTimeAsync(760);
+    for (const answer of waiting.splice(0)) answer();
+    await vi.advanceTimersByTimeAsync(10);
     expect(client.reachability.dark).toBe(false);
+    // The held request goes out at once.
+    expect(api.callsOf('getEvents')).toHaveLength(2);
+    api.push({ type: 'ConferenceMetadataUpdatedEvent' });
+    await held;
     // The poll left before the darkness: it is not given up; its own timeout (10 s) is.
     const failure = await poll;
     expect((failure as ConferenceError).code).toBe('timeout');
     unwatch();
     await vi.advanceTimersByTimeAsync(20_000);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('replaces a dark probe that failed fast (connection refused) after darkProbeIntervalMs, not at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    let refused = 0;
+    const reachability = new Reachability({ darkProbeIntervalMs: 750 });
+    reachability.watch(async () => {
+      refused++;
+      reachability.unanswered(reachability.begin(() => undefined));
+      throw new TypeError('Failed to fetch');
+    });
+    reachability.unanswered(reachability.begin(() => undefined));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(refused).toBe(1);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(refused).toBe(5);
+    reachability.answered(reachability.begin(() => undefined), 200);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(refused).toBe(5);
   });
 
   it('gives a request sent into the dark up with a network error when a newer one is answered', async () => {
@@ -114,24 +147,48 @@ describe('Reachability', () => {
 });
 
 describe('ApiClient while the server is dark', () => {
-  it('holds a publishStream until the server answers something, and fails it with timeout if it does not in time', async () => {
+  it('holds every request but probes and keepalive ones until a probe is answered, and fails it with timeout if none is in time', async () => {
     const api = new FakeApi();
+    const waiting: (() => void)[] = [];
     let answering = false;
-    api.on('leave', () => (answering ? undefined : never()));
-    const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch, requestTimeoutMs: 50, reachability: { darkTimeoutMs: 100 } });
+    api.on('leave', () => (answering ? undefined : never())).on('getConference', () => (answering ? json({ id: 'c1' }) : new Promise((resolve) => waiting.push(() => resolve(json({ id: 'c1' }))))));
+    const client = new ApiClient({
+      baseUrl: 'http://server.test',
+      auth: { token: 't' },
+      fetch: api.fetch,
+      requestTimeoutMs: 50,
+      reachability: { darkTimeoutMs: 100, darkProbeIntervalMs: 10 },
+    });
+    const unwatch = client.reachability.watch((timeoutMs) => client.probe('c1', { timeoutMs }));
     await client.leave({ conferenceId: 'c1', userEndpointId: 'e1' }).catch(() => undefined);
     expect(client.reachability.dark).toBe(true);
     const body = { conferenceId: 'c1', userEndpointId: 'e1', streamId: { id: 's1' }, conferenceStreamType: 'MIC' as const, sdpOffer: 'v=0' };
     const held = await client.publishStream(body).catch((error: unknown) => error as ConferenceError);
     expect((held as ConferenceError).code).toBe('timeout');
     expect(api.callsOf('publishStream')).toHaveLength(0);
-    const waiting = client.publishStream(body);
+    // The pagehide leave cannot wait: it goes out at once (into the dark, here).
+    await client.leave({ conferenceId: 'c1', userEndpointId: 'e1' }, { keepalive: true }).catch(() => undefined);
+    expect(api.callsOf('leave')).toHaveLength(2);
+    const publishing = client.publishStream(body);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(api.callsOf('publishStream')).toHaveLength(0);
     answering = true;
-    await client.leave({ conferenceId: 'c1', userEndpointId: 'e1' });
-    await waiting;
+    for (const answer of waiting.splice(0)) answer();
+    await publishing;
     expect(api.callsOf('publishStream')).toHaveLength(1);
+    unwatch();
+  });
+
+  it('sends requests into the dark when nothing probes, so the first answer can come from one of them', async () => {
+    const api = new FakeApi();
+    let answering = false;
+    api.on('leave', () => (answering ? undefined : never()));
+    const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch, requestTimeoutMs: 50 });
+    await client.leave({ conferenceId: 'c1', userEndpointId: 'e1' }).catch(() => undefined);
+    expect(client.reachability.dark).toBe(true);
+    answering = true;
+    await client.leave({ conferenceId: 'c1', userEndpointId: 'e1' });
+    expect(client.reachability.dark).toBe(false);
   });
 });
 
