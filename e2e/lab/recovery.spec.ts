@@ -39,8 +39,17 @@ const BLACKOUT_MS = 10_000;
  * browsers' timers fire up to ~0.5 s late and the SFU answers slower.
  */
 const BLACKOUT_BACK_MS = 3_000;
-/** (b) The issue's long outage is 100 s; the default here is 40 s, because the lab runs one test at a time (LAB_LONG_OUTAGE_S=100 for the real thing). */
+/**
+ * (b) The issue's long outage is 100 s. Pulling the cable (the interface goes down, as with a lost
+ * Wi-Fi) is tested at 100 s. A black hole (the link stays up, packets vanish) is tested at 40 s
+ * (LAB_LONG_OUTAGE_S=100 runs it at 100 s): past ~60 s, Chromium's own connection attempts started in
+ * the dark hold the host's six connections until their SYN retries run out (~127 s on Linux), and no
+ * page can cancel them, so the first request after the restore waits up to ~30 s (packages/confer
+ * README, "Recovery").
+ */
 const LONG_OUTAGE_MS = Number(process.env.LAB_LONG_OUTAGE_S ?? 40) * 1_000;
+/** (b) How long the cable is pulled: the issue's 100 s. */
+const UNPLUGGED_MS = 100_000;
 /**
  * (b) The server removes a participant that stopped polling after 30 s (SICK) + 60 s; the 13 s
  * hung-up rule does not apply to a blackout (the client's hang-up never reaches the server). A
@@ -125,6 +134,39 @@ async function sawLeave(observer: LabParticipant, userId: string, since: number)
   return log.some((e) => e.name === 'participantLeft' && (e.at ?? 0) >= since && (e.detail as { userId?: string }).userId === userId);
 }
 
+/** Alice's network goes for `outageMs` (`blackout`: packets vanish; `unplug`: her interface goes down); the server removes her meanwhile, and everyone's media must be back within the bound. */
+async function longOutage(call: LabCall, testInfo: TestInfo, fault: 'blackout' | 'unplug', outageMs: number): Promise<void> {
+  const { people, pairs } = await cameraCall(call, ['Alice', 'Bob', 'Carol']);
+  const [alice, bob, carol] = people as [LabParticipant, LabParticipant, LabParticipant];
+
+  const faultAt = Date.now();
+  await (fault === 'blackout' ? alice.host.blackout() : alice.host.unplug());
+  const faultNftMs = Date.now() - faultAt;
+  // The server gives up on Alice meanwhile: Bob and Carol see her leave.
+  await expect
+    .poll(async () => (await sawLeave(bob, 'alice', faultAt)) && (await sawLeave(carol, 'alice', faultAt)), {
+      message: 'the server removes Alice during the outage',
+      timeout: outageMs,
+      intervals: [1_000],
+    })
+    .toBe(true);
+  await sleep(Math.max(0, outageMs - (Date.now() - faultAt)));
+  const restoreAt = Date.now();
+  await alice.host.restore();
+  const restoreNftMs = Date.now() - restoreAt;
+
+  const affected = pairsInvolving(pairs, [alice]);
+  await waitForMediaBack(affected, restoreAt, BACK_WITHIN_MS + MEASURE_PAST_BOUND_MS);
+  const times = await measureRecovery({ pairs: affected, faulted: [alice], faultAt, restoreAt });
+  await report(testInfo, `${fault === 'blackout' ? 'black hole' : 'cable pulled'} ${outageMs / 1000} s`, times, people);
+
+  expect(times.toRoomReconnectingMs, "Alice's room turns reconnecting").toBeLessThanOrEqual(ROOM_NOTICES_MS + faultNftMs);
+  expect(times.mediaBackMs, "every participant's media back at everyone after the restore").toBeLessThanOrEqual(BACK_WITHIN_MS + restoreNftMs);
+  await expect.poll(async () => (await bob.snapshot()).videos.length, { message: "Bob shows Alice's tile again, once" }).toBe(2);
+
+  await leaveAndCount(people);
+}
+
 test.describe('recovery: calls heal themselves', () => {
   // Each test has its own lab: they can run side by side wherever the run has more than one worker (E2E_WORKERS).
   test.describe.configure({ mode: 'parallel' });
@@ -177,38 +219,15 @@ test.describe('recovery: calls heal themselves', () => {
   test.describe(() => {
     test.use({ labServerEnv: LONG_OUTAGE_SERVER_ENV });
 
-    test(`(b) a ${LONG_OUTAGE_MS / 1000} s outage of one of three: the server removes it, the call comes back by itself within ${BACK_WITHIN_MS / 1000} s`, async ({ call }, testInfo) => {
+    test(`(b) a ${LONG_OUTAGE_MS / 1000} s black hole for one of three: the server removes it, the call comes back by itself within ${BACK_WITHIN_MS / 1000} s`, async ({ call }, testInfo) => {
       test.setTimeout(LONG_OUTAGE_MS + 120_000);
-      const { people, pairs } = await cameraCall(call, ['Alice', 'Bob', 'Carol']);
-      const [alice, bob, carol] = people as [LabParticipant, LabParticipant, LabParticipant];
-
-      const faultAt = Date.now();
-      await alice.host.blackout();
-      const faultNftMs = Date.now() - faultAt;
-      // The server gives up on Alice meanwhile: Bob and Carol see her leave.
-      await expect
-        .poll(async () => (await sawLeave(bob, 'alice', faultAt)) && (await sawLeave(carol, 'alice', faultAt)), {
-          message: 'the server removes Alice during the outage',
-          timeout: LONG_OUTAGE_MS,
-          intervals: [1_000],
-        })
-        .toBe(true);
-      await sleep(Math.max(0, LONG_OUTAGE_MS - (Date.now() - faultAt)));
-      const restoreAt = Date.now();
-      await alice.host.restore();
-      const restoreNftMs = Date.now() - restoreAt;
-
-      const affected = pairsInvolving(pairs, [alice]);
-      await waitForMediaBack(affected, restoreAt, BACK_WITHIN_MS + MEASURE_PAST_BOUND_MS);
-      const times = await measureRecovery({ pairs: affected, faulted: [alice], faultAt, restoreAt });
-      await report(testInfo, `outage ${LONG_OUTAGE_MS / 1000} s`, times, people);
-
-      expect(times.toRoomReconnectingMs, "Alice's room turns reconnecting").toBeLessThanOrEqual(ROOM_NOTICES_MS + faultNftMs);
-      expect(times.mediaBackMs, "every participant's media back at everyone after the restore").toBeLessThanOrEqual(BACK_WITHIN_MS + restoreNftMs);
-      await expect.poll(async () => (await bob.snapshot()).videos.length, { message: "Bob shows Alice's tile again, once" }).toBe(2);
-
-      await leaveAndCount(people);
+      await longOutage(call, testInfo, 'blackout', LONG_OUTAGE_MS);
     });
+  });
+
+  test(`(b) the cable pulled for ${UNPLUGGED_MS / 1000} s from one of three: the server removes it, the call comes back by itself within ${BACK_WITHIN_MS / 1000} s`, async ({ call }, testInfo) => {
+    test.setTimeout(UNPLUGGED_MS + 120_000);
+    await longOutage(call, testInfo, 'unplug', UNPLUGGED_MS);
   });
 
   test(`(c) the server killed (SIGKILL) and restarted with the same secret: everyone's media back within ${BACK_WITHIN_MS / 1000} s`, async ({ call }, testInfo) => {

@@ -21,6 +21,7 @@ const TABLE = 'confer_lab';
 export class LabHost {
   private readonly faults = new Map<Fault['kind'], Fault>();
   private shaped = false;
+  private unplugged = false;
 
   /** @internal */
   constructor(
@@ -34,6 +35,8 @@ export class LabHost {
     private readonly hub: { namespace: string; interfaceName: string },
     /** The lab server's API endpoint, for {@link dropHttp}. */
     private readonly server: () => LabEndpoint,
+    /** The hub's address: this host's default route, put back after {@link unplug}. */
+    private readonly gateway: string,
   ) {}
 
   /** The interface of this host on the lab network. */
@@ -47,6 +50,16 @@ export class LabHost {
   /** Drops every packet in and out except loopback: unplugged cable, dead Wi-Fi. Until {@link restore}. */
   async blackout(): Promise<void> {
     await this.setFault({ kind: 'blackout' });
+  }
+
+  /**
+   * Takes this host's interface down: a pulled cable or a lost Wi-Fi, which the host's operating system
+   * and its browser see (Chromium drops its connections and connection attempts on such a change).
+   * Unlike {@link blackout}, where the link stays up and packets vanish further on. Until {@link restore}.
+   */
+  async unplug(): Promise<void> {
+    this.unplugged = true;
+    await run('ip', ['-n', this.namespace, 'link', 'set', this.interfaceName, 'down']);
   }
 
   /** Drops `percent` % of the packets in each direction, at random (nftables `numgen random`). */
@@ -79,10 +92,16 @@ export class LabHost {
     this.shaped = true;
   }
 
-  /** Lifts every fault of this host (drops, loss and bandwidth). */
+  /** Lifts every fault of this host (drops, loss, bandwidth and a pulled cable). */
   async restore(): Promise<void> {
     this.faults.clear();
     await this.applyFaults();
+    if (this.unplugged) {
+      this.unplugged = false;
+      await run('ip', ['-n', this.namespace, 'link', 'set', this.interfaceName, 'up']);
+      // The kernel dropped the routes through the interface when it went down.
+      await run('ip', ['-n', this.namespace, 'route', 'replace', 'default', 'via', this.gateway]);
+    }
     if (this.shaped) {
       this.shaped = false;
       await run('tc', ['-n', this.namespace, 'qdisc', 'del', 'dev', this.interfaceName, 'root']).catch(() => undefined);

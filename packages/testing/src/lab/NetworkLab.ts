@@ -97,7 +97,7 @@ export class NetworkLab {
     if (index > 254) throw new Error('the lab /24 is full');
     const namespace = `${this.id}-${name}`;
     const hubPort = `v${index}`;
-    const host = new LabHost(name, namespace, `${this.subnet}.${index}`, { namespace: this.hubNamespace, interfaceName: hubPort }, () => this.serverEndpoint());
+    const host = new LabHost(name, namespace, `${this.subnet}.${index}`, { namespace: this.hubNamespace, interfaceName: hubPort }, () => this.serverEndpoint(), this.gateway);
     this.hosts.set(name, host);
     await run('ip', ['netns', 'add', namespace]);
     await quietResolver(namespace);
