@@ -39,12 +39,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * While the server is dark and a probe watches it, nothing goes out but probes and `keepalive`
- * requests; the rest wait for its first answer. Every other request carries a bearer token, so a browser sends a CORS preflight
- * first, and Chromium cancels neither the preflight nor its connection attempt with the request:
- * each one sent into the dark stays queued, its SYN retransmitted ever more rarely, and once they
- * hold the six connections a host gets, the first requests after the path is back wait for them
- * (9.6 s after a 100 s outage, measured with a net log). A frozen server also works through every
- * negotiation sent meanwhile, later than the client gave up on them.
+ * requests; the rest wait for its first answer. A browser keeps the connection attempt (and the CORS
+ * preflight) of a request given up in the dark, and only a few per host: the probes are spread so
+ * that some of those attempts connect soon after the path is back (see Reachability). A frozen server
+ * also works through every negotiation sent meanwhile, later than the client gave up on them.
  */
 const PROBE = 'probe';
 
@@ -56,8 +54,6 @@ export class ApiClient {
   private readonly client: Client<paths>;
   private readonly tokens: TokenProvider;
   private readonly timeoutMs: number;
-  private readonly fetchImpl: typeof fetch;
-  private readonly baseUrl: string;
   /** Whether the server answers, from every request of this client; short timeouts and retries while it does not. @internal */
   readonly reachability: Reachability;
 
@@ -67,8 +63,6 @@ export class ApiClient {
     this.reachability = new Reachability(options.reachability, options.now ?? Date.now);
     const fetchImpl = options.fetch ?? globalThis.fetch;
     // Called through a closure: window.fetch invoked as a method of another object throws "Illegal invocation".
-    this.fetchImpl = (input, init) => fetchImpl(input, init);
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.client = createClient<paths>({ baseUrl: options.baseUrl, fetch: (input) => fetchImpl(input) });
     this.tokens = createTokenProvider(options.auth, (auth, signal) => this.issueToken(auth, { signal }), options.now ?? Date.now);
   }
@@ -205,17 +199,12 @@ export class ApiClient {
   }
 
   /**
-   * Asks whether the server answers at all: a GET of the conference without a token in `no-cors`
-   * mode, which a browser sends without a preflight and cancels with its timeout. Any answer counts
-   * (a browser shows it as opaque, status 0); it rejects with `timeout` or `network` when none came.
+   * Asks whether the server answers at all: a GET of the conference with the cached token, whatever
+   * its age (a token request would wait for the server too). Any answer counts, a 401 as well; it
+   * rejects with `timeout` or `network` when none came.
    */
   async probe(conferenceId: string, options: Pick<RequestOptions, 'signal' | 'timeoutMs'> = {}): Promise<void> {
-    const url = `${this.baseUrl}/rtc-api/conferences/${encodeURIComponent(conferenceId)}`;
-    await this.send(PROBE, options, false, async ({ signal }) => {
-      const response = await this.fetchImpl(url, { mode: 'no-cors', cache: 'no-store', credentials: 'omit', signal });
-      void response.body?.cancel().catch(() => undefined);
-      return { data: undefined, response };
-    });
+    await this.send(PROBE, options, true, (init) => this.client.GET('/rtc-api/conferences/{id}', { ...init, params: { path: { id: conferenceId } } }));
   }
 
   /** Fetches a token now, unless a fresh one is cached, so the next request need not wait for one (the first request opens the connection too). */
@@ -278,7 +267,7 @@ export class ApiClient {
     try {
       for (let attempt = 0; ; attempt++) {
         if (signal.aborted) throw stopped();
-        const cached = keepalive && attempt === 0 ? this.tokens.cached() : undefined;
+        const cached = (keepalive || operation === PROBE) && attempt === 0 ? this.tokens.cached() : undefined;
         const token = authenticated ? (cached ?? (await untilAborted(this.tokens.token(signal), signal))) : undefined;
         const init: RequestInitPart = { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal };
         if (keepalive) init.keepalive = true;

@@ -75,9 +75,8 @@ export class EventLoop {
     this.nextVersion = this.highest = options.fromVersion ?? 0;
     this.unsubscribe = options.api.reachability.subscribe((reachable, status) => {
       if (reachable) {
-        // An answer of the server proves the path; a refusal (403, 404) is left for the next poll to act
-        // on, and so is a probe's opaque answer (status 0), which cannot tell one from the other.
-        if (status !== undefined && status > 0 && status < 400) this.setConnected(true);
+        // An answer of the server proves the path; a refusal (403, 404) is left for the next poll to act on.
+        if (status !== undefined && status < 400) this.setConnected(true);
         return;
       }
       this.setConnected(false);

@@ -183,6 +183,18 @@ describe('ApiClient', () => {
     expect(api.callsOf('leave').slice(1).map((c) => c.authorization)).toEqual(['Bearer t1', 'Bearer t2']);
   });
 
+  it('probes with the cached token whatever its age, and takes any answer, a 401 too, as the server answering', async () => {
+    const api = new FakeApi().on('issueToken', () => json({ access_token: `t${api.callsOf('issueToken').length}`, token_type: 'bearer', expires_in: 100 }));
+    let now = 1_000_000;
+    const client = new ApiClient({ baseUrl: 'http://server.test', auth: credentials, fetch: api.fetch, now: () => now });
+    await client.getConference('c1');
+    now += 200_000; // expired: a token request would wait for the server just like the probe
+    api.on('getConference', () => httpError(401, 'expired'));
+    await client.probe('c1');
+    expect(api.callsOf('issueToken')).toHaveLength(1);
+    expect(api.callsOf('getConference').map((c) => c.authorization)).toEqual(['Bearer t1', 'Bearer t1']);
+  });
+
   it('calls fetch as a plain function, for requests and probes alike (window.fetch called as a method throws Illegal invocation)', async () => {
     const api = new FakeApi();
     const receivers: unknown[] = [];
@@ -196,7 +208,7 @@ describe('ApiClient', () => {
     expect(receivers).toEqual([undefined, undefined]);
     expect(api.callsOf('getConference').map((c) => [c.url.href, c.authorization])).toEqual([
       ['http://server.test/rtc-api/conferences/c1', 'Bearer t'],
-      ['http://server.test/rtc-api/conferences/c1', null],
+      ['http://server.test/rtc-api/conferences/c1', 'Bearer t'],
     ]);
   });
 
