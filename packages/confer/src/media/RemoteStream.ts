@@ -68,9 +68,10 @@ export class RemoteStream {
     return this.statsSource?.();
   }
 
-  /** The last stats sample of the receiving connection (sampled while the room has a listener of a sampled event). */
+  /** The last stats sample of the receiving connection (sampled while the room has a listener of a sampled event), with the current `videoLayer`. */
   get stats(): StreamStats | undefined {
-    return this.latestStats;
+    // The layer is kept once, here: a sample shows what `videoLayer` says when it is read.
+    return this.latestStats && { ...this.latestStats, videoLayer: this.layer };
   }
 
   /** How well the stream gets through: `lost` while its connection is re-established or gave up, `unknown` until sampled. */

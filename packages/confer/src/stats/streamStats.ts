@@ -1,3 +1,5 @@
+import type { VideoLayer } from '../media/simulcast.js';
+
 /** What a stats overlay shows for one stream, computed from two `getStats()` reports of its connection. */
 export interface StreamStats {
   /** The newer report's own `timestamp` (ms); rates are computed between the reports' timestamps. */
@@ -24,6 +26,8 @@ export interface StreamStats {
   frameDelivery: number | undefined;
   /** Video freezes that began during the interval (remote). */
   freezes: number;
+  /** The simulcast layer the server forwards, as `RemoteStream.videoLayer` reports it when read (remote streams only). */
+  videoLayer?: VideoLayer | undefined;
 }
 
 type Stat = { id: string; type: string; timestamp: number; kind?: string } & Record<string, number | string | boolean | undefined>;
