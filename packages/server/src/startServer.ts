@@ -122,15 +122,16 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     strict: settings.strict,
     onCallbackError: (what, error) => app.log.error({ err: error }, `control plane: ${what} failed`),
   });
+  // Set by drain(): create answers 503 from then on, as /healthz does.
+  let draining = false;
   const handlers = conferenceHandlers({
     lifecycle,
     metadata: new MetadataCommands(store, access),
     media: new MediaCommands(store, access, media, teardown, settings.media.defaultVideoBitrate ?? DEFAULT_MEDIA_ROUTER_OPTIONS.defaultVideoBitrate),
     queries: new ConferenceQueries(store, access, settings.eventWaitMs, settings.strict),
-  });
+  }, () => draining);
 
   let closing: Promise<void> | undefined;
-  let draining = false;
   const close = () =>
     (closing ??= (async () => {
       await store.close();

@@ -50,6 +50,11 @@ export class ApiError extends Error {
     return new ApiError(410, message, { oldestVersion });
   }
 
+  /** 503: this node cannot take the request now; `Retry-After` says when to try again (another node, behind a load balancer). */
+  static unavailable(message: string, retryAfterSeconds: number): ApiError {
+    return new ApiError(503, message, {}, { 'retry-after': String(retryAfterSeconds) });
+  }
+
   /** The answer's JSON body. */
   body(): ErrorBody {
     return { status: this.status, error: reasonPhrase(this.status), message: this.message, ...this.extra };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/startServer.js';
-import { ApiCaller } from '../api/support/ApiCaller.js';
+import { ApiCaller, type UserCaller } from '../api/support/ApiCaller.js';
 import { startNodeProcess, type NodeProcess } from './helpers/nodeProcess.js';
 import { startRedis, type TestRedis } from '../store/support/redisServer.js';
 
@@ -41,6 +41,14 @@ async function waitForHealth(url: string, expected: Record<string, unknown>, tim
   throw new Error(`/healthz never answered ${JSON.stringify(expected)}; last ${JSON.stringify(last)}`);
 }
 
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('/healthz', () => {
   it('a single server in memory is healthy', async () => {
     const server = await startServer({ logLevel: 'silent', announce: () => {} });
@@ -59,20 +67,61 @@ describe('/healthz', () => {
   });
 });
 
+/** What a draining node answers a create: 503, a JSON body saying why, and when to retry (elsewhere). */
+async function expectCreateRefused(alice: UserCaller, conferenceId: string) {
+  const refused = await alice.post('create', { conferenceId });
+  expect(refused.status, JSON.stringify(refused.body)).toBe(503);
+  expect(refused.body).toEqual({ status: 503, error: 'Service Unavailable', message: expect.stringMatching(/draining.*another node/) });
+  expect(refused.headers.get('retry-after')).toBe('1');
+  // Refused means not created: the id stays free for another node.
+  expect((await alice.conference(conferenceId)).status).toBe(404);
+}
+
+/**
+ * Alice in `conferenceId` with a poll waiting for the next event. Each drain test ends it with a
+ * join: the drain lasts as long as a poll waits, so nothing but that join can end it early.
+ */
+async function joinAndPoll(url: string, conferenceId: string) {
+  const api = new ApiCaller(url);
+  const alice = await api.as('alice');
+  expect((await alice.post('create', { conferenceId })).status).toBeLessThan(300);
+  const joined = await alice.post('join', { conferenceId, userEndpointId: 'a1' });
+  expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+  const poll = alice.events(conferenceId, joined.body.version as number);
+  return { alice, bob: await api.as('bob'), poll };
+}
+
+describe('drain', () => {
+  it('refuses new conferences with 503 while the conferences already there keep working', async () => {
+    // The polls' wait is longer than the test: only the join below can end the drain.
+    const server = await startServer({ logLevel: 'silent', announce: () => {}, eventWaitMs: 60_000 });
+    cleanups.push(() => server.close());
+    const { alice, bob, poll } = await joinAndPoll(server.url, 'kept');
+    await until(() => server.stats().waitingPolls === 1, 'the poll to wait');
+    const drained = server.drain();
+    await expectCreateRefused(alice, 'new');
+    expect((await bob.post('join', { conferenceId: 'kept', userEndpointId: 'b1' })).status).toBe(200);
+    const answered = await poll;
+    expect(answered.status).toBe(200);
+    expect(answered.body).toEqual([expect.objectContaining({ type: 'ConferenceJoinedEvent', userId: 'bob' })]);
+    await drained;
+  });
+});
+
 describe('SIGTERM', () => {
-  it('drains: /healthz says so, a waiting event poll is answered as usual, then the process exits 0', PROCESS_TEST, async () => {
+  it('drains: /healthz says so, create is refused, a join and the waiting event poll are answered as usual, then the process exits 0', PROCESS_TEST, async () => {
     const store = await redis();
-    const n = await node({ REDIS_URL: store.url, CONFER_TOKEN_SECRET: 'secret', CONFER_EVENT_WAIT_MS: '3000' });
-    const alice = await new ApiCaller(n.url).as('alice');
-    const created = await alice.post('create', { conferenceId: 'drained' });
-    expect(created.status).toBeLessThan(300);
-    const joined = await alice.post('join', { conferenceId: 'drained', userEndpointId: 'a1' });
-    expect(joined.status, JSON.stringify(joined.body)).toBe(200);
-    const poll = alice.events('drained', 1000);
+    const n = await node({ REDIS_URL: store.url, CONFER_TOKEN_SECRET: 'secret', CONFER_EVENT_WAIT_MS: '60000' });
+    const { alice, bob, poll } = await joinAndPoll(n.url, 'drained');
+    // A poll waiting when SIGTERM arrives: once /healthz answers, the node has had it for a while.
     await new Promise((r) => setTimeout(r, 300));
     n.kill('SIGTERM');
     expect(await waitForHealth(n.url, { draining: true })).toMatchObject({ status: 503, body: { status: 'unavailable', draining: true } });
-    expect((await poll).status).toBe(200);
+    await expectCreateRefused(alice, 'not-here');
+    expect((await bob.post('join', { conferenceId: 'drained', userEndpointId: 'b1' })).status).toBe(200);
+    const answered = await poll;
+    expect(answered.status).toBe(200);
+    expect(answered.body).toEqual([expect.objectContaining({ type: 'ConferenceJoinedEvent', userId: 'bob' })]);
     expect(await n.exited).toBe(0);
   });
 });
