@@ -114,6 +114,19 @@ describe('PlacedMediaRouter across two nodes', () => {
     await waitFor(() => a.router.counters().peerConnections === 0, 'the forwarded unpublish');
   });
 
+  it('a draining node places no new conference on itself and still forwards its calls to the node that has it', async () => {
+    const [a, b] = await startNodes(['node-a', 'node-b']);
+    // Both idle, node-a would win the tie: draining, it places the conference on node-b instead.
+    await a.node.drain();
+    const pub = publisher();
+    await publish(a.router, pub, 'stream-1');
+    const v = viewer();
+    await view(a.router, v, 'stream-1', 'viewer-1');
+    await waitFor(() => v.framesDecoded > 10 && v.audioChunks > 10, 'media through node-b');
+    expect(b.router.counters()).toMatchObject({ publishers: 1, viewers: 1, peerConnections: 2 });
+    expect(a.router.counters()).toMatchObject({ publishers: 0, viewers: 0, peerConnections: 0 });
+  });
+
   it('a refusal of the owning node reaches the caller as the same MediaRouterError', async () => {
     const [, b] = await startNodes(['node-a', 'node-b']);
     const refusal = await b.router.view({ conferenceId: mediaKey, streamId: 'nothing', viewerId: 'v', userEndpointId: 'bob', sdpOffer: 'v=0' }).catch((e: unknown) => e);
