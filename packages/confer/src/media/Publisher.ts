@@ -5,8 +5,8 @@ import { SerialQueue } from '../util/SerialQueue.js';
 import type { MediaKind } from './mediaKinds.js';
 import { muteKey } from './mediaKinds.js';
 import { PeerSession } from './PeerSession.js';
-import { acceptedKinds, acceptsSimulcast } from './sdp.js';
-import { LayerChannel, layersFor, SIMULCAST_LAYERS } from './simulcast.js';
+import { acceptedKinds } from './sdp.js';
+import { SenderEncodings } from './SenderEncodings.js';
 import { QualityTracker } from '../stats/connectionQuality.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import type { StreamStats } from '../stats/streamStats.js';
@@ -25,7 +25,7 @@ export interface PublisherOptions extends StreamOwnerOptions {
   ownedTracks: Iterable<MediaStreamTrack>;
   videoBitrate?: number | undefined;
   metadata?: Metadata | undefined;
-  /** Send the video in the three {@link SIMULCAST_LAYERS} (when the server's answer accepts them). */
+  /** Send the video in the three simulcast layers (when the server's answer accepts them). */
   simulcast?: boolean | undefined;
   /** Let the server switch off the layers nobody views (the `confer-dynacast` data channel). */
   dynacast?: boolean | undefined;
@@ -61,13 +61,8 @@ export class Publisher {
   private readonly connection: StreamConnection;
   private latestStats: StreamStats | undefined;
   private readonly quality = new QualityTracker();
-  /** getParameters/setParameters pairs must not interleave: a stale transactionId is refused. */
-  private readonly encodingQueue = new SerialQueue();
-  private dynacast: LayerChannel | undefined;
-  /** Whether the current connection sends simulcast: asked for, and accepted by the answer. */
-  private layered = false;
-  /** The rids the server last said someone views; undefined (all) until it says. */
-  private activeRids: readonly string[] | undefined;
+  /** The current session's encodings (layers, bitrate cap, dynacast), replaced with it. */
+  private encodings: SenderEncodings | undefined;
   /** The room's next expected event version when the current publication was accepted: older unpublish events are stale. */
   private acceptedVersion: number | undefined;
   /** Unpublish requests of our own (the 409 fallback) whose events are still to come: those are no server-side unpublish. */
@@ -155,7 +150,7 @@ export class Publisher {
     if (!Number.isInteger(bitsPerSecond) || bitsPerSecond <= 0) throw ConferenceError.invalidState(`videoBitrate must be a positive integer, got ${bitsPerSecond}`);
     this.assertOpen();
     this.bitrate = bitsPerSecond;
-    await this.updateEncodings();
+    await this.encodings?.update();
     const { api, conferenceId, userEndpointId, streamId } = this.options;
     await api.updatePublishedStreamBitrate({ conferenceId, userEndpointId, streamId: { id: streamId }, videoBitrate: bitsPerSecond }, { signal: this.controller.signal });
   }
@@ -234,7 +229,7 @@ export class Publisher {
     if (this.closed) return;
     this.controller.abort();
     this.retries.cancel();
-    this.dynacast?.close();
+    this.encodings?.close();
     this.session?.close();
     this.session = undefined;
     for (const track of this.owned) track.stop();
@@ -257,13 +252,11 @@ export class Publisher {
 
   /** Replaces the PeerSession (closing the old one) with a new one that sends every track of the stream. */
   private openSession(): PeerSession {
-    this.dynacast?.close();
+    this.encodings?.close();
     this.session?.close();
     this.latestStats = undefined;
     this.quality.update(undefined, false);
-    this.layered = false;
-    this.activeRids = undefined;
-    const { api, conferenceId, userEndpointId, streamId, mediaStream } = this.options;
+    const { api, conferenceId, userEndpointId, streamId, mediaStream, logger } = this.options;
     let pc: RTCPeerConnection | undefined;
     const session = new PeerSession({
       ...recoveringSessionOptions({ options: this.options, label: `publisher ${streamId}`, recovery: 'publishing again', retries: this.retries, connection: this.connection, restart: () => this.restart() }),
@@ -277,20 +270,8 @@ export class Publisher {
         this.options.onStats?.(stats);
       },
     });
-    let layered = false;
-    for (const track of mediaStream.getTracks()) {
-      const layers = this.simulcast && track.kind === 'video' ? layersFor(track.getSettings?.() ?? {}) : [];
-      layered ||= layers.length > 1;
-      session.addTransceiver(track, { direction: 'sendonly', streams: [mediaStream], ...(layers.length > 1 ? { sendEncodings: layers.map((layer) => ({ ...layer })) } : {}) });
-    }
-    this.dynacast =
-      layered && this.options.dynacast && pc
-        ? new LayerChannel(pc.createDataChannel('confer-dynacast'), () => undefined, (message) => {
-            if (message.type !== 'activeLayers' || !Array.isArray(message.rids)) return;
-            this.activeRids = message.rids;
-            this.updateEncodings().catch((error: unknown) => this.options.logger.warn(`publisher ${streamId}: switching layers failed`, error));
-          })
-        : undefined;
+    const simulcast = this.options.simulcast === true && mediaStream.getVideoTracks().length > 0;
+    this.encodings = new SenderEncodings(session, pc, { mediaStream, simulcast, dynacast: this.options.dynacast === true, bitrate: () => this.bitrate, logger, label: `publisher ${streamId}` });
     this.session = session;
     return session;
   }
@@ -320,38 +301,11 @@ export class Publisher {
       await session.setAnswer(answer.sdpAnswer);
       this.assertCurrent(session);
       this.acceptedVersion = this.options.currentVersion?.();
-      this.layered = this.simulcast && acceptsSimulcast(answer.sdpAnswer);
-      await this.updateEncodings().catch((error: unknown) => this.options.logger.warn(`publisher ${streamId}: setParameters failed`, error));
+      await this.encodings?.accept(answer.sdpAnswer).catch((error: unknown) => this.options.logger.warn(`publisher ${streamId}: setParameters failed`, error));
     } catch (caught) {
       if (this.closed) throw ConferenceError.aborted('publishStream');
       throw ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`publishing ${streamId} failed`, cause));
     }
-  }
-
-  private get simulcast(): boolean {
-    return this.options.simulcast === true && this.options.mediaStream.getVideoTracks().length > 0;
-  }
-
-  /** Applies the bitrate cap, and the layers' scale and activity, to the video sender's encodings (one update at a time). */
-  private updateEncodings(): Promise<void> {
-    return this.encodingQueue.push(async () => {
-      const sender = this.session?.getSenders().find((s) => s.track?.kind === 'video');
-      if (!sender || (!this.simulcast && this.bitrate === undefined)) return;
-      const parameters = sender.getParameters();
-      // Firefox answers no encodings until the first negotiation completes; one default encoding is what it will use.
-      if (!parameters.encodings || parameters.encodings.length === 0) parameters.encodings = [{}];
-      parameters.encodings.forEach((encoding, index) => {
-        const layer = this.layered ? SIMULCAST_LAYERS.find((l) => l.rid === encoding.rid) : undefined;
-        const cap = Math.min(layer?.maxBitrate ?? Infinity, this.bitrate ?? Infinity);
-        if (cap < Infinity) encoding.maxBitrate = cap;
-        else delete encoding.maxBitrate;
-        if (!this.simulcast) return;
-        // An answer without simulcast leaves the first (quarter) encoding, or all in browsers that keep them: send one, at full size.
-        encoding.scaleResolutionDownBy = layer?.scaleResolutionDownBy ?? 1;
-        encoding.active = this.layered ? (this.activeRids?.includes(encoding.rid ?? '') ?? true) : index === 0;
-      });
-      await sender.setParameters(parameters);
-    });
   }
 
   private scheduleReconnect(): void {
