@@ -4,128 +4,76 @@
  * server is not used), with a short heartbeat so a dead node is noticed within 2 s.
  */
 import { randomUUID } from 'node:crypto';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { Redis } from 'ioredis';
 import { startNodeProcess, type NodeProcess } from '../packages/server/test/cluster/helpers/nodeProcess.js';
 import { freePort, startRedis, type TestRedis } from '../packages/server/test/store/support/redisServer.js';
-import type { LoggedRoomEvent } from './fixtures/harness.js';
-import { harnessUrl } from './support/Participant.js';
+import { snapshotMedia } from './support/media.js';
+import { harnessUrl, Participant } from './support/Participant.js';
 
 const TOKEN_SECRET = 'cluster-e2e-secret';
 const NODE_TIMING = { CONFER_NODE_HEARTBEAT_MS: '250', CONFER_NODE_DEAD_AFTER_MS: '2000' };
 /** Pages' events relative to `since`, for a failing assertion's message. */
-async function timeline(person: Person, since: number): Promise<string> {
-  const entries = (await person.log()).filter((e) => e.name === 'event' || e.name === 'error' || e.name === 'stateChanged');
+async function timeline(person: Participant, since: number): Promise<string> {
+  const entries = (await person.events()).filter((e) => e.name === 'event' || e.name === 'error' || e.name === 'stateChanged');
   return JSON.stringify(entries.map((e) => [e.at! - since, e.name, (e.detail as { type?: string })?.type ?? e.detail, (e.detail as { reason?: string })?.reason]));
 }
 
 /** Waits for media back at `person` after a fault at `since`; on failure the message carries the page's timeline and the nodes' output. */
-async function expectMediaBack(person: Person, since: number, nodes: NodeProcess[]): Promise<void> {
+async function expectMediaBack(person: Participant, since: number, nodes: NodeProcess[]): Promise<void> {
   try {
-    await person.expectVideoFlowing(45_000);
+    await expectVideoFlowing(person, 45_000);
   } catch (error) {
     const output = nodes.map((n) => n.output.slice(-20).join('\n')).join('\n---\n');
     throw new Error(`${(error as Error).message}\n${person.userId} since the fault: ${await timeline(person, since)}\nnodes:\n${output}`);
   }
 }
 
-/** One participant: its own context on the harness page, talking to one node. */
-class Person {
-  private constructor(
-    readonly userId: string,
-    readonly page: Page,
-  ) {}
+/** Video frames decoded by every live peer connection of the page, as the RTC census finds them. */
+async function framesDecoded(person: Participant): Promise<number> {
+  const { inbound } = await snapshotMedia(person.page);
+  return inbound.filter((s) => s.kind === 'video').reduce((sum, s) => sum + s.framesDecoded, 0);
+}
 
-  static async open(browser: Browser, userId: string, nodeUrl: string): Promise<Person> {
-    const url = harnessUrl(nodeUrl);
-    const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-    // Every peer connection of the page, so getStats proves media (the harness keeps none itself).
-    await context.addInitScript(() => {
-      const seen: RTCPeerConnection[] = [];
-      (window as unknown as { __clusterPcs: RTCPeerConnection[] }).__clusterPcs = seen;
-      const Native = window.RTCPeerConnection;
-      window.RTCPeerConnection = class extends Native {
-        constructor(configuration?: RTCConfiguration) {
-          super(configuration);
-          seen.push(this);
-        }
-      };
-    });
-    const page = await context.newPage();
-    await page.goto(url);
-    await page.waitForFunction(() => window.harness !== undefined);
-    return new Person(userId, page);
-  }
+/** Resolves once `person`'s page decodes new video frames (the other's camera), growing twice in a row. */
+async function expectVideoFlowing(person: Participant, timeout = 30_000): Promise<void> {
+  let last = await framesDecoded(person);
+  let grew = 0;
+  await expect
+    .poll(async () => {
+      const now = await framesDecoded(person);
+      grew = now > last ? grew + 1 : 0;
+      last = now;
+      return grew;
+    }, { timeout, intervals: [250] })
+    .toBeGreaterThanOrEqual(2);
+}
 
-  async join(conferenceId: string): Promise<void> {
-    await this.page.evaluate(([id, userId]) => window.harness.join(id, { userId, name: userId, create: true }), [conferenceId, this.userId] as const);
-  }
-
-  async publish(): Promise<string> {
-    return this.page.evaluate(() => window.harness.publish('MIC_AND_CAM', { small: true }));
-  }
-
-  /** Video frames decoded by every live receiving connection of the page. */
-  async framesDecoded(): Promise<number> {
-    return this.page.evaluate(async () => {
-      let frames = 0;
-      for (const pc of (window as unknown as { __clusterPcs: RTCPeerConnection[] }).__clusterPcs) {
-        if (pc.connectionState === 'closed') continue;
-        (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
-          if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
-        });
-      }
-      return frames;
-    });
-  }
-
-  /** Resolves once this page decodes new video frames (the other's camera), growing twice in a row. */
-  async expectVideoFlowing(timeout = 30_000): Promise<void> {
-    let last = await this.framesDecoded();
-    let grew = 0;
-    await expect
-      .poll(async () => {
-        const now = await this.framesDecoded();
-        grew = now > last ? grew + 1 : 0;
-        last = now;
-        return grew;
-      }, { timeout, intervals: [250] })
-      .toBeGreaterThanOrEqual(2);
-  }
-
-  async log(): Promise<LoggedRoomEvent[]> {
-    return this.page.evaluate(() => window.harness.log);
-  }
-
-  async roomState(): Promise<string | undefined> {
-    return this.page.evaluate(() => window.harness.room?.state);
-  }
-
-  async close(): Promise<void> {
-    await this.page.context().close();
-  }
+/** The state of the harness page's room. */
+async function roomState(person: Participant): Promise<string | undefined> {
+  return person.page.evaluate(() => window.harness.room?.state);
 }
 
 /**
  * Alice on `aliceNode` and Bob on `bobNode` (added to `people` for the caller to close) join
  * `conferenceId` and publish; resolves once each decodes the other's video.
  */
-async function startCall(browser: Browser, people: Person[], conferenceId: string, aliceNode: string, bobNode: string): Promise<[Person, Person]> {
-  const alice = await Person.open(browser, 'alice', aliceNode);
-  const bob = await Person.open(browser, 'bob', bobNode);
+async function startCall(browser: Browser, people: Participant[], conferenceId: string, aliceNode: string, bobNode: string): Promise<[Participant, Participant]> {
+  const alice = await Participant.open(browser, 'Alice', harnessUrl(aliceNode));
+  const bob = await Participant.open(browser, 'Bob', harnessUrl(bobNode));
   people.push(alice, bob);
   await alice.join(conferenceId);
   await bob.join(conferenceId);
-  await alice.publish();
-  await bob.publish();
-  await alice.expectVideoFlowing();
-  await bob.expectVideoFlowing();
+  await alice.publish('MIC_AND_CAM');
+  await bob.publish('MIC_AND_CAM');
+  await expectVideoFlowing(alice);
+  await expectVideoFlowing(bob);
   return [alice, bob];
 }
 
 /** The conference versions of the API events a page applied, in order. */
-async function appliedVersions(person: Person): Promise<number[]> {
-  return (await person.log()).filter((e) => e.name === 'event').map((e) => (e.detail as { conferenceVersion: number }).conferenceVersion);
+async function appliedVersions(person: Participant): Promise<number[]> {
+  return (await person.events()).filter((e) => e.name === 'event').map((e) => (e.detail as { conferenceVersion: number }).conferenceVersion);
 }
 
 /** Every event of the conference as the server keeps it, read through `nodeUrl`. */
@@ -154,7 +102,7 @@ test.describe.serial('three nodes on one Redis', () => {
   let redis: TestRedis;
   const prefix = `e2e-${randomUUID()}:`;
   const nodes: NodeProcess[] = [];
-  const people: Person[] = [];
+  const people: Participant[] = [];
   const conferenceId = `cluster-${Date.now().toString(36)}`;
 
   test.beforeAll(async () => {
@@ -177,7 +125,7 @@ test.describe.serial('three nodes on one Redis', () => {
   });
 
   test('the media node is killed mid-call: no conference ends, no event is lost or doubled, media comes back at everyone', async () => {
-    const [alice, bob] = people as [Person, Person];
+    const [alice, bob] = people as [Participant, Participant];
     const killedAt = Date.now();
     nodes[0]!.kill('SIGKILL');
     await nodes[0]!.exited;
@@ -187,8 +135,8 @@ test.describe.serial('three nodes on one Redis', () => {
     expect((await placements(redis.url, prefix)).every((id) => id === 'node-2' || id === 'node-3')).toBe(true);
 
     for (const person of people) {
-      expect(await person.roomState()).toBe('joined');
-      const log = await person.log();
+      expect(await roomState(person)).toBe('joined');
+      const log = await person.events();
       expect(log.filter((e) => e.name === 'ended')).toEqual([]);
       // The unpublish of the lost streams and their republish are events like any other: all there, once, in order.
       const expected = await serverVersions(nodes[1]!.url, person.userId, conferenceId);
@@ -196,7 +144,7 @@ test.describe.serial('three nodes on one Redis', () => {
       expect(new Set(applied).size, `${person.userId} applied an event twice`).toBe(applied.length);
       expect(applied).toEqual(expected.filter((v) => v >= applied[0]!));
     }
-    const unpublished = (await alice.log()).filter((e) => e.name === 'event' && (e.detail as { type: string }).type === 'ConferenceStreamUnpublishedEvent');
+    const unpublished = (await alice.events()).filter((e) => e.name === 'event' && (e.detail as { type: string }).type === 'ConferenceStreamUnpublishedEvent');
     expect(unpublished.map((e) => (e.detail as { reason: string }).reason)).toEqual(['media node node-1 stopped answering', 'media node node-1 stopped answering']);
   });
 });
@@ -207,12 +155,12 @@ test.describe.serial('one node on Redis', () => {
     const port = await freePort();
     const env = { REDIS_URL: redis.url, CONFER_TOKEN_SECRET: TOKEN_SECRET, CONFER_NODE_ID: 'solo', PORT: String(port), ...NODE_TIMING };
     let node = await startNodeProcess(env);
-    const people: Person[] = [];
+    const people: Participant[] = [];
     try {
       const conferenceId = `restart-${Date.now().toString(36)}`;
       const [alice, bob] = await startCall(browser, people, conferenceId, node.url, node.url);
 
-      const before = await Promise.all(people.map((p) => p.log()));
+      const before = await Promise.all(people.map((p) => p.events()));
       const killedAt = Date.now();
       node.kill('SIGKILL');
       await node.exited;
@@ -220,8 +168,8 @@ test.describe.serial('one node on Redis', () => {
       await expectMediaBack(alice, killedAt, [node]);
       await expectMediaBack(bob, killedAt, [node]);
       for (const [i, person] of people.entries()) {
-        expect(await person.roomState()).toBe('joined');
-        const log = await person.log();
+        expect(await roomState(person)).toBe('joined');
+        const log = await person.events();
         expect(log.filter((e) => e.name === 'ended')).toEqual([]);
         // Nobody left: no participantLeft for anyone since the restart.
         expect(log.slice(before[i]!.length).filter((e) => e.name === 'participantLeft')).toEqual([]);
