@@ -113,7 +113,7 @@ describe('SIGTERM', () => {
     const store = await redis();
     const n = await node({ REDIS_URL: store.url, CONFER_TOKEN_SECRET: 'secret', CONFER_EVENT_WAIT_MS: '60000' });
     const { alice, bob, poll } = await joinAndPoll(n.url, 'drained');
-    // A poll waiting when SIGTERM arrives: once /healthz answers, the node has had it for a while.
+    // The poll must wait on the node before SIGTERM, or the drain ends at once; nothing outside the process shows when it does.
     await new Promise((r) => setTimeout(r, 300));
     n.kill('SIGTERM');
     expect(await waitForHealth(n.url, { draining: true })).toMatchObject({ status: 503, body: { status: 'unavailable', draining: true } });
