@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { ACTIVE_SPEAKER_THRESHOLDS, CLOUD_QUALITY_GRADES } from 'confer';
 import { createLocalStream, listDevices, watchDevices } from 'confer/devices';
-import type { Room, ConnectionQuality, LocalStream, Participant, RemoteStream, StreamStats } from 'confer';
+import type { Room, ConnectionQuality, LocalStream, Participant, RemoteStream, StreamStats, VideoLayer } from 'confer';
 
 declare const room: Room;
 declare const remote: RemoteStream;
@@ -25,6 +25,7 @@ describe('awareness API', () => {
     expectTypeOf(local.audioLevel).toEqualTypeOf<number>();
     expectTypeOf(participant.connectionQuality).toEqualTypeOf<ConnectionQuality>();
     expectTypeOf(local.stats).toEqualTypeOf<StreamStats | undefined>();
+    expectTypeOf(remote.stats?.videoLayer).toEqualTypeOf<VideoLayer | undefined>();
     expectTypeOf(local.speakingWhileMuted).toEqualTypeOf<boolean>();
     room.on('speakingWhileMutedChanged', (stream, speaking) => {
       expectTypeOf(stream).toEqualTypeOf<LocalStream>();
