@@ -9,10 +9,25 @@ export interface ReachabilityOptions {
   /**
    * While the server is out of reach, how many probes may wait for an answer, by time since it went
    * out of reach: one more at each of these offsets (default 0, 9, 49, 88, 114 and 125 s). A probe
-   * in the dark has no timeout: it waits for its connection, which connects at the first SYN its
-   * browser resends after the path is back.
+   * in the dark waits long (`darkProbeTimeoutMs`) for its connection, which connects at the first SYN
+   * its browser resends after the path is back.
    */
   darkProbeScheduleMs: readonly number[];
+  /**
+   * A probe in the dark is given up after `probeTimeoutMs` for the first `darkEarlyMs` (default 5 s),
+   * then after this (default 15 s). The browser sends a probe on an idle connection if it has one,
+   * and a connection that died in the silence resends ever more rarely: giving such probes up soon
+   * closes those connections, so the next probes open new ones.
+   */
+  darkProbeTimeoutMs: number;
+  darkEarlyMs: number;
+  /**
+   * While the server answers, a probe goes out when watching starts and then this often (default
+   * 5 min): it keeps the probe's CORS preflight in the browser's cache (the reference server allows
+   * 10 min), so probes in a silence send none; a browser keeps a preflight going after its request
+   * is given up.
+   */
+  refreshProbeMs: number;
   /** While the server is out of reach, no request waits longer than this for its answer (default 2000 ms). */
   darkTimeoutMs: number;
   /** While the server is out of reach, no retry waits longer than this (default 1000 ms). */
@@ -25,6 +40,9 @@ export const DEFAULT_REACHABILITY: ReachabilityOptions = {
   probeTimeoutMs: 1500,
   darkProbeIntervalMs: 750,
   darkProbeScheduleMs: [0, 9_000, 49_000, 88_000, 114_000, 125_000],
+  darkProbeTimeoutMs: 15_000,
+  darkEarlyMs: 5_000,
+  refreshProbeMs: 300_000,
   darkTimeoutMs: 2000,
   darkMaxDelayMs: 1000,
 };
@@ -68,6 +86,7 @@ export class Reachability {
   private probesInFlight = 0;
   private darkSince = 0;
   private lastProbeEndedAt = -Infinity;
+  private lastProbeSentAt = -Infinity;
   private timer: ReturnType<typeof setTimeout> | undefined;
   readonly options: ReachabilityOptions;
 
@@ -190,9 +209,9 @@ export class Reachability {
 
   /**
    * Sets the one timer: the next dark probe, or the probe after `probeAfterMs` of silence while a
-   * request is outstanding. In the dark, probes are few and spread out because a browser keeps a
-   * connection attempt going after its request is given up, resending the SYN ever more rarely (after
-   * 1, 3, 7, 15, 31 and 63 s on Linux, then it fails at ~127 s), and gives a host six at most: probes
+   * request is outstanding, or the next refresh. In the dark, probes are few and spread out because a browser keeps a
+   * connection attempt going after its request is given up, resending the SYN ever more rarely (on
+   * Linux 6.18: 1 s apart for 5 s, then after 7, 11, 19, 35 and 67 s; it fails at ~134 s), and gives a host six at most: probes
    * sent every second would hold all six within seconds of the break, and after a long outage none of
    * them would resend its SYN for half a minute (measured: 36 s after a 100 s black hole in Chromium,
    * 0.4 s with this schedule). Waiting probes take whichever attempt connects first.
@@ -201,7 +220,7 @@ export class Reachability {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.probe) return;
-    const { probeAfterMs, darkProbeIntervalMs, darkProbeScheduleMs } = this.options;
+    const { probeAfterMs, darkProbeIntervalMs, darkProbeScheduleMs, refreshProbeMs } = this.options;
     const now = this.now();
     if (this.isDark) {
       // One more waiting probe at each offset of the schedule; a failed one is replaced, not at once.
@@ -211,11 +230,14 @@ export class Reachability {
       this.setTimer(Math.max(0, due - now));
       return;
     }
-    if (this.probesInFlight > 0 || this.flights.size === 0) return;
-    let oldest = Infinity;
-    for (const flight of this.flights) oldest = Math.min(oldest, flight.startedAt);
-    const silentSince = Math.max(this.lastAnswerAt, oldest);
-    this.setTimer(Math.max(0, silentSince + probeAfterMs - now));
+    if (this.probesInFlight > 0) return;
+    let due = this.lastProbeSentAt + refreshProbeMs;
+    if (this.flights.size > 0) {
+      let oldest = Infinity;
+      for (const flight of this.flights) oldest = Math.min(oldest, flight.startedAt);
+      due = Math.min(due, Math.max(this.lastAnswerAt, oldest) + probeAfterMs);
+    }
+    this.setTimer(Math.max(0, due - now));
   }
 
   private setTimer(delayMs: number): void {
@@ -229,8 +251,10 @@ export class Reachability {
     const probe = this.probe;
     if (!probe) return;
     this.probesInFlight++;
+    this.lastProbeSentAt = this.now();
     // The probe is a request like any other: its answer or its silence reaches answered()/unanswered().
-    probe(this.isDark ? 0 : this.options.probeTimeoutMs)
+    const { probeTimeoutMs, darkProbeTimeoutMs, darkEarlyMs } = this.options;
+    probe(this.isDark && this.now() >= this.darkSince + darkEarlyMs ? darkProbeTimeoutMs : probeTimeoutMs)
       .catch(() => undefined)
       .finally(() => {
         this.probesInFlight--;

@@ -63,29 +63,31 @@ describe('Reachability', () => {
     api.on('getConference', () => (answering ? json({ id: 'c1' }) : new Promise((resolve) => waiting.push(() => resolve(json({ id: 'c1' }))))));
     const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch });
     const unwatch = client.reachability.watch((timeoutMs) => client.probe('c1', { timeoutMs }));
-    // No request outstanding: no probe.
+    // One probe when watching starts (it caches the probe's CORS preflight), then none while no request is outstanding.
     await vi.advanceTimersByTimeAsync(5000);
-    expect(api.callsOf('getConference')).toHaveLength(0);
+    expect(api.callsOf('getConference')).toHaveLength(1);
     const poll = client.getEvents('c1', 0).catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(2990);
-    expect(api.callsOf('getConference')).toHaveLength(0);
-    await vi.advanceTimersByTimeAsync(20);
     expect(api.callsOf('getConference')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(api.callsOf('getConference')).toHaveLength(2);
     // Answered: the next probe comes 3 s after that answer.
     await vi.advanceTimersByTimeAsync(2980);
-    expect(api.callsOf('getConference')).toHaveLength(1);
+    expect(api.callsOf('getConference')).toHaveLength(2);
     answering = false;
     await vi.advanceTimersByTimeAsync(30);
-    expect(api.callsOf('getConference')).toHaveLength(2);
+    expect(api.callsOf('getConference')).toHaveLength(3);
     expect(client.reachability.dark).toBe(false);
     await vi.advanceTimersByTimeAsync(1500);
     expect(client.reachability.dark).toBe(true);
-    // Dark: one probe 0.75 s after the one that timed out, waiting with no timeout; a second one joins it 9 s in.
+    // Dark: one probe at a time, given up after 1.5 s for the first 5 s (0.75 s and 3 s in), then one that waits
+    // 15 s (5.25 s in); a second waiting one joins it 9 s in.
     await vi.advanceTimersByTimeAsync(8000);
-    expect(api.callsOf('getConference')).toHaveLength(3);
+    expect(api.callsOf('getConference')).toHaveLength(6);
     await vi.advanceTimersByTimeAsync(1100);
-    expect(api.callsOf('getConference')).toHaveLength(4);
-    expect(api.callsOf('getConference').slice(2).every((call) => !call.signal.aborted)).toBe(true);
+    const probes = api.callsOf('getConference');
+    expect(probes).toHaveLength(7);
+    expect(probes.slice(3).map((call) => call.signal.aborted)).toEqual([true, true, false, false]);
     // Nothing but probes goes out while dark: a request waits for the first answer.
     const held = client.getEvents('c1', 0);
     await vi.advanceTimersByTimeAsync(500);
@@ -101,6 +103,10 @@ describe('Reachability', () => {
     // The poll left before the darkness: it is not given up; its own timeout (10 s) is.
     const failure = await poll;
     expect((failure as ConferenceError).code).toBe('timeout');
+    // While the server answers, a probe refreshes the preflight every 5 minutes.
+    const before = api.callsOf('getConference').length;
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(api.callsOf('getConference').length - before).toBe(1);
     unwatch();
     await vi.advanceTimersByTimeAsync(20_000);
     expect(vi.getTimerCount()).toBe(0);
