@@ -29,6 +29,11 @@ describe('formatStats', () => {
     ]);
   });
 
+  it('names the simulcast layer the server forwards, or paused', () => {
+    expect(formatStats({ ...sample, videoLayer: { rid: 'q', width: 320, height: 180 } })).toContainEqual(['layer', 'q']);
+    expect(formatStats({ ...sample, videoLayer: { rid: null, width: 0, height: 0 } })).toContainEqual(['layer', 'paused']);
+  });
+
   it('shows what is sent for our own stream, and skips video rows for audio only', () => {
     const audio = { ...sample, bitrateIn: 0, bitrateOut: 32_000, frameRate: undefined, width: undefined, height: undefined, rtt: undefined, jitter: undefined };
     expect(formatStats(audio)).toEqual([

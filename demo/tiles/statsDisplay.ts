@@ -2,13 +2,15 @@ import type { ConnectionQuality, StreamStats } from 'confer';
 
 /**
  * The rows of a tile's stats panel from the library's `StreamStats`: "1.2 Mbps", "30", "640×480",
- * "0.0 %", "3 ms". A placeholder stands in for what the first sample cannot know yet.
+ * the simulcast layer, "0.0 %", "3 ms". A placeholder stands in for what the first sample cannot know yet.
  */
 export function formatStats(stats: StreamStats): Array<[label: string, value: string]> {
   const rows: Array<[string, string]> = [];
   rows.push(['bitrate', formatBitrate(Math.max(stats.bitrateIn, stats.bitrateOut))]);
   if (stats.frameRate !== undefined) rows.push(['fps', stats.frameRate.toFixed(0)]);
   if (stats.width && stats.height) rows.push(['res', `${stats.width}×${stats.height}`]);
+  // The simulcast layer the server forwards to this tile: q, h or f, or paused while it sends none.
+  if (stats.videoLayer) rows.push(['layer', stats.videoLayer.rid ?? 'paused']);
   rows.push(['loss', `${stats.packetLoss.toFixed(1)} %`]);
   rows.push(['rtt', stats.rtt === undefined ? '…' : `${Math.round(stats.rtt)} ms`]);
   if (stats.jitter !== undefined) rows.push(['jitter', `${Math.round(stats.jitter)} ms`]);
