@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient } from '../../src/index.js';
-import { RemoteStream } from '../../src/media/RemoteStream.js';
-import { Viewer } from '../../src/media/Viewer.js';
-import { silentLogger } from '../../src/util/logger.js';
-import { FakeApi } from '../fakes/FakeApi.js';
-import { createFakeMediaStream } from '../fakes/media.js';
-import { FakePeerConnectionFactory } from '../fakes/FakePeerConnection.js';
+import { viewerSetup } from '../fakes/viewer.js';
 
-function view() {
-  const pcs = new FakePeerConnectionFactory();
-  const stream = new RemoteStream('s1', 'alice-endpoint', 'alice', 'CAM', {}, createFakeMediaStream([]));
-  const sampled: (RemoteStream['stats'])[] = [];
-  const viewer = new Viewer({
-    api: new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: new FakeApi().fetch }),
-    conferenceId: 'c1',
-    userEndpointId: 'me',
-    stream,
-    createPeerConnection: pcs.create,
-    rtcConfiguration: {},
-    logger: silentLogger,
-    backoff: { initialMs: 1, maxMs: 4 },
-    onError: () => undefined,
-    onStats: (s) => sampled.push(s.stats),
-  });
-  return { pcs, stream, viewer, sampled };
-}
+const view = () => viewerSetup('MIC_AND_CAM');
 
 describe('RemoteStream stats', () => {
   it('carry the layer videoLayer reports: in each sample, and as it changes between samples', async () => {

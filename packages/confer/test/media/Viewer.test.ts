@@ -1,36 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient } from '../../src/index.js';
-import type { ConferenceError, StreamType } from '../../src/index.js';
-import { RemoteStream } from '../../src/media/RemoteStream.js';
-import type { Presence, StreamConnectionState } from '../../src/media/StreamConnection.js';
-import { Viewer } from '../../src/media/Viewer.js';
-import { silentLogger } from '../../src/util/logger.js';
+import type { Presence } from '../../src/media/StreamConnection.js';
 import { FakeApi, httpError, json } from '../fakes/FakeApi.js';
-import { createFakeMediaStream } from '../fakes/media.js';
-import { FakePeerConnectionFactory } from '../fakes/FakePeerConnection.js';
 import { fakeSdp } from '../fakes/sdp.js';
+import { viewerSetup } from '../fakes/viewer.js';
 import { waitFor } from '../fakes/waitFor.js';
 
-function setup(type: StreamType = 'MIC_AND_CAM', api = new FakeApi(), checkPresence?: () => Promise<Presence>) {
-  const pcs = new FakePeerConnectionFactory();
-  const stream = new RemoteStream('s1', 'alice-endpoint', 'alice', type, {}, createFakeMediaStream([]));
-  const errors: ConferenceError[] = [];
-  const states: StreamConnectionState[] = [];
-  const viewer = new Viewer({
-    api: new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch }),
-    conferenceId: 'c1',
-    userEndpointId: 'me',
-    stream,
-    createPeerConnection: pcs.create,
-    rtcConfiguration: {},
-    logger: silentLogger,
-    backoff: { initialMs: 1, maxMs: 4 },
-    onError: (error) => errors.push(error),
-    onConnectionStateChange: (s, state) => states.push(state),
-    checkPresence,
-  });
-  return { api, pcs, stream, viewer, errors, states };
-}
+const setup = viewerSetup;
 
 describe('Viewer', () => {
   it('puts the receiver tracks into the stream at once, then offers, views and sets the answer', async () => {
