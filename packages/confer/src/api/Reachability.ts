@@ -15,9 +15,11 @@ export interface ReachabilityOptions {
   darkProbeScheduleMs: readonly number[];
   /**
    * A probe in the dark is given up after `probeTimeoutMs` for the first `darkEarlyMs` (default 5 s),
-   * then after this (default 15 s). The browser sends a probe on an idle connection if it has one,
-   * and a connection that died in the silence resends ever more rarely: giving such probes up soon
-   * closes those connections, so the next probes open new ones.
+   * then after this (default 140 s, longer than a connection attempt lives). The browser sends a
+   * probe on an idle connection if it has one, and a connection that died in the silence resends
+   * ever more rarely: giving the first probes up soon closes those connections. Later ones must wait:
+   * a probe sent again opens a new connection attempt, and attempts opened early are the ones that
+   * resend rarely when the path comes back.
    */
   darkProbeTimeoutMs: number;
   darkEarlyMs: number;
@@ -40,7 +42,7 @@ export const DEFAULT_REACHABILITY: ReachabilityOptions = {
   probeTimeoutMs: 1500,
   darkProbeIntervalMs: 750,
   darkProbeScheduleMs: [0, 9_000, 49_000, 88_000, 114_000, 125_000],
-  darkProbeTimeoutMs: 15_000,
+  darkProbeTimeoutMs: 140_000,
   darkEarlyMs: 5_000,
   refreshProbeMs: 300_000,
   darkTimeoutMs: 2000,
