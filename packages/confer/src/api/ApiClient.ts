@@ -248,9 +248,10 @@ export class ApiClient {
   ): Promise<D> {
     const { keepalive } = options;
     const reachability = this.reachability;
-    if (reachability.dark && reachability.watched && !keepalive && operation !== PROBE) await this.untilReachable(operation, options.signal);
-    // A probe keeps its own timeout: in the dark it has none (Reachability says why).
-    const timeoutMs = operation === PROBE ? (options.timeoutMs ?? 0) : reachability.timeoutFor(options.timeoutMs ?? this.timeoutMs);
+    // A probe is how the dark ends: it goes out, keeps the timeout Reachability gave it (up to 140 s in a long silence), and any answer is its result.
+    const probing = operation === PROBE;
+    if (reachability.dark && reachability.watched && !keepalive && !probing) await this.untilReachable(operation, options.signal);
+    const timeoutMs = probing ? (options.timeoutMs ?? 0) : reachability.timeoutFor(options.timeoutMs ?? this.timeoutMs);
     // One signal for the caller's cancellation and the timeout; the token request and the retry after a 401 share it.
     const controller = new AbortController();
     const signal = controller.signal;
@@ -267,7 +268,7 @@ export class ApiClient {
     try {
       for (let attempt = 0; ; attempt++) {
         if (signal.aborted) throw stopped();
-        const cached = (keepalive || operation === PROBE) && attempt === 0 ? this.tokens.cached() : undefined;
+        const cached = (keepalive || probing) && attempt === 0 ? this.tokens.cached() : undefined;
         const token = authenticated ? (cached ?? (await untilAborted(this.tokens.token(signal), signal))) : undefined;
         const init: RequestInitPart = { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal };
         if (keepalive) init.keepalive = true;
@@ -285,7 +286,7 @@ export class ApiClient {
         const { status } = answer.response;
         reachability.answered(flight, status);
         if (signal.aborted) throw stopped();
-        if (answer.response.ok || operation === PROBE) return answer.data as D;
+        if (answer.response.ok || probing) return answer.data as D;
         if (status === 401 && token !== undefined && attempt === 0 && this.tokens.invalidate(token)) continue;
         throw ConferenceError.api(operation, status, answer.error);
       }

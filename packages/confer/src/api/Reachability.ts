@@ -22,6 +22,7 @@ export interface ReachabilityOptions {
    * resend rarely when the path comes back.
    */
   darkProbeTimeoutMs: number;
+  /** How long into a silence probes are given up after `probeTimeoutMs` (default 5 s). */
   darkEarlyMs: number;
   /**
    * While the server answers, a probe goes out when watching starts and then this often (default
@@ -49,7 +50,7 @@ export const DEFAULT_REACHABILITY: ReachabilityOptions = {
   darkMaxDelayMs: 1000,
 };
 
-/** A request that tells whether the server answers; it rejects when it got no answer within `timeoutMs` (0: none). @internal */
+/** A request that tells whether the server answers; it rejects when it got no answer within `timeoutMs`. @internal */
 export type Probe = (timeoutMs: number) => Promise<unknown>;
 
 /** One request on its way, as the reachability watch sees it. @internal */
@@ -72,9 +73,9 @@ export interface Flight {
  * a dead path only when they time out (a long poll holds one for seconds), so while a request is
  * outstanding and the server has been silent for `probeAfterMs`, a short probe asks. While dark,
  * probes wait for an answer as `darkProbeScheduleMs` allows, other requests wait for one of them
- * (the ApiClient holds them at most `darkTimeoutMs`) and retries wait at most `darkMaxDelayMs`; the first answer abandons
- * the requests sent into the dark before it (TCP may hold them for seconds after the path is back)
- * so their callers send them again at once. @internal
+ * (the ApiClient holds them at most `darkTimeoutMs`) and retries wait at most `darkMaxDelayMs`; the
+ * first answer abandons the requests sent into the dark before it (TCP may hold them for seconds
+ * after the path is back) so their callers send them again at once. @internal
  */
 export class Reachability {
   private isDark = false;
@@ -211,12 +212,13 @@ export class Reachability {
 
   /**
    * Sets the one timer: the next dark probe, or the probe after `probeAfterMs` of silence while a
-   * request is outstanding, or the next refresh. In the dark, probes are few and spread out because a browser keeps a
-   * connection attempt going after its request is given up, resending the SYN ever more rarely (on
-   * Linux 6.18: 1 s apart for 5 s, then after 7, 11, 19, 35 and 67 s; it fails at ~134 s), and gives a host six at most: probes
-   * sent every second would hold all six within seconds of the break, and after a long outage none of
-   * them would resend its SYN for half a minute (measured: 36 s after a 100 s black hole in Chromium,
-   * 0.4 s with this schedule). Waiting probes take whichever attempt connects first.
+   * request is outstanding, or the next refresh. In the dark, probes are few and spread out because a
+   * browser keeps a connection attempt going after its request is given up, resending the SYN ever
+   * more rarely (on Linux 6.18: 1 s apart for 5 s, then after 7, 11, 19, 35 and 67 s; it fails at
+   * ~134 s), and gives a host six at most: probes sent every second would hold all six within seconds
+   * of the break, and after a long outage none of them would resend its SYN for half a minute
+   * (measured: 36 s after a 100 s black hole in Chromium, 1.1-3.1 s with this schedule). Waiting
+   * probes take whichever attempt connects first.
    */
   private arm(): void {
     clearTimeout(this.timer);

@@ -29,8 +29,9 @@ export async function launchLabChromium(host: LabHost, options: { tempDir: strin
   const wrapper = path.join(options.tempDir, `chromium-${host.name}.sh`);
   await writeFile(wrapper, `#!/bin/sh\nexec ${[...host.execPrefix, executable].map(shellQuote).join(' ')} "$@"\n`);
   await chmod(wrapper, 0o755);
-  // LAB_NETLOG_DIR: each host's Chromium writes its net log there (sockets, connection attempts, requests) for diagnosis.
-  const netLog = process.env.LAB_NETLOG_DIR ? [`--log-net-log=${path.join(process.env.LAB_NETLOG_DIR, `netlog-${host.name}.json`)}`] : [];
+  // LAB_NETLOG_DIR: each host's Chromium writes its net log there (sockets, connection attempts, requests) for diagnosis,
+  // named by the host's namespace, so labs running side by side with the same host names do not overwrite each other's.
+  const netLog = process.env.LAB_NETLOG_DIR ? [`--log-net-log=${path.join(process.env.LAB_NETLOG_DIR, `netlog-${host.namespace}.json`)}`] : [];
   return chromium.launch({ executablePath: wrapper, headless: true, args: [...labChromiumArgs(options.pagesOrigin), ...netLog], timeout: 30_000 });
 }
 
