@@ -113,7 +113,9 @@ describe('simulcast through the werift router', { timeout: 60_000 }, () => {
     await waitFor(() => stream.viewers.get('decoder')!.downlink.stats.rembs > 0, 'a REMB from the libwebrtc viewer');
 
     checkContinuity(forwarded);
-    expect(stream.keyframeStats.switches).toBeGreaterThan(0);
+    // q, then f (perhaps through h). Whether the switch needed a keyframe request depends on timing:
+    // a layer that dynacast had paused resumes with a keyframe of its own, so none is asked for.
+    expect(stream.viewers.get('wire')!.stats.layerSwitches).toBeGreaterThanOrEqual(2);
   });
 
   it('pauses a viewer: no video packets reach it until it resumes', async () => {
