@@ -751,6 +751,17 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Service Unavailable - reference server - this node is draining (shutting down) and takes no new conferences; create it again after Retry-After, which a load balancer sends to another node. */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The token request was refused (RFC 6749 section 5.2). */
         OAuthError: {
             headers: {
@@ -876,6 +887,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     end: {

@@ -34,6 +34,8 @@ export async function createHttpApp(options: ServerOptions, connections: Connect
   await app.register(cors, {
     origin: options.corsOrigins === '*' ? '*' : options.corsOrigins,
     methods: ['GET', 'POST'],
+    // A browser shows scripts only the safelisted headers: a draining node's 503 says when to retry.
+    exposedHeaders: ['Retry-After'],
     maxAge: 600,
   });
   app.addHook('onRequest', async () => {

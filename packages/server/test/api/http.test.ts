@@ -133,6 +133,8 @@ describe('CORS', () => {
       const unauthorized = await fetch(`${server.url}/rtc-api/conferences/x`, { headers: { origin: 'https://app.example' } });
       expect(unauthorized.status).toBe(401);
       expect(unauthorized.headers.get('access-control-allow-origin')).toBe('*');
+      // A draining node's 503 says when to retry: the page's script may read it.
+      expect(unauthorized.headers.get('access-control-expose-headers')).toBe('Retry-After');
       const token = await fetch(`${server.url}/security/oauth/token`, {
         method: 'POST',
         headers: { origin: 'https://app.example', 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa('demo:demo')}` },
