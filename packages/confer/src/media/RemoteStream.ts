@@ -15,6 +15,8 @@ export class RemoteStream {
   private connection: StreamConnectionState = 'connecting';
   private audioReceiver: RTCRtpReceiver | undefined;
   private latestStats: StreamStats | undefined;
+  /** `latestStats` with the current `videoLayer`, made once per sample or layer change (a UI may read `stats` every frame). */
+  private statsView: StreamStats | undefined;
   private readonly quality = new QualityTracker();
   private readonly elements = new Set<HTMLMediaElement>();
   /** Set by the room: where attach() reports an autoplay refusal. @internal */
@@ -71,7 +73,8 @@ export class RemoteStream {
   /** The last stats sample of the receiving connection (sampled while the room has a listener of a sampled event), with the current `videoLayer`. */
   get stats(): StreamStats | undefined {
     // The layer is kept once, here: a sample shows what `videoLayer` says when it is read.
-    return this.latestStats && { ...this.latestStats, videoLayer: this.layer };
+    this.statsView ??= this.latestStats && { ...this.latestStats, videoLayer: this.layer };
+    return this.statsView;
   }
 
   /** How well the stream gets through: `lost` while its connection is re-established or gave up, `unknown` until sampled. */
@@ -134,6 +137,7 @@ export class RemoteStream {
   /** The viewer's layer channel heard which layer the server forwards. @internal */
   setVideoLayer(layer: VideoLayer | undefined): void {
     this.layer = layer;
+    this.statsView = undefined;
   }
 
   private changePreference(change: () => void): void {
@@ -152,6 +156,7 @@ export class RemoteStream {
   /** A stats sample of the receiving connection; answers whether the quality changed. @internal */
   setStats(stats: StreamStats | undefined): boolean {
     this.latestStats = stats;
+    this.statsView = undefined;
     return this.quality.update(stats, true);
   }
 

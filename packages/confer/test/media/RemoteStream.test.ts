@@ -16,7 +16,11 @@ describe('RemoteStream stats', () => {
 
     channel.receive({ type: 'layer', rid: 'h', width: 640, height: 360 });
     expect(stream.stats?.videoLayer).toEqual({ rid: 'h', width: 640, height: 360 });
+    // Read on every frame by a UI: the same object until a sample or the layer changes.
+    expect(stream.stats).toBe(stream.stats);
+    const beforeSample = stream.stats;
     await viewer.sampleStats();
+    expect(stream.stats).not.toBe(beforeSample);
     expect(sampled[1]?.videoLayer).toEqual({ rid: 'h', width: 640, height: 360 });
 
     channel.receive({ type: 'layer', rid: null, width: 0, height: 0 });
