@@ -143,6 +143,8 @@ export class PublishedStream {
         if (this.closed) throw closedWhileReconnecting(this.ref);
         this.connection.close();
         this.connection = next;
+        // Same codecs by name, but the new connection may number them (opus, RED) otherwise.
+        this.negotiated = offer.codecs();
         this.activeLayersSent = undefined;
         this.stats.reconnections++;
         for (const viewer of this.viewers.values()) viewer.sourceChanged();

@@ -71,6 +71,8 @@ export class PublisherConnection {
         this.extensions.set(kind, [...transceiver.headerExtensions]);
         const rids = offer.rids(kind);
         const { receiver } = transceiver;
+        // RED packets are forwarded as they came (see RedPacket), not unpacked by werift.
+        receiver.passThroughRed = true;
         if (rids.length === 0) {
           const layer = new PublisherLayer(kind, undefined, 0, 0);
           this.layersByKind.set(kind, [layer]);

@@ -1,6 +1,6 @@
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
-import { choosePublishCodec, codecName, describeCodec, hasInbandFec, matchViewerCodec, withInbandFec } from './codecs.js';
+import { choosePublishCodec, codecName, describeCodec, hasInbandFec, matchViewerCodec, withInbandFec, withRed } from './codecs.js';
 import type { MediaKind, OfferedCodec } from './codecs.js';
 import { MediaRouterError } from './MediaRouter.js';
 import type { IceCandidate, StreamType } from './MediaRouter.js';
@@ -92,7 +92,9 @@ export class SdpOffer {
       const offered = offeredCodecs(media);
       const current = published?.get(kind);
       if (published && !current) throw bad(`sdpOffer ${label(media, index)} carries ${kind}, which the published stream does not`);
-      const codec = current ? matchViewerCodec(current, offered) : choosePublishCodec(kind, offered, videoPreference);
+      const chosen = current ? matchViewerCodec(current, offered) : choosePublishCodec(kind, offered, videoPreference);
+      // RED (RFC 2198) is received beside opus when offered, and forwarded as it comes (see RedPacket).
+      const codec = chosen && kind === 'audio' ? withRed(chosen, offered) : chosen;
       if (current && !codec) {
         throw bad(`sdpOffer ${label(media, index)} offers no codec matching the stream's ${describeCodec(current)}; a reconnection keeps the stream's codecs`);
       }
@@ -130,10 +132,13 @@ export class SdpOffer {
         unrouted.push(`${label(media, index)} asks for ${kind}`);
         return;
       }
-      const codec = matchViewerCodec(source, offeredCodecs(media));
-      if (!codec) {
+      const offered = offeredCodecs(media);
+      const matched = matchViewerCodec(source, offered);
+      if (!matched) {
         throw bad(`sdpOffer ${label(media, index)} offers no codec matching the stream's ${describeCodec(source)}`);
       }
+      // RED is negotiated with a viewer only when the publisher's packets may be RED.
+      const codec = source.redPayloadType === undefined ? matched : withRed(matched, offered);
       sections.push({ index, kind, codec, rids: [] });
     });
     if (sections.length === 0) {
@@ -145,7 +150,9 @@ export class SdpOffer {
   /**
    * werift's answer with the router's own parameters: the opus fmtp of a publisher's answer always
    * has `useinbandfec=1` (so its encoder adds in-band FEC, whatever its offer said), a viewer's when
-   * its offer asked for it (werift echoes the offer's fmtp; this makes sure of it).
+   * its offer asked for it (werift echoes the offer's fmtp; this makes sure of it). A publisher's
+   * answer lists RED before opus: libwebrtc sends RED only when the remote description puts it
+   * first (`WebRtcVoiceSendChannel::SetSendCodecs`), and browsers offer opus first.
    */
   completeAnswer(answerSdp: string): string {
     const opus = this.sections.filter((s) => codecName(s.codec) === 'OPUS' && (this.role === 'publish' || hasInbandFec(s.codec.fmtp)));
@@ -158,6 +165,11 @@ export class SdpOffer {
       const fmtp = media.fmtp.find((f) => f.payload === pt);
       if (fmtp) fmtp.config = withInbandFec(fmtp.config);
       else media.fmtp.push({ payload: pt, config: withInbandFec(undefined) });
+      const red = section.codec.redPayloadType;
+      if (this.role === 'publish' && red !== undefined && media.rtp.some((r) => r.payload === red)) {
+        media.rtp.sort((a, b) => Number(b.payload === red) - Number(a.payload === red));
+        media.payloads = media.rtp.map((r) => r.payload).join(' ');
+      }
     }
     return sdpTransform.write(session);
   }
@@ -178,8 +190,8 @@ export class SdpOffer {
   }
 
   /**
-   * The offer for werift: each m-section reduced to its kept codec (no RTX, RED or FEC, so no
-   * second SSRC; a simulcast section keeps no SSRC at all, its layers are bound by rid), without
+   * The offer for werift: each m-section reduced to its kept codec, and RED beside opus when kept
+   * (no RTX or FEC, so no second SSRC; a simulcast section keeps no SSRC at all, its layers are bound by rid), without
    * transport-cc feedback (bandwidth comes from REMB), and without the remote candidates
    * `acceptsCandidate` refuses. Without `keepDataChannel` the data channel section is
    * left out (see {@link withRejectedDataChannel}).
@@ -188,11 +200,11 @@ export class SdpOffer {
     const session: SessionDescription = structuredClone(this.session);
     for (const section of this.sections) {
       const media = session.media[section.index]!;
-      const pt = section.codec.payloadType;
-      media.rtp = media.rtp.filter((r) => r.payload === pt);
-      media.fmtp = media.fmtp.filter((f) => f.payload === pt);
-      media.rtcpFb = media.rtcpFb?.filter((fb) => Number(fb.payload) === pt && fb.type !== 'transport-cc');
-      media.payloads = String(pt);
+      const kept = new Set([section.codec.payloadType, section.codec.redPayloadType]);
+      media.rtp = media.rtp.filter((r) => kept.has(r.payload));
+      media.fmtp = media.fmtp.filter((f) => kept.has(f.payload));
+      media.rtcpFb = media.rtcpFb?.filter((fb) => kept.has(Number(fb.payload)) && fb.type !== 'transport-cc');
+      media.payloads = media.rtp.map((r) => r.payload).join(' ');
       const groups = media.ssrcGroups ?? [];
       const secondary = new Set(groups.flatMap((g) => g.ssrcs.split(' ').slice(1).map(Number)));
       delete media.ssrcGroups;

@@ -16,6 +16,7 @@ import type { PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { isKeyframeRequest } from './rtcpFeedback.js';
 import type { SdpOffer } from './SdpOffer.js';
+import { translateAudioPayload } from './RedPacket.js';
 import { TaskQueue } from './TaskQueue.js';
 
 /** Everything a viewer needs from the router. */
@@ -50,7 +51,7 @@ const SWITCH_KEYFRAME_RETRY_MS = 1_000;
  */
 export class StreamViewer {
   /** Counters for tests and benchmarks. */
-  readonly stats = { packetsForwarded: 0, layerSwitches: 0, preferences: 0 };
+  readonly stats = { packetsForwarded: 0, layerSwitches: 0, preferences: 0, redForwarded: 0, redPrimaryForwarded: 0 };
   /** The viewer's downlink as its RTCP tells it. */
   readonly downlink = new DownlinkEstimate();
   private readonly pc: RTCPeerConnection;
@@ -220,12 +221,27 @@ export class StreamViewer {
       },
     });
     this.forwarders.set(kind, forwarder);
+    const viewerCodec = this.init.offer.sections.find((s) => s.kind === kind)?.codec;
+    // Audio packets are labelled here, RED or opus each (werift would label all with the first codec and wrap them in RED itself).
+    if (kind === 'audio') transceiver.sender.passThroughRed = true;
     // Rebuilt when the publisher reconnects: its new connection may number its extensions otherwise.
     let publisherExtensions: readonly RTCRtpHeaderExtensionParameters[] | undefined;
     let rewriter: HeaderExtensionRewriter | undefined;
     const unsubscribe = source.subscribe(kind, {
       rtp: (packet: RtpPacket, layer, keyframe, headerExtensions) => {
-        const out = forwarder.forward(packet.header.sequenceNumber, packet.header.timestamp, packet.payload, layer, keyframe);
+        // The publisher's current codecs: a reconnection may number them otherwise.
+        const published = source.codecs?.get(kind);
+        const audio =
+          kind === 'audio' && published && viewerCodec
+            ? translateAudioPayload(
+                packet.header.payloadType,
+                packet.payload,
+                { opus: published.payloadType, red: published.redPayloadType },
+                { opus: viewerCodec.payloadType, red: viewerCodec.redPayloadType },
+              )
+            : undefined;
+        if (kind === 'audio' && !audio) return;
+        const out = forwarder.forward(packet.header.sequenceNumber, packet.header.timestamp, audio?.payload ?? packet.payload, layer, keyframe);
         if (!out) return;
         if (headerExtensions !== publisherExtensions || !rewriter) {
           publisherExtensions = headerExtensions;
@@ -245,7 +261,15 @@ export class StreamViewer {
         header.padding = false;
         header.paddingSize = 0;
         this.stats.packetsForwarded++;
-        track.writeRtp(copy);
+        if (!audio) {
+          track.writeRtp(copy);
+          return;
+        }
+        header.payloadType = audio.payloadType;
+        if (audio.payloadType === viewerCodec?.redPayloadType) this.stats.redForwarded++;
+        else if (packet.header.payloadType !== published?.payloadType) this.stats.redPrimaryForwarded++;
+        // Straight to the sender: the track would label the packet with the first codec again.
+        transceiver.sender.sendRtp(copy).catch(() => undefined);
       },
       drop: (layer, sequenceNumber) => forwarder.drop(layer, sequenceNumber),
     });

@@ -1,5 +1,4 @@
-import { useH264, useOPUS, useVP8 } from 'werift';
-import type { RTCRtpCodecParameters } from 'werift';
+import { RTCRtpCodecParameters, useH264, useOPUS, useVP8 } from 'werift';
 import type { VideoCodecName } from './MediaRouterOptions.js';
 
 /** A media kind the router forwards. */
@@ -14,6 +13,8 @@ export interface OfferedCodec {
   channels?: number;
   /** The a=fmtp parameters, verbatim. */
   fmtp?: string;
+  /** Opus: the payload type of `audio/red` (RFC 2198) kept beside it, when RED is negotiated too. */
+  redPayloadType?: number;
 }
 
 /** The codec name part of a mime type, upper-cased (`VP8`, `H264`, `OPUS`). */
@@ -71,6 +72,19 @@ export function matchViewerCodec(published: OfferedCodec, offered: readonly Offe
   });
 }
 
+/**
+ * The opus codec with the payload type of the offer's `audio/red` that carries it (RFC 2198: a red
+ * fmtp lists the redundant blocks' payload types, here all opus's, e.g. `111/111`; one without fmtp
+ * names none and is taken too, its blocks are checked per packet). Without one, the codec as it is.
+ */
+export function withRed(opus: OfferedCodec, offered: readonly OfferedCodec[]): OfferedCodec {
+  const { redPayloadType: _, ...plain } = opus;
+  const red = offered.find(
+    (c) => codecName(c) === 'RED' && c.clockRate === opus.clockRate && (c.fmtp ?? '').split('/').every((pt) => pt.trim() === '' || Number(pt) === opus.payloadType),
+  );
+  return red ? { ...plain, redPayloadType: red.payloadType } : plain;
+}
+
 /** Human-readable description of a codec for error messages, e.g. `H264 (packetization-mode=1;profile-level-id=42e01f)`. */
 export const describeCodec = (codec: OfferedCodec) => (codec.fmtp ? `${codecName(codec)} (${codec.fmtp})` : codecName(codec));
 
@@ -80,7 +94,7 @@ export const describeCodec = (codec: OfferedCodec) => (codec.fmtp ? `${codecName
  * beforehand (see SdpOffer).
  */
 export function weriftCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpCodecParameters[] } {
-  return { audio: [useOPUS()], video: [useVP8(), useH264()] };
+  return { audio: [useOPUS(), new RTCRtpCodecParameters({ mimeType: 'audio/red', clockRate: 48000, channels: 2 })], video: [useVP8(), useH264()] };
 }
 
 /**

@@ -92,12 +92,12 @@ describe('SdpOffer.forPublish', () => {
     expect(refusal(() => h264(chromiumOffer({ audio: false, videoCodecs: ['VP9', 'H264'] }), ['VP8']))).toMatch(/offered: VP9, RTX, H264, RED, ULPFEC; supported: VP8\)/);
   });
 
-  it('narrows the offer to one codec per m-line, without RTX, transport-cc or unusable candidates', () => {
+  it('narrows the offer to one codec per m-line (opus keeps RED beside it), without RTX, transport-cc or unusable candidates', () => {
     const offer = SdpOffer.forPublish(chromiumOffer(), 'MIC_AND_CAM', ['VP8', 'H264']);
     const narrowed = sdpTransform.parse(offer.narrowed((c) => c.address === '127.0.0.1'));
     const [audio, video] = narrowed.media;
-    expect(audio!.rtp.map((r) => r.codec)).toEqual(['opus']);
-    expect(String(audio!.payloads)).toBe('111');
+    expect(audio!.rtp.map((r) => r.codec)).toEqual(['opus', 'red']);
+    expect(String(audio!.payloads)).toBe('111 63');
     expect(video!.rtp.map((r) => r.codec)).toEqual(['VP8']);
     expect(String(video!.payloads)).toBe('96');
     expect(video!.rtcpFb!.map((fb) => `${fb.type} ${fb.subtype ?? ''}`.trim())).toEqual(['goog-remb', 'ccm fir', 'nack', 'nack pli']);
