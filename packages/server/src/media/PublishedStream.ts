@@ -59,7 +59,7 @@ export class PublishedStream {
   /** Viewers negotiating to replace the one of their id (a viewer's reconnection); closed with the stream. */
   readonly replacingViewers = new Set<StreamViewer>();
   /** Counters for tests and benchmarks. */
-  readonly stats = { packetsReceived: 0, mediaPacketsReceived: 0, rembsSent: 0, reconnections: 0 };
+  readonly stats = { packetsReceived: 0, mediaPacketsReceived: 0, rembsSent: 0, reconnections: 0, iceRestarts: 0 };
   private connection: PublisherConnection;
   /** A reconnection's connection while it negotiates. */
   private next: PublisherConnection | undefined;
@@ -129,13 +129,20 @@ export class PublishedStream {
   }
 
   /**
-   * The publisher reconnects with a new offer (same stream, new peer connection): answers it, then
-   * closes the old connection and forwards the new one's packets to the same viewers, video from its
-   * first keyframe (asked for as soon as it connects). If the offer fails, the old connection stays.
+   * The publisher reconnects with a new offer. From the same client peer connection with new ICE
+   * credentials it is an ICE restart, applied to the current connection (nothing else changes).
+   * Otherwise (same stream, new peer connection) it answers it, then closes the old connection and
+   * forwards the new one's packets to the same viewers, video from its first keyframe (asked for as
+   * soon as it connects). If the offer fails, the old connection stays.
    */
   reconnect(offer: SdpOffer): Promise<string> {
     return this.reconnections.push(async () => {
       if (this.closed) throw closedWhileReconnecting(this.ref);
+      if (this.connection.isIceRestart(offer)) {
+        const sdp = await this.connection.restartIce(offer);
+        this.stats.iceRestarts++;
+        return sdp;
+      }
       const next = this.connect(offer);
       this.next = next;
       try {

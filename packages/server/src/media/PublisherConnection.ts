@@ -4,7 +4,7 @@ import type { MediaKind } from './codecs.js';
 import { LabeledChannel } from './LabeledChannel.js';
 import type { IceCandidate } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
-import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
+import { addRemoteCandidates, answerOffer, isIceRestartOf } from './peerNegotiation.js';
 import { NOMINAL_LAYER_BITRATES, PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { createPli, createRemb } from './rtcpFeedback.js';
@@ -90,6 +90,24 @@ export class PublisherConnection {
           this.unsubscribers.push(unSubscribe);
         }
       }
+      return offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
+    });
+  }
+
+  /** Whether `offer` is an ICE restart of this connection's own client peer connection (same DTLS fingerprint, new ICE credentials). */
+  isIceRestart(offer: SdpOffer): boolean {
+    return !this.closed && isIceRestartOf(this.pc, offer.narrowed(() => true));
+  }
+
+  /**
+   * Applies an ICE restart offer (see `isIceRestart`) to this connection: werift takes the new
+   * credentials, answers with new ones of its own and its candidates, and checks pairs again while
+   * DTLS, SRTP, receivers and layers go on as they are (see the werift notes).
+   */
+  restartIce(offer: SdpOffer): Promise<string> {
+    const { network, tracker } = this.init;
+    return this.negotiation.push(async () => {
+      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
       return offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
     });
   }

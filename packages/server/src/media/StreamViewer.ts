@@ -10,7 +10,7 @@ import { chooseLayer, layerSize, NO_PREFERENCE, parseVideoPreference } from './L
 import type { VideoPreference } from './LayerSelector.js';
 import type { IceCandidate } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
-import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
+import { addRemoteCandidates, answerOffer, isIceRestartOf } from './peerNegotiation.js';
 import type { PublishedStream } from './PublishedStream.js';
 import type { PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
@@ -51,7 +51,7 @@ const SWITCH_KEYFRAME_RETRY_MS = 1_000;
  */
 export class StreamViewer {
   /** Counters for tests and benchmarks. */
-  readonly stats = { packetsForwarded: 0, layerSwitches: 0, preferences: 0, redForwarded: 0, redPrimaryForwarded: 0 };
+  readonly stats = { packetsForwarded: 0, layerSwitches: 0, preferences: 0, iceRestarts: 0, redForwarded: 0, redPrimaryForwarded: 0 };
   /** The viewer's downlink as its RTCP tells it. */
   readonly downlink = new DownlinkEstimate();
   private readonly pc: RTCPeerConnection;
@@ -179,6 +179,21 @@ export class StreamViewer {
       this.watchRtcp();
       this.answered = true;
       this.reselect();
+      return network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
+    });
+  }
+
+  /** Whether `offer` is an ICE restart of this viewer's own client peer connection (same DTLS fingerprint, new ICE credentials). */
+  isIceRestart(offer: SdpOffer): boolean {
+    return !this.closed && this.answered && isIceRestartOf(this.pc, offer.narrowed(() => true));
+  }
+
+  /** Applies an ICE restart offer (see `isIceRestart`) to this connection; tracks, forwarders and the data channel go on. */
+  restartIce(offer: SdpOffer): Promise<string> {
+    const { network, tracker } = this.init;
+    return this.negotiation.push(async () => {
+      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
+      this.stats.iceRestarts++;
       return network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
     });
   }

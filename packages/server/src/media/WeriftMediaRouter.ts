@@ -121,6 +121,8 @@ export class WeriftMediaRouter implements MediaRouter {
       throw new MediaRouterError('bad-request', `viewer ${viewerId} of ${describe(request)} belongs to another endpoint than ${userEndpointId}`);
     }
     const offer = SdpOffer.forView(request.sdpOffer, codecs);
+    // The same client connection with new ICE credentials: restarted in place, nothing replaced.
+    if (previous?.isIceRestart(offer)) return { sdpAnswer: await previous.restartIce(offer) };
     const { conferenceId } = request;
     const sourceId = `viewer:${request.streamId}:${viewerId}`;
     const viewer: StreamViewer = new StreamViewer({

@@ -42,6 +42,37 @@ export async function answerOffer(
   return network.announce(keepInactiveBundled(sdp));
 }
 
+/** What ties an SDP to one client peer connection (its DTLS certificate) and to one ICE session (its credentials). */
+interface TransportIdentity {
+  fingerprint: string | undefined;
+  iceCredentials: string | undefined;
+}
+
+function transportIdentity(sdp: string): TransportIdentity {
+  const session = sdpTransform.parse(sdp);
+  const media = session.media[0];
+  const fingerprint = session.fingerprint ?? media?.fingerprint;
+  const ufrag = media?.iceUfrag ?? session.iceUfrag;
+  const pwd = media?.icePwd ?? session.icePwd;
+  return {
+    fingerprint: fingerprint ? `${fingerprint.type.toLowerCase()} ${fingerprint.hash.toUpperCase()}` : undefined,
+    iceCredentials: ufrag && pwd ? `${ufrag}:${pwd}` : undefined,
+  };
+}
+
+/**
+ * Whether `offerSdp` is an ICE restart of the client connection `pc` is answering: the same DTLS
+ * fingerprint as `pc`'s remote description (the same client RTCPeerConnection, whose DTLS session
+ * goes on) with new ICE credentials. Anything else (a new client connection) is not.
+ */
+export function isIceRestartOf(pc: RTCPeerConnection, offerSdp: string): boolean {
+  const current = pc.remoteDescription?.sdp;
+  if (!current) return false;
+  const before = transportIdentity(current);
+  const after = transportIdentity(offerSdp);
+  return before.fingerprint !== undefined && before.fingerprint === after.fingerprint && after.iceCredentials !== undefined && after.iceCredentials !== before.iceCredentials;
+}
+
 /**
  * werift writes port 0 on every inactive m-line, which in an answer means "rejected", yet keeps it
  * in the BUNDLE group; Chrome refuses such an answer (a rejected m-line may not stay bundled, RFC 8843
