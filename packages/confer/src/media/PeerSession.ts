@@ -26,17 +26,36 @@ export interface PeerSessionOptions {
 export const DEFAULT_DISCONNECTED_GRACE_MS = 2000;
 
 /**
+ * How long a restarted connection may take to be `connected` again before the owner replaces it: an
+ * ICE restart over a working path needs a round of connectivity checks (well under a second here,
+ * bench/README.md), while retransmitted checks on a lossy path take a few seconds; past 5 s the path
+ * is most likely still dead and a new connection is tried, as before ICE restarts. @internal
+ */
+export const ICE_RESTART_TIMEOUT_MS = 5000;
+
+/** The DTLS certificate fingerprint an SDP names (`sha-256 AB:CD:...`), or undefined. */
+function fingerprintOf(sdp: string | undefined): string | undefined {
+  const match = sdp ? /^a=fingerprint:\s*(\S+)\s+(\S+)/m.exec(sdp) : null;
+  return match ? `${match[1]!.toLowerCase()} ${match[2]!.toUpperCase()}` : undefined;
+}
+
+/**
  * Owns one RTCPeerConnection from creation to close: its handlers, the batching of its ICE candidates,
- * its offer/answer steps and its statistics (one StatsSampler). Publisher and Viewer hold one at a time and reconnect by
- * closing it and opening another, so `closed` also means "no longer current". `failed` comes 15-30 s
+ * its offer/answer steps and its statistics (one StatsSampler). A lost connection is first restarted in place
+ * (`restartIce`); failing that, Publisher and Viewer reconnect by closing it and opening another, so `closed`
+ * also means "no longer current". `failed` comes 15-30 s
  * after the path dies (ICE consent freshness, RFC 7675); `disconnected` within a few seconds, so a
  * connection that stays disconnected past a short grace is reported lost long before it fails. @internal
  */
 export class PeerSession {
   private readonly pc: RTCPeerConnection;
-  private readonly batcher: IceCandidateBatcher;
+  /** Replaced by an ICE restart: the new credentials' candidates wait for the restart's answer. */
+  private batcher: IceCandidateBatcher;
   private isClosed = false;
   private isLost = false;
+  private everConnected = false;
+  /** Told of each state while an ICE restart waits for `connected`. */
+  private restartWaiter: ((state: RTCPeerConnectionState | 'closed') => void) | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** The offer started by `prepareOffer()`, until `createOffer()` takes it. */
   private prepared: Promise<string> | undefined;
@@ -45,11 +64,57 @@ export class PeerSession {
   constructor(private readonly options: PeerSessionOptions) {
     const pc = options.createPeerConnection(options.rtcConfiguration);
     this.sampler = new StatsSampler(() => pc.getStats(), (stats) => options.onStats?.(stats));
-    const batcher = new IceCandidateBatcher(options.sendCandidates, options.onCandidateError);
-    pc.onicecandidate = (event) => batcher.add(event.candidate);
+    this.batcher = new IceCandidateBatcher(options.sendCandidates, options.onCandidateError);
+    pc.onicecandidate = (event) => this.batcher.add(event.candidate);
     pc.onconnectionstatechange = () => this.onState(pc.connectionState);
     this.pc = pc;
-    this.batcher = batcher;
+  }
+
+  /** Whether an ICE restart can heal it: it was connected, and the answer named the DTLS fingerprint a restart must keep. */
+  get canRestartIce(): boolean {
+    return !this.isClosed && this.everConnected && fingerprintOf(this.pc.remoteDescription?.sdp) !== undefined;
+  }
+
+  /**
+   * Restarts ICE on this connection (`restartIce()`, a new offer with new ICE credentials, sent by
+   * `exchange`, whose answer it sets) and resolves true once it is `connected` again, within
+   * `timeoutMs`. Resolves false, leaving the connection to be replaced, when the answer names another
+   * DTLS fingerprint (the server made a new connection instead: this one cannot use it), when the
+   * connection fails or the bound passes, or when it was closed meanwhile; rejects when `exchange` does.
+   */
+  async restartIce(exchange: (sdpOffer: string) => Promise<string>, timeoutMs = ICE_RESTART_TIMEOUT_MS): Promise<boolean> {
+    if (!this.canRestartIce) return false;
+    const fingerprint = fingerprintOf(this.pc.remoteDescription?.sdp);
+    this.batcher.close();
+    this.batcher = new IceCandidateBatcher(this.options.sendCandidates, this.options.onCandidateError);
+    this.pc.restartIce();
+    const sdpOffer = await this.makeOffer();
+    if (this.isClosed) return false;
+    const answer = await exchange(sdpOffer);
+    if (this.isClosed || fingerprintOf(answer) !== fingerprint) return false;
+    const connected = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        this.restartWaiter = undefined;
+        resolve(ok);
+      };
+      this.restartWaiter = (state) => {
+        if (state === 'connected') finish(true);
+        else if (state === 'failed' || state === 'closed') finish(false);
+      };
+    });
+    try {
+      await this.setAnswer(answer);
+    } catch (error) {
+      this.restartWaiter?.('closed');
+      throw error;
+    }
+    if (this.pc.connectionState === 'connected') this.restartWaiter?.('connected');
+    const ok = await connected;
+    // Restarted: a later loss is reported again.
+    if (ok && !this.isClosed) this.isLost = false;
+    return ok && !this.isClosed;
   }
 
   /** True once closed, by its owner or because the owner replaced it. */
@@ -107,6 +172,7 @@ export class PeerSession {
     if (this.isClosed) return;
     this.isClosed = true;
     clearTimeout(this.graceTimer);
+    this.restartWaiter?.('closed');
     this.batcher.close();
     this.sampler.close();
     this.pc.onicecandidate = null;
@@ -123,6 +189,8 @@ export class PeerSession {
   private onState(state: RTCPeerConnectionState): void {
     clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
+    if (state === 'connected') this.everConnected = true;
+    this.restartWaiter?.(state);
     this.options.onStateChange(state);
     if (state === 'failed') this.lose();
     else if (state === 'disconnected' && !this.isClosed) {

@@ -4,7 +4,7 @@ import { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import type { MediaKind } from './mediaKinds.js';
 import { muteKey } from './mediaKinds.js';
-import { PeerSession } from './PeerSession.js';
+import { ICE_RESTART_TIMEOUT_MS, PeerSession } from './PeerSession.js';
 import { acceptedKinds } from './sdp.js';
 import { SenderEncodings } from './SenderEncodings.js';
 import { QualityTracker } from '../stats/connectionQuality.js';
@@ -42,8 +42,9 @@ export interface PublisherOptions extends StreamOwnerOptions {
 /**
  * Sends one local stream over one sendonly PeerSession: offer → publishStream → answer, ICE trickled
  * after the answer. Bitrate, mute, track replacement and the layers dynacast switches off act on the
- * live connection without renegotiating. A lost connection is published again at once under the same stream id over a new
- * PeerSession (then with backoff while that fails): as a reconnection the server may take over
+ * live connection without renegotiating. A lost connection is first restarted in place (an ICE restart, sent as the
+ * reconnection below, used when the server keeps its DTLS fingerprint); otherwise it is published again at once under
+ * the same stream id over a new PeerSession (then with backoff while that fails): as a reconnection the server may take over
  * without detaching viewers, or, where it answers 409, by unpublishing first. A 404 or 403 asks the
  * room whether we were dropped; the stream stays published meanwhile. A stream the server unpublished
  * by itself (e.g. its media node died) is published again at once as well, without waiting for the
@@ -194,12 +195,20 @@ export class Publisher {
     await this.stopOnServer('unpublished', options.signal);
   }
 
-  /** Publishes again at once with a new peer connection (after the room rejoined, or the connection was lost). */
+  /** Publishes again at once with a new peer connection (after the room rejoined, or the server unpublished the stream). */
   restart(): void {
     if (this.closed) return;
     this.retries.cancel();
     this.connection.interrupted();
     void this.queue.push(() => this.reconnect());
+  }
+
+  /** The connection was lost: an ICE restart on it first, then publishing again over a new one. */
+  private recover(): void {
+    if (this.closed) return;
+    this.retries.cancel();
+    this.connection.interrupted();
+    void this.queue.push(() => this.reconnect(true));
   }
 
   /**
@@ -259,7 +268,7 @@ export class Publisher {
     const { api, conferenceId, userEndpointId, streamId, mediaStream, logger } = this.options;
     let pc: RTCPeerConnection | undefined;
     const session = new PeerSession({
-      ...recoveringSessionOptions({ options: this.options, label: `publisher ${streamId}`, recovery: 'publishing again', retries: this.retries, connection: this.connection, restart: () => this.restart() }),
+      ...recoveringSessionOptions({ options: this.options, label: `publisher ${streamId}`, recovery: 'publishing again', retries: this.retries, connection: this.connection, recover: () => this.recover() }),
       // PeerSession keeps its connection to itself; the dynacast channel must be in the first offer.
       createPeerConnection: (configuration) => (pc = this.options.createPeerConnection(configuration)),
       sendCandidates: (iceCandidates) =>
@@ -276,24 +285,28 @@ export class Publisher {
     return session;
   }
 
-  private async negotiate(session: PeerSession): Promise<void> {
+  private requestPublish(sdpOffer: string): ReturnType<PublisherOptions['api']['publishStream']> {
     const { api, conferenceId, userEndpointId, streamId, type, metadata } = this.options;
-    const signal = this.controller.signal;
+    return api.publishStream(
+      {
+        conferenceId,
+        userEndpointId,
+        streamId: { id: streamId },
+        conferenceStreamType: type,
+        sdpOffer,
+        ...(this.bitrate !== undefined ? { videoBitrate: this.bitrate } : {}),
+        ...(metadata ? { metadata } : {}),
+      },
+      { signal: this.controller.signal },
+    );
+  }
+
+  private async negotiate(session: PeerSession): Promise<void> {
+    const { streamId } = this.options;
     try {
       const sdpOffer = await session.createOffer();
       this.assertCurrent(session);
-      const answer = await api.publishStream(
-        {
-          conferenceId,
-          userEndpointId,
-          streamId: { id: streamId },
-          conferenceStreamType: type,
-          sdpOffer,
-          ...(this.bitrate !== undefined ? { videoBitrate: this.bitrate } : {}),
-          ...(metadata ? { metadata } : {}),
-        },
-        { signal },
-      );
+      const answer = await this.requestPublish(sdpOffer);
       this.assertCurrent(session);
       if (!answer.sdpAnswer || acceptedKinds(answer.sdpAnswer).size === 0) {
         throw ConferenceError.negotiation(`publishStream ${streamId}: the answer accepts no media`);
@@ -318,7 +331,9 @@ export class Publisher {
    * that supports it keeps the viewers attached); a 409 (the server still holds the stream and does
    * not take it over) unpublishes it first, as a fresh publish.
    */
-  private async reconnect(): Promise<void> {
+  private async reconnect(iceRestartFirst = false): Promise<void> {
+    if (this.closed) return;
+    if (iceRestartFirst && (await this.restartIce())) return;
     if (this.closed) return;
     const { api, conferenceId, userEndpointId, streamId, logger } = this.options;
     try {
@@ -339,6 +354,33 @@ export class Publisher {
     } catch (caught) {
       if (!this.closed) await this.onReconnectFailure(caught as ConferenceError);
     }
+  }
+
+  /**
+   * Restarts ICE on the current connection, its offer sent as the reconnection publishStream; true once it
+   * is connected again. False (the caller publishes over a new connection) when the server answered with
+   * another fingerprint (it made a new connection), refused, or the connection was not back within
+   * ICE_RESTART_TIMEOUT_MS.
+   */
+  private async restartIce(): Promise<boolean> {
+    const session = this.session;
+    const { streamId, logger } = this.options;
+    if (!session?.canRestartIce) return false;
+    try {
+      const restarted = await session.restartIce(async (sdpOffer) => {
+        const answer = await this.requestPublish(sdpOffer);
+        if (!answer.sdpAnswer) throw ConferenceError.negotiation(`publishStream ${streamId}: the ICE restart was answered without SDP`);
+        return answer.sdpAnswer;
+      });
+      if (restarted) {
+        logger.debug(`publisher ${streamId}: ICE restarted on the same connection`);
+        return true;
+      }
+      logger.debug(`publisher ${streamId}: ICE restart not taken or not connected within ${ICE_RESTART_TIMEOUT_MS} ms; publishing over a new connection`);
+    } catch (error) {
+      logger.debug(`publisher ${streamId}: ICE restart refused (${(error as Error).message}); publishing over a new connection`);
+    }
+    return false;
   }
 
   /** Retries what may heal, waits for the room when we may have been dropped, and gives up on the rest. */

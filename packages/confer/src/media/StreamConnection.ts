@@ -79,13 +79,13 @@ export interface StreamOwnerRecovery {
   recovery: string;
   retries: ReconnectPolicy;
   connection: StreamConnection;
-  /** Replaces the lost connection with a new one. */
-  restart: () => void;
+  /** Heals the lost connection: an ICE restart on it first, then a new connection. */
+  recover: () => void;
 }
 
 /**
  * The PeerSession options a stream owner shares with every other: a connected session resets the
- * retries and reports `connected`, a lost one restarts the owner, a refused ICE batch asks whether
+ * retries and reports `connected`, a lost one is recovered by the owner, a refused ICE batch asks whether
  * this endpoint was dropped. @internal
  */
 export function recoveringSessionOptions(
@@ -106,7 +106,7 @@ export function recoveringSessionOptions(
     },
     onLost: () => {
       options.logger.debug(`${label}: connection lost, ${owner.recovery}`);
-      owner.restart();
+      owner.recover();
     },
     disconnectedGraceMs: options.disconnectedGraceMs,
   };

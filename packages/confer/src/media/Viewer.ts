@@ -4,7 +4,7 @@ import { SerialQueue } from '../util/SerialQueue.js';
 import { uuid } from '../util/uuid.js';
 import { kindsOf } from './mediaKinds.js';
 import type { MediaKind } from './mediaKinds.js';
-import { PeerSession } from './PeerSession.js';
+import { ICE_RESTART_TIMEOUT_MS, PeerSession } from './PeerSession.js';
 import type { PeerSessionOptions } from './PeerSession.js';
 import type { RemoteStream } from './RemoteStream.js';
 import { acceptedKinds } from './sdp.js';
@@ -80,7 +80,9 @@ export class ViewerConnection {
 /**
  * Receives one remote stream over one recvonly PeerSession: offer → viewStream → answer, ICE trickled
  * after the answer. Each step runs through its own queue, so events about the stream never race its
- * negotiation. A lost connection is viewed again at once over a new PeerSession under the same viewer
+ * negotiation. A lost connection is first restarted in place (an ICE restart sent as a viewStream under
+ * the same viewer id, used when the server keeps its DTLS fingerprint); otherwise it is viewed again at
+ * once over a new PeerSession under the same viewer
  * id (a server that supports it takes the viewer over; one that answers 409 gets a stopViewStream and
  * a new viewer id), then with backoff, for as long as it is not closed. The stream's `mediaStream` stays
  * the same object throughout; its tracks are swapped in place. @internal
@@ -132,7 +134,7 @@ export class Viewer {
     if (viewerId) await this.stopOnServer(viewerId, options.signal);
   }
 
-  /** Views the stream again at once with a new peer connection (after the room rejoined, or the connection was lost). */
+  /** Views the stream again at once with a new peer connection (after the room rejoined). */
   restart(): void {
     if (this.closed) return;
     this.retries.cancel();
@@ -159,7 +161,7 @@ export class Viewer {
     const { stream, api, conferenceId, userEndpointId } = this.options;
     const connection = prepared ?? new ViewerConnection(this.options, kindsOf(stream.type));
     const { session, transceivers, channel } = connection;
-    const recovery = recoveringSessionOptions({ options: this.options, label: `viewer ${stream.streamId}`, recovery: 'viewing again', retries: this.retries, connection: this.connection, restart: () => this.restart() });
+    const recovery = recoveringSessionOptions({ options: this.options, label: `viewer ${stream.streamId}`, recovery: 'viewing again', retries: this.retries, connection: this.connection, recover: () => this.recover() });
     connection.bind({
       onCandidateError: recovery.onCandidateError,
       onStateChange: recovery.onStateChange,
@@ -239,8 +241,45 @@ export class Viewer {
     this.retries.schedule(() => void this.queue.push(() => this.viewAgain()));
   }
 
+  /** The connection was lost: an ICE restart on it first, then viewing again over a new one. */
+  private recover(): void {
+    if (this.closed) return;
+    this.retries.cancel();
+    this.connection.interrupted();
+    void this.queue.push(() => this.viewAgain(true));
+  }
+
+  /**
+   * Restarts ICE on the current connection, its offer sent as a viewStream under the current viewer id;
+   * true once it is connected again. False (the caller views over a new connection) when the server
+   * answered with another fingerprint, refused, or the connection was not back within ICE_RESTART_TIMEOUT_MS.
+   */
+  private async restartIce(): Promise<boolean> {
+    const session = this.session;
+    const viewerId = this.requestedViewerId;
+    const { api, conferenceId, userEndpointId, stream, logger } = this.options;
+    if (!session?.canRestartIce || !viewerId) return false;
+    try {
+      const restarted = await session.restartIce(async (sdpOffer) => {
+        const answer = await api.viewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, sdpOffer }, { signal: this.controller.signal });
+        if (!answer.sdpAnswer) throw ConferenceError.negotiation(`viewStream answered no SDP for the ICE restart of ${stream.streamId}`);
+        return answer.sdpAnswer;
+      });
+      if (restarted) {
+        logger.debug(`viewer ${stream.streamId}: ICE restarted on the same connection`);
+        return true;
+      }
+      logger.debug(`viewer ${stream.streamId}: ICE restart not taken or not connected within ${ICE_RESTART_TIMEOUT_MS} ms; viewing over a new connection`);
+    } catch (error) {
+      logger.debug(`viewer ${stream.streamId}: ICE restart refused (${(error as Error).message}); viewing over a new connection`);
+    }
+    return false;
+  }
+
   /** Views again over a new connection under the same viewer id; on 409 (the server will not take it over) stops it and uses a new one. */
-  private async viewAgain(): Promise<void> {
+  private async viewAgain(iceRestartFirst = false): Promise<void> {
+    if (this.closed) return;
+    if (iceRestartFirst && (await this.restartIce())) return;
     if (this.closed) return;
     const previous = this.requestedViewerId;
     const first = previous ?? uuid();

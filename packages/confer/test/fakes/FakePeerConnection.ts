@@ -100,6 +100,8 @@ export class FakePeerConnection {
   remoteDescription: RTCSessionDescriptionInit | null = null;
   connectionState: RTCPeerConnectionState = 'new';
   closed = false;
+  /** ICE restarts so far. */
+  iceGeneration = 0;
   onicecandidate: ((event: { candidate: RTCIceCandidate | null }) => void) | null = null;
   onconnectionstatechange: (() => void) | null = null;
   /** Makes setRemoteDescription fail, to test negotiation errors. */
@@ -133,9 +135,16 @@ export class FakePeerConnection {
     return this.transceivers.map((t) => t.sender);
   }
 
+  /** Records the restart; the next offer carries new ICE credentials (`a=ice-ufrag:fake<n>`). */
+  restartIce(): void {
+    this.log.push('restartIce');
+    this.iceGeneration++;
+  }
+
   async createOffer(): Promise<RTCSessionDescriptionInit> {
     this.log.push('createOffer');
-    return { type: 'offer', sdp: fakeSdp(this.transceivers.map((t) => ({ kind: t.kind, direction: t.direction, rids: t.rids }))) };
+    const sdp = fakeSdp(this.transceivers.map((t) => ({ kind: t.kind, direction: t.direction, rids: t.rids })));
+    return { type: 'offer', sdp: this.iceGeneration === 0 ? sdp : `${sdp}a=ice-ufrag:fake${this.iceGeneration}\r\n` };
   }
 
   async setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
