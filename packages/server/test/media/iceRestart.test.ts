@@ -70,11 +70,12 @@ describe('ICE restart against the werift router', () => {
     return { router, health, pub, v, ref, stream, viewer: stream.viewers.get('v')!, answers: { pub: published.sdpAnswer, view: viewed.sdpAnswer } };
   }
 
-  /** Restarts ICE on the same client connection and sends the offer (with every candidate) as the reconnection it is. */
-  async function restartOffer(pc: RTCPeerConnection): Promise<string> {
+  /** Restarts ICE on the same client connection: its offer with every candidate, or (`trickle`) without, as the library sends it. */
+  async function restartOffer(pc: RTCPeerConnection, trickle = false): Promise<string> {
     pc.restartIce();
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
+    if (trickle) return offer.sdp!;
     await waitFor(() => pc.iceGatheringState === 'complete', 'gathering after the restart');
     return pc.localDescription!.sdp;
   }
@@ -86,9 +87,14 @@ describe('ICE restart against the werift router', () => {
     const routerPairs = { view: routerPair(viewer) };
     expect(routerPairs.view).toBeDefined();
 
-    const pubOffer = await restartOffer(pub.pc);
+    // The publisher trickles its new candidates after the answer, as the library does.
+    const oldCandidates = pub.candidates.length;
+    const pubOffer = await restartOffer(pub.pc, true);
+    expect(pubOffer).not.toMatch(/^a=candidate:/m);
     const pubAnswer = (await router.publish({ ...ref, userEndpointId: 'alice', streamType: 'MIC_AND_CAM', sdpOffer: pubOffer, reconnect: true })).sdpAnswer;
     await pub.pc.setRemoteDescription({ type: 'answer', sdp: pubAnswer });
+    await waitFor(() => pub.pc.iceGatheringState === 'complete', 'the publisher gathered again');
+    await router.addPublishCandidates(ref, pub.candidates.slice(oldCandidates));
     expect(ufrag(pubAnswer)).not.toBe(ufrag(answers.pub));
     expect(fingerprint(pubAnswer)).toBe(fingerprint(answers.pub));
     await waitFor(async () => (await selectedPair(pub.pc))?.id !== pairs.pub?.id && pub.pc.connectionState === 'connected', 'the publisher on a new pair');
