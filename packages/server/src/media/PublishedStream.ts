@@ -263,6 +263,12 @@ export class PublishedStream {
       onRtp: (kind, packet, layer) => {
         if (connection === this.connection) this.forward(kind, packet, layer);
       },
+      onIceRestarted: () => {
+        if (connection !== this.connection) return;
+        this.sendRemb();
+        // Viewers lost what the publisher sent while its path was dead: a keyframe at once, not at their next PLI's turn.
+        if (this.negotiated?.has('video') && this.viewers.size > 0) this.keyframes.newSource();
+      },
     });
     return connection;
   }

@@ -25,6 +25,8 @@ export interface PublisherConnectionInit {
   onStateChange: (state: string) => void;
   /** Each RTP packet received, by kind and layer. */
   onRtp: (kind: MediaKind, packet: RtpPacket, layer: PublisherLayer) => void;
+  /** ICE is connected again after `restartIce` (a new pair; what was sent meanwhile is lost). */
+  onIceRestarted: () => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export class PublisherConnection {
   private readonly layersByKind = new Map<MediaKind, readonly PublisherLayer[]>();
   private readonly dynacast: LabeledChannel;
   private state = 'new';
+  private restarting = false;
   private closed = false;
 
   constructor(private readonly init: PublisherConnectionInit) {
@@ -53,7 +56,13 @@ export class PublisherConnection {
       this.state = state;
       init.onStateChange(state);
     });
-    this.unsubscribers.push(unSubscribe);
+    // The connection state may never have left `connected` (werift notices a dead path only after 30 s).
+    const ice = this.pc.iceConnectionStateChange.subscribe((state) => {
+      if (state !== 'connected' || !this.restarting) return;
+      this.restarting = false;
+      init.onIceRestarted();
+    });
+    this.unsubscribers.push(unSubscribe, ice.unSubscribe);
   }
 
   /** The connection's state as werift reports it. */
@@ -107,6 +116,7 @@ export class PublisherConnection {
   restartIce(offer: SdpOffer): Promise<string> {
     const { network, tracker } = this.init;
     return this.negotiation.push(async () => {
+      this.restarting = true;
       const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
       return offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
     });

@@ -67,6 +67,7 @@ export class StreamViewer {
   private answered = false;
   private sick = false;
   private connectedBefore = false;
+  private restarting = false;
   private closed = false;
 
   constructor(private readonly init: StreamViewerInit) {
@@ -92,7 +93,14 @@ export class StreamViewer {
         init.onHealthChange(sick);
       }
     });
-    this.unsubscribers.push(unSubscribe);
+    // After an ICE restart the viewer has lost what was sent meanwhile: served like a new viewer. The
+    // connection state may never have left `connected` (werift notices a dead path only after 30 s).
+    const ice = this.pc.iceConnectionStateChange.subscribe((state) => {
+      if (state !== 'connected' || !this.restarting) return;
+      this.restarting = false;
+      init.source.requestKeyframe('new-viewer', this.videoForwarder?.currentLayer ?? this.videoForwarder?.targetLayer);
+    });
+    this.unsubscribers.push(unSubscribe, ice.unSubscribe);
   }
 
   /** The viewer's id. */
@@ -192,6 +200,7 @@ export class StreamViewer {
   restartIce(offer: SdpOffer): Promise<string> {
     const { network, tracker } = this.init;
     return this.negotiation.push(async () => {
+      this.restarting = true;
       const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
       this.stats.iceRestarts++;
       return network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);

@@ -53,7 +53,8 @@ describe('ICE restart against the werift router', () => {
 
   async function setup() {
     const health: string[] = [];
-    const router = new WeriftMediaRouter({ loopback: true }, { onEndpointHealth: (_c, endpoint, h) => health.push(`${endpoint} ${h}`) });
+    // Repeated keyframe requests are held for the whole test, so every one sent is a new viewer's or a restart's.
+    const router = new WeriftMediaRouter({ loopback: true, keyframeRequestIntervalMs: 600_000 }, { onEndpointHealth: (_c, endpoint, h) => health.push(`${endpoint} ${h}`) });
     cleanups.push(() => router.close());
     const pub = new SyntheticPublisher({ audio: true, video: true });
     cleanups.push(() => pub.close());
@@ -84,6 +85,7 @@ describe('ICE restart against the werift router', () => {
     const { router, pub, v, ref, stream, viewer, answers } = await setup();
     const counters = router.counters();
     const pairs = { pub: await selectedPair(pub.pc), view: await selectedPair(v.pc) };
+    const keyframes = stream.keyframeStats.sent;
     const routerPairs = { view: routerPair(viewer) };
     expect(routerPairs.view).toBeDefined();
 
@@ -98,6 +100,8 @@ describe('ICE restart against the werift router', () => {
     expect(ufrag(pubAnswer)).not.toBe(ufrag(answers.pub));
     expect(fingerprint(pubAnswer)).toBe(fingerprint(answers.pub));
     await waitFor(async () => (await selectedPair(pub.pc))?.id !== pairs.pub?.id && pub.pc.connectionState === 'connected', 'the publisher on a new pair');
+    // Viewers missed what was sent while the path changed: a keyframe is asked for once the new pair works.
+    await waitFor(() => stream.keyframeStats.sent === keyframes + 1, "a keyframe request at the publisher's restart");
 
     const viewOffer = await restartOffer(v.pc);
     const viewAnswer = (await router.view({ ...ref, viewerId: 'v', userEndpointId: 'bob', sdpOffer: viewOffer, reconnect: true })).sdpAnswer;
@@ -105,6 +109,7 @@ describe('ICE restart against the werift router', () => {
     expect(ufrag(viewAnswer)).not.toBe(ufrag(answers.view));
     expect(fingerprint(viewAnswer)).toBe(fingerprint(answers.view));
     await waitFor(async () => (await selectedPair(v.pc))?.id !== pairs.view?.id && v.pc.connectionState === 'connected', 'the viewer on a new pair');
+    await waitFor(() => stream.keyframeStats.sent === keyframes + 2, "a keyframe request at the viewer's restart");
 
     const received = stream.stats.mediaPacketsReceived;
     const frames = v.framesDecoded;
