@@ -45,6 +45,12 @@ const BLACKOUT_BACK_MS = 3_000;
  * the black hole for a quicker run. Why a black hole is the hard one: packages/confer README, "Recovery".
  */
 const LONG_OUTAGE_MS = Number(process.env.LAB_LONG_OUTAGE_S ?? 100) * 1_000;
+/**
+ * (i) A UDP-only outage: long enough for Alice's streams to count as lost (ICE `disconnected`,
+ * 5–9 s into it in Chromium, + the 2 s grace), so the library restarts ICE while UDP is still
+ * dropped; the restart's checks succeed once it is lifted, within the library's 5 s bound.
+ */
+const UDP_DROP_MS = 10_000;
 /** (b) How long the cable is pulled: the issue's 100 s. */
 const UNPLUGGED_MS = 100_000;
 /**
@@ -225,6 +231,32 @@ test.describe('recovery: calls heal themselves', () => {
   test(`(b) the cable pulled for ${UNPLUGGED_MS / 1000} s from one of three: the server removes it, the call comes back by itself within ${BACK_WITHIN_MS / 1000} s`, async ({ call }, testInfo) => {
     test.setTimeout(UNPLUGGED_MS + 120_000);
     await longOutage(call, testInfo, 'unplug', UNPLUGGED_MS);
+  });
+
+  test(`(i) UDP dropped ${UDP_DROP_MS / 1000} s for one of two (signalling up): media back within ${BLACKOUT_BACK_MS / 1000} s over the same peer connections (ICE restart)`, async ({ call }, testInfo) => {
+    const { people, pairs } = await cameraCall(call, ['Alice', 'Bob']);
+    const [alice, bob] = people as [LabParticipant, LabParticipant];
+    const created = { alice: (await alice.census()).peerConnectionsCreated, bob: (await bob.census()).peerConnectionsCreated };
+
+    const faultAt = Date.now();
+    await alice.host.dropUdp();
+    await sleep(UDP_DROP_MS);
+    const restoreAt = Date.now();
+    await alice.host.restore();
+    const restoreNftMs = Date.now() - restoreAt;
+
+    await waitForMediaBack(pairs, restoreAt, BLACKOUT_BACK_MS + MEASURE_PAST_BOUND_MS);
+    const times = await measureRecovery({ pairs, faulted: [alice], faultAt, restoreAt });
+    await report(testInfo, `UDP drop ${UDP_DROP_MS / 1000} s`, times, people);
+
+    // Alice's streams were lost (ICE disconnected + the grace), so something healed them: an ICE restart,
+    // since neither page made a peer connection, and the reference server restarts ICE in place.
+    expect(times.toStreamReconnectingMs, "Alice's streams turn reconnecting").toBeDefined();
+    expect(times.mediaBackMs, 'every media of Alice and at Alice back after the restore').toBeLessThanOrEqual(BLACKOUT_BACK_MS + restoreNftMs);
+    expect((await alice.census()).peerConnectionsCreated, "Alice's peer connections made (a new one would be a reconnection, not an ICE restart)").toBe(created.alice);
+    expect((await bob.census()).peerConnectionsCreated, "Bob's peer connections made").toBe(created.bob);
+
+    await leaveAndCount(people);
   });
 
   test(`(c) the server killed (SIGKILL) and restarted with the same secret: everyone's media back within ${BACK_WITHIN_MS / 1000} s`, async ({ call }, testInfo) => {
