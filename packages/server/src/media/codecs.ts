@@ -1,4 +1,4 @@
-import { RTCRtpCodecParameters, useH264, useOPUS, useVP8 } from 'werift';
+import { RTCRtpCodecParameters, RTCRtpReceiver, RTCRtpSender, useH264, useOPUS, useVP8 } from 'werift';
 import type { VideoCodecName } from './MediaRouterOptions.js';
 
 /** A media kind the router forwards. */
@@ -73,12 +73,21 @@ export function matchViewerCodec(published: OfferedCodec, offered: readonly Offe
 }
 
 /**
+ * Whether this werift has the repository's `passThroughRed` patch (src/media/README.md). Without it
+ * (a registry install of `@confer/server` gets werift unpatched) werift would unpack RED and wrap it
+ * again under the wrong payload type, so RED is not negotiated. Read from the classes' source: the
+ * flag is an instance field, and no connection has to be made to find it.
+ */
+export const WERIFT_PASSES_RED_THROUGH = [RTCRtpReceiver, RTCRtpSender].every((c) => c.toString().includes('passThroughRed'));
+
+/**
  * The opus codec with the payload type of the offer's `audio/red` that carries it (RFC 2198: a red
  * fmtp lists the redundant blocks' payload types, here all opus's, e.g. `111/111`; one without fmtp
  * names none and is taken too, its blocks are checked per packet). Without one, the codec as it is.
  */
 export function withRed(opus: OfferedCodec, offered: readonly OfferedCodec[]): OfferedCodec {
   const { redPayloadType: _, ...plain } = opus;
+  if (!WERIFT_PASSES_RED_THROUGH) return plain;
   const red = offered.find(
     (c) => codecName(c) === 'RED' && c.clockRate === opus.clockRate && (c.fmtp ?? '').split('/').every((pt) => pt.trim() === '' || Number(pt) === opus.payloadType),
   );

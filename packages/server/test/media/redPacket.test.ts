@@ -1,6 +1,6 @@
 import * as sdpTransform from 'sdp-transform';
 import { describe, expect, it } from 'vitest';
-import { withRed } from '../../src/media/codecs.js';
+import { WERIFT_PASSES_RED_THROUGH, withRed } from '../../src/media/codecs.js';
 import type { OfferedCodec } from '../../src/media/codecs.js';
 import { mapRedPayloadTypes, parseRedBlocks, redPrimaryBlock, translateAudioPayload } from '../../src/media/RedPacket.js';
 import { SdpOffer } from '../../src/media/SdpOffer.js';
@@ -132,6 +132,10 @@ describe('SdpOffer with RED', () => {
     const { redPayloadType: _, ...plainSource } = publisherOpus;
     const publisherWithoutRed = SdpOffer.forView(audioOffer({ direction: 'recvonly' }), source(plainSource));
     expect(String(audioOf(publisherWithoutRed.narrowed(() => true)).payloads)).toBe('111');
+  });
+
+  it('finds the passThroughRed patch in this werift: without it RED would not be negotiated at all', () => {
+    expect(WERIFT_PASSES_RED_THROUGH).toBe(true);
   });
 
   it('takes a RED codec without fmtp, whose blocks are checked per packet', () => {
