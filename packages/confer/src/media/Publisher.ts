@@ -11,7 +11,7 @@ import { QualityTracker } from '../stats/connectionQuality.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import type { StreamStats } from '../stats/streamStats.js';
 import { mayBeDropped, recoveringSessionOptions, StreamConnection } from './StreamConnection.js';
-import type { Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
+import type { IceRestartOutcome, Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
 
 /** Why a publisher stopped: `unpublish()`, the browser ended a screen share, republishing gave up, or the room closed. @internal */
 export type PublisherStopReason = 'unpublished' | 'track-ended' | 'failed' | 'closed';
@@ -333,8 +333,11 @@ export class Publisher {
    */
   private async reconnect(iceRestartFirst = false): Promise<void> {
     if (this.closed) return;
-    if (iceRestartFirst && (await this.restartIce())) return;
-    if (this.closed) return;
+    if (iceRestartFirst) {
+      const outcome = await this.restartIce();
+      if (this.closed || outcome === 'restarted') return;
+      if (outcome === 'unreachable') return this.retries.schedule(() => void this.queue.push(() => this.reconnect(true)));
+    }
     const { api, conferenceId, userEndpointId, streamId, logger } = this.options;
     try {
       try {
@@ -357,15 +360,16 @@ export class Publisher {
   }
 
   /**
-   * Restarts ICE on the current connection, its offer sent as the reconnection publishStream; true once it
-   * is connected again. False (the caller publishes over a new connection) when the server answered with
-   * another fingerprint (it made a new connection), refused, or the connection was not back within
-   * ICE_RESTART_TIMEOUT_MS.
+   * Restarts ICE on the current connection, its offer sent as the reconnection publishStream: `restarted`
+   * once it is connected again; `unreachable` when the request got no answer (the server keeps the
+   * connection: the restart is tried again); `replace` (publish over a new connection) when the server
+   * answered with another fingerprint (it made a new connection), refused, or the connection was not
+   * back within ICE_RESTART_TIMEOUT_MS.
    */
-  private async restartIce(): Promise<boolean> {
+  private async restartIce(): Promise<IceRestartOutcome> {
     const session = this.session;
     const { streamId, logger } = this.options;
-    if (!session?.canRestartIce) return false;
+    if (!session?.canRestartIce) return 'replace';
     try {
       const restarted = await session.restartIce(async (sdpOffer) => {
         const answer = await this.requestPublish(sdpOffer);
@@ -374,13 +378,18 @@ export class Publisher {
       });
       if (restarted) {
         logger.debug(`publisher ${streamId}: ICE restarted on the same connection`);
-        return true;
+        return 'restarted';
       }
       logger.debug(`publisher ${streamId}: ICE restart not taken or not connected within ${ICE_RESTART_TIMEOUT_MS} ms; publishing over a new connection`);
-    } catch (error) {
-      logger.debug(`publisher ${streamId}: ICE restart refused (${(error as Error).message}); publishing over a new connection`);
+    } catch (caught) {
+      const error = ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`restarting ICE of ${streamId} failed`, cause));
+      if (error.isTransient) {
+        logger.debug(`publisher ${streamId}: the ICE restart got no answer (${error.message}); trying it again`);
+        return 'unreachable';
+      }
+      logger.debug(`publisher ${streamId}: ICE restart refused (${error.message}); publishing over a new connection`);
     }
-    return false;
+    return 'replace';
   }
 
   /** Retries what may heal, waits for the room when we may have been dropped, and gives up on the rest. */

@@ -8,6 +8,9 @@ import type { PeerSessionOptions } from './PeerSession.js';
 /** A stream's media connection as the application sees it, across the peer connections that carry it in turn. */
 export type StreamConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
+/** How an ICE restart attempt ended: connected again; the server out of reach (the restart is tried again, the server still holds the connection); or the connection must be replaced. @internal */
+export type IceRestartOutcome = 'restarted' | 'unreachable' | 'replace';
+
 /** What a check of this endpoint's membership found: still in the conference, not (the room rejoins), or no answer. @internal */
 export type Presence = 'present' | 'absent' | 'unknown';
 

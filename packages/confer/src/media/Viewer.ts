@@ -10,7 +10,7 @@ import type { RemoteStream } from './RemoteStream.js';
 import { acceptedKinds } from './sdp.js';
 import { LayerChannel } from './simulcast.js';
 import { mayBeDropped, recoveringSessionOptions, StreamConnection } from './StreamConnection.js';
-import type { Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
+import type { IceRestartOutcome, Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
 
 /** What a Viewer needs. @internal */
 export interface ViewerOptions extends StreamOwnerOptions {
@@ -250,15 +250,16 @@ export class Viewer {
   }
 
   /**
-   * Restarts ICE on the current connection, its offer sent as a viewStream under the current viewer id;
-   * true once it is connected again. False (the caller views over a new connection) when the server
-   * answered with another fingerprint, refused, or the connection was not back within ICE_RESTART_TIMEOUT_MS.
+   * Restarts ICE on the current connection, its offer sent as a viewStream under the current viewer id:
+   * `restarted` once it is connected again; `unreachable` when the request got no answer (tried again);
+   * `replace` (view over a new connection) when the server answered with another fingerprint, refused,
+   * or the connection was not back within ICE_RESTART_TIMEOUT_MS.
    */
-  private async restartIce(): Promise<boolean> {
+  private async restartIce(): Promise<IceRestartOutcome> {
     const session = this.session;
     const viewerId = this.requestedViewerId;
     const { api, conferenceId, userEndpointId, stream, logger } = this.options;
-    if (!session?.canRestartIce || !viewerId) return false;
+    if (!session?.canRestartIce || !viewerId) return 'replace';
     try {
       const restarted = await session.restartIce(async (sdpOffer) => {
         const answer = await api.viewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, sdpOffer }, { signal: this.controller.signal });
@@ -267,20 +268,28 @@ export class Viewer {
       });
       if (restarted) {
         logger.debug(`viewer ${stream.streamId}: ICE restarted on the same connection`);
-        return true;
+        return 'restarted';
       }
       logger.debug(`viewer ${stream.streamId}: ICE restart not taken or not connected within ${ICE_RESTART_TIMEOUT_MS} ms; viewing over a new connection`);
-    } catch (error) {
-      logger.debug(`viewer ${stream.streamId}: ICE restart refused (${(error as Error).message}); viewing over a new connection`);
+    } catch (caught) {
+      const error = ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`restarting ICE of ${stream.streamId} failed`, cause));
+      if (error.isTransient) {
+        logger.debug(`viewer ${stream.streamId}: the ICE restart got no answer (${error.message}); trying it again`);
+        return 'unreachable';
+      }
+      logger.debug(`viewer ${stream.streamId}: ICE restart refused (${error.message}); viewing over a new connection`);
     }
-    return false;
+    return 'replace';
   }
 
   /** Views again over a new connection under the same viewer id; on 409 (the server will not take it over) stops it and uses a new one. */
   private async viewAgain(iceRestartFirst = false): Promise<void> {
     if (this.closed) return;
-    if (iceRestartFirst && (await this.restartIce())) return;
-    if (this.closed) return;
+    if (iceRestartFirst) {
+      const outcome = await this.restartIce();
+      if (this.closed || outcome === 'restarted') return;
+      if (outcome === 'unreachable') return this.retries.schedule(() => void this.queue.push(() => this.viewAgain(true)));
+    }
     const previous = this.requestedViewerId;
     const first = previous ?? uuid();
     let session = this.openSession(first);

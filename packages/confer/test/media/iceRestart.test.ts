@@ -20,6 +20,7 @@ afterEach(() => {
 const SERVER = 'sha-256 AA:BB:CC';
 const OTHER = 'sha-256 DD:EE:FF';
 const REFUSE = 'refuse';
+const UNAVAILABLE = 'unavailable';
 const withFingerprint = (sdp: string, fingerprint: string) => `${sdp}a=fingerprint:${fingerprint}\r\n`;
 /** A server answering its `n`th offer with a DTLS fingerprint (another one: a new connection, as a server without ICE restarts makes), or refusing it. */
 function answering(api: FakeApi, operation: 'publishStream' | 'viewStream', fingerprintOf: (n: number) => string) {
@@ -27,6 +28,7 @@ function answering(api: FakeApi, operation: 'publishStream' | 'viewStream', fing
   api.on(operation, (call: RecordedCall) => {
     const fingerprint = fingerprintOf(n++);
     if (fingerprint === REFUSE) return httpError(400, 'media: no ICE restart here');
+    if (fingerprint === UNAVAILABLE) return httpError(503, 'busy');
     const sdpAnswer = withFingerprint(answerFor(String(call.body.sdpOffer)), fingerprint);
     return json(operation === 'publishStream' ? { sdpAnswer, streamId: call.body.streamId } : { sdpAnswer, viewerId: call.body.viewerId });
   });
@@ -205,6 +207,18 @@ describe('Publisher: a lost connection', () => {
     expect(pcs.created).toHaveLength(2);
     expect(api.callsOf('publishStream')).toHaveLength(3);
     expect(pcs.created[1]!.remoteDescription).not.toBeNull();
+    publisher.close();
+  });
+
+  it('tries the restart again, on the same connection, when the server does not answer it (a 5xx, a timeout)', async () => {
+    const { api, pcs, publisher, first } = await publishedAndLost((n) => (n === 1 ? UNAVAILABLE : SERVER));
+    await elapse(50);
+    expect(first.iceGeneration).toBe(2);
+    expect(api.callsOf('publishStream')).toHaveLength(3);
+    first.setConnectionState('connected');
+    await elapse();
+    expect(pcs.created).toEqual([first]);
+    expect(publisher.connectionState).toBe('connected');
     publisher.close();
   });
 
