@@ -1,5 +1,5 @@
 /**
- * Benchmark: audio under 20 % random packet loss, Opus in-band FEC on and off, in the network lab
+ * Benchmark: audio under 20 % random packet loss, Opus in-band FEC off, on, and on with RED, in the network lab
  * (e2e/lab, root and Linux only; run inside `unshare -n` like the others). Alice (Chromium, on her lab
  * host) publishes her microphone (the fake device's tone) through the reference server to Bob; her
  * host drops packets each way at random (nftables `numgen random`), so about a fifth of her audio
@@ -11,17 +11,19 @@
  * seems to get two chances through the rule, which is not explained yet. So the lab is asked for
  * 45 % (BENCH_LOSS_PERCENT) and every row states the loss the router actually reported.
  *
- * FEC on is what the router negotiates: its answer to a publisher says `useinbandfec=1`, so Chromium's
- * Opus encoder carries a low-bitrate copy of each frame in the next packet, which Bob's jitter buffer
- * decodes when the frame itself was lost. FEC off: Alice's page takes `useinbandfec=1` out of the
- * router's answer before applying it (a benchmark-only shim on RTCPeerConnection, not a library
- * option), so her encoder sends none. RED (RFC 2198) is not measured: werift cannot forward it (see
- * packages/server/src/media/README.md).
+ * FEC and RED is what the router negotiates: its answer to a publisher says `useinbandfec=1`, so
+ * Chromium's Opus encoder carries a low-bitrate copy of each frame in the next packet, which Bob's
+ * jitter buffer decodes when the frame itself was lost; and it lists `audio/red` (RFC 2198) before
+ * opus, so Chromium sends each packet with copies of the frames before it (RED), which the router
+ * forwards as they are and Bob's jitter buffer takes a lost frame from. The other settings are made
+ * by Alice's page, which edits the router's answer before applying it (a benchmark-only shim on
+ * RTCPeerConnection, not a library option): FEC on takes RED out, FEC off takes RED and
+ * `useinbandfec=1` out.
  *
  * Per run and setting, over a 20 s window after 5 s for the encoder to learn the loss, from Bob's
  * inbound-rtp: concealed samples / samples received (the share of audio Bob's jitter buffer had to
  * invent), concealment events per minute, packets lost; and Alice's outbound audio bitrate (FEC costs
- * bits). Median of 3 (BENCH_RUNS), FEC on and off alternating.
+ * bits). Median of 3 (BENCH_RUNS), the three settings in turn.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from '@playwright/test';
@@ -39,6 +41,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOSS_PERCENT = Number(process.env.BENCH_LOSS_PERCENT ?? 45);
 const WARMUP_MS = 5_000;
 const WINDOW_MS = 20_000;
+const LABELS: Record<Protection, string> = { none: 'FEC off', fec: 'FEC on (useinbandfec=1)', 'fec-red': 'FEC and RED (audio/red)' };
+const TARGETS: Partial<Record<Protection, string>> = { fec: 'lower than FEC off', 'fec-red': 'lower than FEC on' };
 
 /** Bob's inbound-rtp audio counters and Alice's outbound ones, at one moment. */
 interface AudioCounters {
@@ -61,11 +65,17 @@ const COUNTER_NAMES: readonly (keyof AudioCounters)[] = [
   'fecPacketsReceived',
 ];
 
+/** What Alice's encoder adds against loss: nothing, opus in-band FEC, or FEC and RED (the router's choice). */
+type Protection = 'none' | 'fec' | 'fec-red';
+const PROTECTIONS: readonly Protection[] = ['fec-red', 'fec', 'none'];
+
 /** What one window measured. */
 interface AudioSample {
-  fec: boolean;
+  protection: Protection;
   /** The opus fmtp Alice's sender applied (from her codec stats): shows whether the shim took FEC out. */
   senderFmtp: string;
+  /** Alice's audio sender's codecs, the one it sends first (`audio/red` with RED): shows whether the shim took RED out. */
+  senderCodecs: string;
   concealedPercent: number;
   concealmentEventsPerMinute: number;
   packetsLostPercent: number;
@@ -79,18 +89,30 @@ interface AudioSample {
 }
 
 /**
- * Page-side: wraps setRemoteDescription so that, while `window.__benchStripFec` is true, the opus
- * `useinbandfec=1` of an answer is removed before the browser applies it. Sent as source text.
+ * Page-side: wraps setRemoteDescription so that an answer loses, before the browser applies it, RED
+ * (its payload type, rtpmap and fmtp) while `window.__benchStripRed` is true, and the opus
+ * `useinbandfec=1` while `window.__benchStripFec` is true; keeps the connections in
+ * `window.__benchConnections` (to read their codecs). Sent as source text.
  */
-function installFecSwitch(): void {
+function installProtectionSwitch(): void {
   // The promise form only (the legacy callback overloads would be picked by `.call`).
   const original = RTCPeerConnection.prototype.setRemoteDescription as (this: RTCPeerConnection, description: RTCSessionDescriptionInit) => Promise<void>;
   RTCPeerConnection.prototype.setRemoteDescription = function (this: RTCPeerConnection, description?: RTCSessionDescriptionInit) {
-    const strip = (window as unknown as { __benchStripFec?: boolean }).__benchStripFec === true;
-    if (strip && description?.type === 'answer' && description.sdp) {
-      const sdp = description.sdp.replace(/^(a=fmtp:\d+ )(.*)$/gm, (_line, head: string, parameters: string) =>
-        head + parameters.split(';').filter((p) => p.trim().toLowerCase() !== 'useinbandfec=1').join(';'),
-      );
+    const flags = window as unknown as { __benchStripFec?: boolean; __benchStripRed?: boolean; __benchConnections?: RTCPeerConnection[] };
+    (flags.__benchConnections ??= []).push(this);
+    if (description?.type === 'answer' && description.sdp) {
+      let sdp = description.sdp;
+      if (flags.__benchStripFec === true) {
+        sdp = sdp.replace(/^(a=fmtp:\d+ )(.*)$/gm, (_line, head: string, parameters: string) =>
+          head + parameters.split(';').filter((p) => p.trim().toLowerCase() !== 'useinbandfec=1').join(';'),
+        );
+      }
+      const red = /^a=rtpmap:(\d+) red\/48000/m.exec(sdp)?.[1];
+      if (flags.__benchStripRed === true && red !== undefined) {
+        sdp = sdp
+          .replace(/^(m=audio \S+ \S+)((?: \d+)+)\r$/m, (_line, head: string, types: string) => head + types.split(' ').filter((t) => t !== red).join(' ') + '\r')
+          .replace(new RegExp(`^a=(rtpmap|fmtp|rtcp-fb):${red} .*\r\n`, 'gm'), '');
+      }
       return original.call(this, { type: 'answer', sdp });
     }
     return original.call(this, description as RTCSessionDescriptionInit);
@@ -110,6 +132,18 @@ function readInbound(page: Page, streamId: string): Promise<AudioCounters | unde
     });
     return found;
   }, [streamId, COUNTER_NAMES] as const);
+}
+
+/** Alice's audio sender's negotiated codecs, in its order (Chromium's getStats names opus even when it sends RED). */
+function readSenderCodecs(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    [...new Set((window as unknown as { __benchConnections?: RTCPeerConnection[] }).__benchConnections ?? [])]
+      .filter((pc) => pc.connectionState === 'connected')
+      .flatMap((pc) => pc.getTransceivers())
+      .filter((t) => t.currentDirection === 'sendonly' && t.sender.track?.kind === 'audio')
+      .map((t) => t.sender.getParameters().codecs.map((c) => c.mimeType).join(','))
+      .join(' '),
+  );
 }
 
 /** Alice's audio bytes sent so far and the opus fmtp her sender uses. */
@@ -149,10 +183,13 @@ async function waitForInbound(page: Page, streamId: string, timeoutMs = 20_000):
   }
 }
 
-async function measureOnce(alice: ChromiumLabParticipant, bob: ChromiumLabParticipant, fec: boolean): Promise<AudioSample> {
+async function measureOnce(alice: ChromiumLabParticipant, bob: ChromiumLabParticipant, protection: Protection): Promise<AudioSample> {
   const alicePage = alice.participant.page;
   const bobPage = bob.participant.page;
-  await alicePage.evaluate((strip) => ((window as unknown as { __benchStripFec?: boolean }).__benchStripFec = strip), !fec);
+  await alicePage.evaluate(
+    ([stripFec, stripRed]) => Object.assign(window, { __benchStripFec: stripFec, __benchStripRed: stripRed }),
+    [protection === 'none', protection !== 'fec-red'] as const,
+  );
   const streamId = await alice.publish('MIC');
   try {
     await waitForInbound(bobPage, streamId);
@@ -161,15 +198,16 @@ async function measureOnce(alice: ChromiumLabParticipant, bob: ChromiumLabPartic
     const [before, sentBefore] = await Promise.all([readInbound(bobPage, streamId), readOutbound(alicePage, streamId)]);
     const startedAt = Date.now();
     await sleep(WINDOW_MS);
-    const [after, sentAfter] = await Promise.all([readInbound(bobPage, streamId), readOutbound(alicePage, streamId)]);
+    const [after, sentAfter, senderCodecs] = await Promise.all([readInbound(bobPage, streamId), readOutbound(alicePage, streamId), readSenderCodecs(alicePage)]);
     const elapsedMs = Date.now() - startedAt;
     if (!before || !after) throw new Error(`no inbound audio stats at Bob for ${streamId}`);
     const d = (key: keyof AudioCounters) => after[key] - before[key];
     const received = d('totalSamplesReceived');
     const packets = d('packetsReceived') + d('packetsLost');
     return {
-      fec,
+      protection,
       senderFmtp: sentAfter.fmtp,
+      senderCodecs,
       concealedPercent: received > 0 ? (100 * (d('concealedSamples') - d('silentConcealedSamples'))) / received : Number.NaN,
       concealmentEventsPerMinute: (d('concealmentEvents') * 60_000) / elapsedMs,
       packetsLostPercent: packets > 0 ? (100 * d('packetsLost')) / packets : Number.NaN,
@@ -185,7 +223,7 @@ async function measureOnce(alice: ChromiumLabParticipant, bob: ChromiumLabPartic
   }
 }
 
-// About 3.5 minutes: 2 × 3 windows of 25 s, plus the lab, two browsers and each publish.
+// About 4 minutes (249 s measured): 3 × 3 windows of 25 s, plus the lab, two browsers and each publish.
 runBenchmark('audio-loss', 420_000, async () => {
   const support = await NetworkLab.support();
   if (!support.ok) throw new Error(`the network lab cannot run here: ${support.reason}`);
@@ -200,18 +238,18 @@ runBenchmark('audio-loss', 420_000, async () => {
     return lab.own(await ChromiumLabParticipant.open(host, browser, name, server.pageUrl(HARNESS_PATH)));
   };
   const [alice, bob] = await Promise.all([open('Alice'), open('Bob')]);
-  await alice.participant.page.evaluate(installFecSwitch);
+  await alice.participant.page.evaluate(installProtectionSwitch);
   const conferenceId = `bench-audio-loss-${Date.now().toString(36)}`;
   await alice.join(conferenceId);
   await bob.join(conferenceId);
 
   const samples: AudioSample[] = [];
   for (let run = 1; run <= RUNS; run++) {
-    for (const fec of [true, false]) {
-      const sample = await measureOnce(alice, bob, fec);
+    for (const protection of PROTECTIONS) {
+      const sample = await measureOnce(alice, bob, protection);
       console.log(
-        `run ${run}, FEC ${fec ? 'on ' : 'off'}: concealed ${sample.concealedPercent.toFixed(1)} %, ${sample.concealmentEventsPerMinute.toFixed(0)} concealment events/min, ` +
-          `lost ${sample.packetsLostPercent.toFixed(1)} %, ${sample.fecPacketsReceived} FEC packets, Alice sends ${sample.aliceAudioKbps.toFixed(1)} kbit/s (fmtp "${sample.senderFmtp}"), the router reports ${sample.routerReportedLostPercent.toFixed(1)} % of it lost; ${sample.nacks} NACKs, ${sample.retransmitted} packets sent again`,
+        `run ${run}, ${LABELS[protection]}: concealed ${sample.concealedPercent.toFixed(1)} %, ${sample.concealmentEventsPerMinute.toFixed(0)} concealment events/min, ` +
+          `lost ${sample.packetsLostPercent.toFixed(1)} %, ${sample.fecPacketsReceived} FEC packets, Alice sends ${sample.aliceAudioKbps.toFixed(1)} kbit/s (${sample.senderCodecs}, fmtp "${sample.senderFmtp}"), the router reports ${sample.routerReportedLostPercent.toFixed(1)} % of it lost; ${sample.nacks} NACKs, ${sample.retransmitted} packets sent again`,
       );
       samples.push(sample);
     }
@@ -220,12 +258,12 @@ runBenchmark('audio-loss', 420_000, async () => {
   await lab.close();
 
   const rows: BenchRow[] = [];
-  for (const fec of [true, false]) {
-    const of = samples.filter((s) => s.fec === fec);
+  for (const protection of PROTECTIONS) {
+    const of = samples.filter((s) => s.protection === protection);
     const lost = summarize(of.map((s) => s.routerReportedLostPercent)).median;
-    const label = `${lost.toFixed(0)} % of Alice's audio lost (nft ${LOSS_PERCENT} %), FEC ${fec ? 'on (useinbandfec=1)' : 'off'}`;
+    const label = `${lost.toFixed(0)} % of Alice's audio lost (nft ${LOSS_PERCENT} %), ${LABELS[protection]}`;
     rows.push(
-      { metric: `${label}: concealed audio at Bob`, unit: '%', summary: summarize(of.map((s) => s.concealedPercent)), ...(fec ? { target: 'lower than FEC off' } : {}) },
+      { metric: `${label}: concealed audio at Bob`, unit: '%', summary: summarize(of.map((s) => s.concealedPercent)), ...(TARGETS[protection] ? { target: TARGETS[protection] } : {}) },
       { metric: '  concealment events', unit: 'per min', summary: summarize(of.map((s) => s.concealmentEventsPerMinute)) },
       { metric: '  lost on the way, as the router reports', unit: '%', summary: summarize(of.map((s) => s.routerReportedLostPercent)) },
       { metric: '  lost on the way, as Bob counts', unit: '%', summary: summarize(of.map((s) => s.packetsLostPercent)) },
@@ -240,7 +278,8 @@ runBenchmark('audio-loss', 420_000, async () => {
       warmupMs: WARMUP_MS,
       windowMs: WINDOW_MS,
       concealed: '(concealedSamples - silentConcealedSamples) / totalSamplesReceived of the window, inbound-rtp audio at Bob',
-      fecOff: "Alice's page removes useinbandfec=1 from the router's answer before applying it",
+      fecOnly: "Alice's page removes audio/red from the router's answer before applying it",
+      fecOff: "Alice's page removes audio/red and useinbandfec=1 from the router's answer before applying it",
     },
     samples,
   });
