@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import * as sdpTransform from 'sdp-transform';
 import { describe, expect, it } from 'vitest';
+import * as weriftEsm from 'werift';
 import { WERIFT_PASSES_RED_THROUGH, withRed } from '../../src/media/codecs.js';
 import type { OfferedCodec } from '../../src/media/codecs.js';
 import { mapRedPayloadTypes, parseRedBlocks, redPrimaryBlock, translateAudioPayload } from '../../src/media/RedPacket.js';
@@ -134,8 +136,14 @@ describe('SdpOffer with RED', () => {
     expect(String(audioOf(publisherWithoutRed.narrowed(() => true)).payloads)).toBe('111');
   });
 
-  it('finds the passThroughRed patch in this werift: without it RED would not be negotiated at all', () => {
+  it('finds the passThroughRed patch in this werift, off by default, in both builds: without it RED would not be negotiated at all', () => {
     expect(WERIFT_PASSES_RED_THROUGH).toBe(true);
+    // `import` loads lib/index.mjs (the server), `require` lib/webrtc/src/index.js; patches/werift+0.24.4.patch changes both.
+    const weriftCjs = createRequire(import.meta.url)('werift') as Pick<typeof weriftEsm, 'RTCRtpSender' | 'RTCRtpReceiver'>;
+    for (const werift of [weriftEsm, weriftCjs]) {
+      expect(new werift.RTCRtpSender('audio').passThroughRed).toBe(false);
+      expect(werift.RTCRtpReceiver.toString()).toContain('passThroughRed');
+    }
   });
 
   it('takes a RED codec without fmtp, whose blocks are checked per packet', () => {
