@@ -54,6 +54,8 @@ export class PeerSession {
   private isClosed = false;
   private isLost = false;
   private everConnected = false;
+  /** A restart offer whose exchange failed (no answer): sent again as it is by the next `restartIce`. */
+  private unansweredRestart: string | undefined;
   /** Told of each state while an ICE restart waits for `connected`. */
   private restartWaiter: ((state: RTCPeerConnectionState | 'closed') => void) | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -80,17 +82,26 @@ export class PeerSession {
    * `exchange`, whose answer it sets) and resolves true once it is `connected` again, within
    * `timeoutMs`. Resolves false, leaving the connection to be replaced, when the answer names another
    * DTLS fingerprint (the server made a new connection instead: this one cannot use it), when the
-   * connection fails or the bound passes, or when it was closed meanwhile; rejects when `exchange` does.
+   * connection fails or the bound passes, or when it was closed meanwhile; rejects when `exchange` does
+   * (the next call then sends the same offer again).
    */
   async restartIce(exchange: (sdpOffer: string) => Promise<string>, timeoutMs = ICE_RESTART_TIMEOUT_MS): Promise<boolean> {
     if (!this.canRestartIce) return false;
     const fingerprint = fingerprintOf(this.pc.remoteDescription?.sdp);
-    this.batcher.close();
-    this.batcher = new IceCandidateBatcher(this.options.sendCandidates, this.options.onCandidateError);
-    this.pc.restartIce();
-    const sdpOffer = await this.makeOffer();
+    // An unanswered restart offer goes again as it is (its candidates still wait in the batcher): a new
+    // restart would put this side's ICE generation ahead of a server that never saw the first, and
+    // werift nominates only pairs whose remote candidates carry its own generation count.
+    let sdpOffer = this.unansweredRestart;
+    if (sdpOffer === undefined) {
+      this.batcher.close();
+      this.batcher = new IceCandidateBatcher(this.options.sendCandidates, this.options.onCandidateError);
+      this.pc.restartIce();
+      sdpOffer = await this.makeOffer();
+      this.unansweredRestart = sdpOffer;
+    }
     if (this.isClosed) return false;
     const answer = await exchange(sdpOffer);
+    this.unansweredRestart = undefined;
     if (this.isClosed || fingerprintOf(answer) !== fingerprint) return false;
     const connected = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => finish(false), timeoutMs);

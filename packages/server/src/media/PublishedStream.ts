@@ -6,6 +6,7 @@ import type { KeyframeRequestReason } from './KeyframeThrottle.js';
 import { MediaRouterError } from './MediaRouter.js';
 import type { IceCandidate, StreamRef, StreamType } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
+import { staleOffer } from './peerNegotiation.js';
 import { PublisherConnection } from './PublisherConnection.js';
 import type { PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
@@ -130,7 +131,8 @@ export class PublishedStream {
 
   /**
    * The publisher reconnects with a new offer. From the same client peer connection with new ICE
-   * credentials it is an ICE restart, applied to the current connection (nothing else changes).
+   * credentials it is an ICE restart, applied to the current connection (nothing else changes); an
+   * older offer of that connection than the one applied is refused (see `OfferRelation`).
    * Otherwise (same stream, new peer connection) it answers it, then closes the old connection and
    * forwards the new one's packets to the same viewers, video from its first keyframe (asked for as
    * soon as it connects). If the offer fails, the old connection stays.
@@ -138,7 +140,10 @@ export class PublishedStream {
   reconnect(offer: SdpOffer): Promise<string> {
     return this.reconnections.push(async () => {
       if (this.closed) throw closedWhileReconnecting(this.ref);
-      if (this.connection.isIceRestart(offer)) {
+      const relation = this.connection.relationOf(offer);
+      if (relation === 'stale') throw staleOffer();
+      if (relation === 'repeat') return this.connection.repeatAnswer();
+      if (relation === 'ice-restart') {
         const sdp = await this.connection.restartIce(offer);
         this.stats.iceRestarts++;
         return sdp;

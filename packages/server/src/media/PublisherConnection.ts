@@ -4,7 +4,8 @@ import type { MediaKind } from './codecs.js';
 import { LabeledChannel } from './LabeledChannel.js';
 import type { IceCandidate } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
-import { addRemoteCandidates, answerOffer, isIceRestartOf } from './peerNegotiation.js';
+import { addRemoteCandidates, answerOffer, offerRelation } from './peerNegotiation.js';
+import type { OfferRelation } from './peerNegotiation.js';
 import { NOMINAL_LAYER_BITRATES, PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { createPli, createRemb } from './rtcpFeedback.js';
@@ -46,6 +47,8 @@ export class PublisherConnection {
   private readonly dynacast: LabeledChannel;
   private state = 'new';
   private restarting = false;
+  /** The last answer made, for an offer sent again (`repeat`). */
+  private lastAnswer: string | undefined;
   private closed = false;
 
   constructor(private readonly init: PublisherConnectionInit) {
@@ -99,17 +102,18 @@ export class PublisherConnection {
           this.unsubscribers.push(unSubscribe);
         }
       }
-      return offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
+      this.lastAnswer = offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
+      return this.lastAnswer;
     });
   }
 
-  /** Whether `offer` is an ICE restart of this connection's own client peer connection (same DTLS fingerprint, new ICE credentials). */
-  isIceRestart(offer: SdpOffer): boolean {
-    return !this.closed && isIceRestartOf(this.pc, offer.narrowed(() => true));
+  /** How a reconnection offer relates to this connection's client connection (an ICE restart of it, a stale offer of it, or another). */
+  relationOf(offer: SdpOffer): OfferRelation {
+    return this.closed ? 'other' : offerRelation(this.pc, offer.narrowed(() => true));
   }
 
   /**
-   * Applies an ICE restart offer (see `isIceRestart`) to this connection: werift takes the new
+   * Applies an ICE restart offer (see `relationOf`) to this connection: werift takes the new
    * credentials, answers with new ones of its own and its candidates, and checks pairs again while
    * DTLS, SRTP, receivers and layers go on as they are (see the werift notes).
    */
@@ -118,8 +122,14 @@ export class PublisherConnection {
     return this.negotiation.push(async () => {
       this.restarting = true;
       const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
-      return offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
+      this.lastAnswer = offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
+      return this.lastAnswer;
     });
+  }
+
+  /** The answer to the offer applied last, for that offer sent again (see `relationOf`). */
+  repeatAnswer(): Promise<string> {
+    return this.negotiation.push(async () => this.lastAnswer ?? '');
   }
 
   /** The layers of a kind, lowest first (one without simulcast); empty until the offer is answered. */

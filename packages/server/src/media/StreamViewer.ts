@@ -10,7 +10,8 @@ import { chooseLayer, layerSize, NO_PREFERENCE, parseVideoPreference } from './L
 import type { VideoPreference } from './LayerSelector.js';
 import type { IceCandidate } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
-import { addRemoteCandidates, answerOffer, isIceRestartOf } from './peerNegotiation.js';
+import { addRemoteCandidates, answerOffer, offerRelation } from './peerNegotiation.js';
+import type { OfferRelation } from './peerNegotiation.js';
 import type { PublishedStream } from './PublishedStream.js';
 import type { PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
@@ -68,6 +69,8 @@ export class StreamViewer {
   private sick = false;
   private connectedBefore = false;
   private restarting = false;
+  /** The last answer made, for an offer sent again (`repeat`). */
+  private lastAnswer: string | undefined;
   private closed = false;
 
   constructor(private readonly init: StreamViewerInit) {
@@ -187,24 +190,31 @@ export class StreamViewer {
       this.watchRtcp();
       this.answered = true;
       this.reselect();
-      return network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
+      this.lastAnswer = network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
+      return this.lastAnswer;
     });
   }
 
-  /** Whether `offer` is an ICE restart of this viewer's own client peer connection (same DTLS fingerprint, new ICE credentials). */
-  isIceRestart(offer: SdpOffer): boolean {
-    return !this.closed && this.answered && isIceRestartOf(this.pc, offer.narrowed(() => true));
+  /** How a reconnection offer relates to this viewer's client connection (an ICE restart of it, a stale offer of it, or another). */
+  relationOf(offer: SdpOffer): OfferRelation {
+    return this.closed || !this.answered ? 'other' : offerRelation(this.pc, offer.narrowed(() => true));
   }
 
-  /** Applies an ICE restart offer (see `isIceRestart`) to this connection; tracks, forwarders and the data channel go on. */
+  /** Applies an ICE restart offer (see `relationOf`) to this connection; tracks, forwarders and the data channel go on. */
   restartIce(offer: SdpOffer): Promise<string> {
     const { network, tracker } = this.init;
     return this.negotiation.push(async () => {
       this.restarting = true;
       const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
       this.stats.iceRestarts++;
-      return network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
+      this.lastAnswer = network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
+      return this.lastAnswer;
     });
+  }
+
+  /** The answer to the offer applied last, for that offer sent again (see `relationOf`). */
+  repeatAnswer(): Promise<string> {
+    return this.negotiation.push(async () => this.lastAnswer ?? '');
   }
 
   /** Adds the viewer's trickled candidates (after the answer, if it is still being made). */

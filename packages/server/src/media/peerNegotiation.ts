@@ -42,10 +42,12 @@ export async function answerOffer(
   return network.announce(keepInactiveBundled(sdp));
 }
 
-/** What ties an SDP to one client peer connection (its DTLS certificate) and to one ICE session (its credentials). */
+/** What ties an SDP to one client peer connection (its DTLS certificate), to one ICE session (its credentials), and orders its offers (`o=`). */
 interface TransportIdentity {
   fingerprint: string | undefined;
   iceCredentials: string | undefined;
+  sessionId: string | undefined;
+  sessionVersion: bigint | undefined;
 }
 
 function transportIdentity(sdp: string): TransportIdentity {
@@ -54,23 +56,42 @@ function transportIdentity(sdp: string): TransportIdentity {
   const fingerprint = session.fingerprint ?? media?.fingerprint;
   const ufrag = media?.iceUfrag ?? session.iceUfrag;
   const pwd = media?.icePwd ?? session.icePwd;
+  const version = session.origin?.sessionVersion;
   return {
     fingerprint: fingerprint ? `${fingerprint.type.toLowerCase()} ${fingerprint.hash.toUpperCase()}` : undefined,
     iceCredentials: ufrag && pwd ? `${ufrag}:${pwd}` : undefined,
+    sessionId: session.origin ? String(session.origin.sessionId) : undefined,
+    sessionVersion: version !== undefined && /^\d+$/.test(String(version)) ? BigInt(String(version)) : undefined,
   };
 }
 
 /**
- * Whether `offerSdp` is an ICE restart of the client connection `pc` is answering: the same DTLS
- * fingerprint as `pc`'s remote description (the same client RTCPeerConnection, whose DTLS session
- * goes on) with new ICE credentials. Anything else (a new client connection) is not.
+ * How a reconnection offer relates to the client connection `pc` answers. `ice-restart`: the same
+ * DTLS fingerprint as `pc`'s remote description (the same client RTCPeerConnection, whose DTLS
+ * session goes on), new ICE credentials and a newer `o=` session version. `stale`: the same client
+ * connection, but an offer it made before the one applied (a request held up, e.g. by TCP through an
+ * outage, whose client gave it up and restarted again): applying it would move ICE to credentials the
+ * client no longer uses. `repeat`: the offer applied last, sent again (its client got no answer the
+ * first time): answered with the same answer. `other`: anything else, e.g. a new client connection.
  */
-export function isIceRestartOf(pc: RTCPeerConnection, offerSdp: string): boolean {
+export type OfferRelation = 'ice-restart' | 'repeat' | 'stale' | 'other';
+
+/** See {@link OfferRelation}. */
+export function offerRelation(pc: RTCPeerConnection, offerSdp: string): OfferRelation {
   const current = pc.remoteDescription?.sdp;
-  if (!current) return false;
+  if (!current) return 'other';
   const before = transportIdentity(current);
   const after = transportIdentity(offerSdp);
-  return before.fingerprint !== undefined && before.fingerprint === after.fingerprint && after.iceCredentials !== undefined && after.iceCredentials !== before.iceCredentials;
+  if (before.fingerprint === undefined || before.fingerprint !== after.fingerprint) return 'other';
+  const ordered = before.sessionId === after.sessionId && before.sessionVersion !== undefined && after.sessionVersion !== undefined;
+  if (ordered && after.sessionVersion === before.sessionVersion && after.iceCredentials === before.iceCredentials) return 'repeat';
+  if (ordered && after.sessionVersion! <= before.sessionVersion!) return 'stale';
+  return after.iceCredentials !== undefined && after.iceCredentials !== before.iceCredentials ? 'ice-restart' : 'other';
+}
+
+/** The 400 for a stale offer (see {@link OfferRelation}). */
+export function staleOffer(): MediaRouterError {
+  return new MediaRouterError('bad-request', 'sdpOffer is older than the offer this connection applied (its o= session version is not higher); ignored');
 }
 
 /**

@@ -97,19 +97,25 @@ describe('ICE restart against the werift router', () => {
     await pub.pc.setRemoteDescription({ type: 'answer', sdp: pubAnswer });
     await waitFor(() => pub.pc.iceGatheringState === 'complete', 'the publisher gathered again');
     await router.addPublishCandidates(ref, pub.candidates.slice(oldCandidates));
+    // The same offer sent again (its client got no answer the first time): the same answer, no second restart.
+    const repeated = await router.publish({ ...ref, userEndpointId: 'alice', streamType: 'MIC_AND_CAM', sdpOffer: pubOffer, reconnect: true });
+    expect(repeated.sdpAnswer).toBe(pubAnswer);
     expect(ufrag(pubAnswer)).not.toBe(ufrag(answers.pub));
     expect(fingerprint(pubAnswer)).toBe(fingerprint(answers.pub));
     await waitFor(async () => (await selectedPair(pub.pc))?.id !== pairs.pub?.id && pub.pc.connectionState === 'connected', 'the publisher on a new pair');
     // Viewers missed what was sent while the path changed: a keyframe is asked for once the new pair works.
-    await waitFor(() => stream.keyframeStats.sent === keyframes + 1, "a keyframe request at the publisher's restart");
+    await waitFor(() => stream.keyframeStats.sent > keyframes, "a keyframe request at the publisher's restart");
+    const keyframesBeforeViewer = stream.keyframeStats.sent;
 
+    // A restart whose request is held up (TCP through an outage) until after the next one was applied.
+    const lateOffer = await restartOffer(v.pc);
     const viewOffer = await restartOffer(v.pc);
     const viewAnswer = (await router.view({ ...ref, viewerId: 'v', userEndpointId: 'bob', sdpOffer: viewOffer, reconnect: true })).sdpAnswer;
     await v.pc.setRemoteDescription({ type: 'answer', sdp: viewAnswer });
     expect(ufrag(viewAnswer)).not.toBe(ufrag(answers.view));
     expect(fingerprint(viewAnswer)).toBe(fingerprint(answers.view));
     await waitFor(async () => (await selectedPair(v.pc))?.id !== pairs.view?.id && v.pc.connectionState === 'connected', 'the viewer on a new pair');
-    await waitFor(() => stream.keyframeStats.sent === keyframes + 2, "a keyframe request at the viewer's restart");
+    await waitFor(() => stream.keyframeStats.sent > keyframesBeforeViewer, `a keyframe request at the viewer's restart (${JSON.stringify(stream.keyframeStats)})`);
 
     const received = stream.stats.mediaPacketsReceived;
     const frames = v.framesDecoded;
@@ -126,6 +132,13 @@ describe('ICE restart against the werift router', () => {
     expect(v.tracksReceived).toBe(2);
     expect(viewer.connectionState).toBe('connected');
     expect(routerPair(viewer)).not.toEqual(routerPairs.view);
+
+    // Applying the late one would move the router to credentials the client gave up: refused, nothing changes.
+    await expect(router.view({ ...ref, viewerId: 'v', userEndpointId: 'bob', sdpOffer: lateOffer, reconnect: true })).rejects.toMatchObject({ code: 'bad-request', message: /older than the offer/ });
+    const after = v.framesDecoded;
+    await waitFor(() => v.framesDecoded > after + 15, 'frames on after the late offer');
+    expect(viewer.stats.iceRestarts).toBe(1);
+    expect(stream.viewers.get('v')).toBe(viewer);
   }, 30_000);
 
   it("a viewer whose UDP path is dropped until the router's connection failed restarts ICE on it, and both are connected again", async () => {
