@@ -22,7 +22,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launchLabChromium, NetworkLab } from '@confer/testing/lab';
 import { ChromiumLabParticipant, type LabParticipant } from '../e2e/lab/LabParticipant.js';
-import { describeRecovery, measureRecovery, pairsInvolving, pairsOf, waitForJoined, waitForMediaBack, type RecoveryTimes } from '../e2e/lab/recovery.js';
+import { describeRecovery, measureRecovery, pageOf, pairsInvolving, pairsOf, waitForJoined, waitForMediaBack, type RecoveryTimes } from '../e2e/lab/recovery.js';
 import { buildAndServePages } from '../e2e/support/buildPages.js';
 import { HARNESS_PATH } from '../e2e/support/Participant.js';
 import type { BenchRow } from './lib/report.js';
@@ -106,8 +106,25 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-/** One lab, one server, Alice and Bob publishing to each other; `RUNS` faults of `scenario`. */
-async function measureScenario(scenario: Scenario, pagesDir: string): Promise<RecoveryTimes[]> {
+/**
+ * Counts the peer connections a page makes from now on (before it joins; the library calls the global
+ * constructor each time). A string, not a function: tsx would wrap a function in a `__name()` the page
+ * lacks, which is also why the census of @confer/testing does not work in this script's pages.
+ */
+const COUNT_PEER_CONNECTIONS = `(() => {
+  const Native = window.RTCPeerConnection;
+  window.__benchPeerConnections = 0;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); window.__benchPeerConnections += 1; }
+  };
+})()`;
+
+async function peerConnectionsMade(participant: LabParticipant): Promise<number> {
+  return Number(await pageOf(participant).evaluate('window.__benchPeerConnections'));
+}
+
+/** One lab, one server, Alice and Bob publishing to each other; `RUNS` faults of `scenario`, and the peer connections Alice's page made for each (0: healed by ICE restarts). */
+async function measureScenario(scenario: Scenario, pagesDir: string): Promise<{ runs: RecoveryTimes[]; newConnections: number[] }> {
   const lab = await NetworkLab.create({ pagesDir });
   onCleanup(`lab ${lab.id}`, () => lab.close());
   try {
@@ -118,6 +135,7 @@ async function measureScenario(scenario: Scenario, pagesDir: string): Promise<Re
       return lab.own(await ChromiumLabParticipant.open(host, browser, name, server.pageUrl(HARNESS_PATH)));
     };
     const [alice, bob] = await Promise.all([open('Alice'), open('Bob')]);
+    await pageOf(alice).evaluate(COUNT_PEER_CONNECTIONS);
     const conferenceId = `bench-recovery-${Date.now().toString(36)}`;
     await alice.join(conferenceId);
     await bob.join(conferenceId);
@@ -128,18 +146,21 @@ async function measureScenario(scenario: Scenario, pagesDir: string): Promise<Re
     const faulted = scenario.faultsEveryone ? [alice, bob] : [alice];
     const affected = pairsInvolving(pairs, faulted);
     const runs: RecoveryTimes[] = [];
+    const newConnections: number[] = [];
     for (let run = 1; run <= RUNS; run++) {
+      const created = await peerConnectionsMade(alice);
       const { faultAt, restoreAt } = await scenario.inject(alice, lab);
       await waitForMediaBack(affected, restoreAt, BACK_TIMEOUT_MS);
       await waitForJoined([alice, bob], BACK_TIMEOUT_MS);
       const times = await measureRecovery({ pairs: affected, faulted, faultAt, restoreAt });
-      console.log(`${scenario.name}, run ${run}: ${describeRecovery(times)}`);
+      newConnections.push((await peerConnectionsMade(alice)) - created);
+      console.log(`${scenario.name}, run ${run}: ${describeRecovery(times)}; new peer connections at Alice: ${newConnections.at(-1)}`);
       runs.push(times);
       // Let the new connections settle (bitrate ramp, keyframes) before the next fault.
       await sleep(3_000);
     }
     await Promise.all([alice, bob].map((p) => p.leave()));
-    return runs;
+    return { runs, newConnections };
   } finally {
     await lab.close();
   }
@@ -164,10 +185,12 @@ runBenchmark('recovery', 1_800_000, async () => {
 
   const rows: BenchRow[] = [];
   const raw: Record<string, RecoveryTimes[]> = {};
+  const connections: Record<string, number[]> = {};
   for (const scenario of SCENARIOS.filter((s) => !WANTED || WANTED.some((part) => s.name.includes(part)))) {
     console.log(`\n[recovery] ${scenario.name}`);
-    const runs = await measureScenario(scenario, pages.dir);
+    const { runs, newConnections } = await measureScenario(scenario, pages.dir);
     raw[scenario.name] = runs;
+    connections[scenario.name] = newConnections;
     rows.push(
       row(`${scenario.name}: media gap`, runs.map((r) => r.mediaGapMs)),
       row('  fault → reconnecting (first of room, stream)', runs.map((r) => r.toReconnectingMs)),
@@ -176,6 +199,7 @@ runBenchmark('recovery', 1_800_000, async () => {
       row('  restore → media back at everyone', runs.map((r) => r.mediaBackMs), scenario.target),
       row('  restore → room joined', runs.map((r) => r.roomBackMs)),
       row('  restore → streams connected', runs.map((r) => r.streamsConnectedMs)),
+      { metric: '  new peer connections at Alice (0: ICE restarts healed it)', unit: 'count', summary: summarize(newConnections) },
     );
   }
   // A subset is written beside the full run, not over it.
@@ -191,5 +215,6 @@ runBenchmark('recovery', 1_800_000, async () => {
       mediaGap: 'the longest pause (>= 500 ms between presented frames, requestVideoFrameCallback) of a video involving the faulted side',
     },
     runs: raw,
+    newPeerConnectionsAtAlice: connections,
   });
 });
