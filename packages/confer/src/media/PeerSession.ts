@@ -80,13 +80,14 @@ export class PeerSession {
   /**
    * Restarts ICE on this connection (`restartIce()`, a new offer with new ICE credentials, sent by
    * `exchange`, whose answer it sets) and resolves true once it is `connected` again, within
-   * `timeoutMs`. Resolves false, leaving the connection to be replaced, when the answer names another
+   * `timeoutMs`; true at once, with no restart, when it is connected again by itself. Resolves false, leaving the connection to be replaced, when the answer names another
    * DTLS fingerprint (the server made a new connection instead: this one cannot use it), when the
    * connection fails or the bound passes, or when it was closed meanwhile; rejects when `exchange` does
    * (the next call then sends the same offer again).
    */
   async restartIce(exchange: (sdpOffer: string) => Promise<string>, timeoutMs = ICE_RESTART_TIMEOUT_MS): Promise<boolean> {
     if (!this.canRestartIce) return false;
+    if (this.isConnected()) return this.healedByItself();
     const fingerprint = fingerprintOf(this.pc.remoteDescription?.sdp);
     // An unanswered restart offer goes again as it is (its candidates still wait in the batcher): a new
     // restart would put this side's ICE generation ahead of a server that never saw the first, and
@@ -121,11 +122,33 @@ export class PeerSession {
       this.restartWaiter?.('closed');
       throw error;
     }
-    if (this.pc.connectionState === 'connected') this.restartWaiter?.('connected');
+    if (this.isConnected()) this.restartWaiter?.('connected');
     const ok = await connected;
     // Restarted: a later loss is reported again.
     if (ok && !this.isClosed) this.isLost = false;
     return ok && !this.isClosed;
+  }
+
+  /**
+   * The path came back before a restart was needed or answered (a blackout that lifted): applying a
+   * restart now would only interrupt the media again, so an unanswered restart offer is rolled back and
+   * its candidates, which carry credentials the server never saw, are dropped.
+   */
+  private async healedByItself(): Promise<boolean> {
+    if (this.unansweredRestart !== undefined) {
+      this.unansweredRestart = undefined;
+      await this.pc.setLocalDescription({ type: 'rollback' });
+      this.batcher.close();
+      this.batcher = new IceCandidateBatcher(this.options.sendCandidates, this.options.onCandidateError);
+      this.batcher.start();
+    }
+    this.isLost = false;
+    return !this.isClosed;
+  }
+
+  /** Read afresh each time: the state changes across every await. */
+  private isConnected(): boolean {
+    return this.pc.connectionState === 'connected';
   }
 
   /** True once closed, by its owner or because the owner replaced it. */

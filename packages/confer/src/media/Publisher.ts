@@ -370,6 +370,8 @@ export class Publisher {
     const session = this.session;
     const { streamId, logger } = this.options;
     if (!session?.canRestartIce) return 'replace';
+    // A restart needs the server: while it is out of reach, wait (the path may heal meanwhile, and then needs none).
+    if (!(await this.options.api.reachability.whenReachable(this.controller.signal))) return 'replace';
     try {
       const restarted = await session.restartIce(async (sdpOffer) => {
         const answer = await this.requestPublish(sdpOffer);

@@ -260,6 +260,8 @@ export class Viewer {
     const viewerId = this.requestedViewerId;
     const { api, conferenceId, userEndpointId, stream, logger } = this.options;
     if (!session?.canRestartIce || !viewerId) return 'replace';
+    // A restart needs the server: while it is out of reach, wait (the path may heal meanwhile, and then needs none).
+    if (!(await api.reachability.whenReachable(this.controller.signal))) return 'replace';
     try {
       const restarted = await session.restartIce(async (sdpOffer) => {
         const answer = await api.viewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, sdpOffer }, { signal: this.controller.signal });

@@ -97,6 +97,7 @@ export class FakePeerConnection {
   readonly channels: FakeDataChannel[] = [];
   readonly log: string[] = [];
   localDescription: RTCSessionDescriptionInit | null = null;
+  private stableLocalDescription: RTCSessionDescriptionInit | null = null;
   remoteDescription: RTCSessionDescriptionInit | null = null;
   connectionState: RTCPeerConnectionState = 'new';
   closed = false;
@@ -147,8 +148,16 @@ export class FakePeerConnection {
     return { type: 'offer', sdp: this.iceGeneration === 0 ? sdp : `${sdp}a=ice-ufrag:fake${this.iceGeneration}\r\n` };
   }
 
+  /** A rollback restores the description before the last offer, and the ICE credentials with it. */
   async setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    if (description.type === 'rollback') {
+      this.log.push('rollback');
+      this.localDescription = this.stableLocalDescription;
+      this.iceGeneration--;
+      return;
+    }
     this.log.push('setLocalDescription');
+    this.stableLocalDescription = this.localDescription;
     this.localDescription = description;
   }
 

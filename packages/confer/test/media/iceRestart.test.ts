@@ -101,6 +101,7 @@ describe('PeerSession.restartIce', () => {
   it('is false, without setting the answer, when the answer names another fingerprint (a new server connection)', async () => {
     vi.useFakeTimers();
     const { peer, pc } = await connected(SERVER);
+    pc.setConnectionState('failed');
     const before = pc.remoteDescription;
     expect(await peer.restartIce(async (sdp) => withFingerprint(answerFor(sdp), OTHER))).toBe(false);
     expect(pc.remoteDescription).toBe(before);
@@ -127,8 +128,39 @@ describe('PeerSession.restartIce', () => {
 
   it('rejects when the exchange does (a refusal)', async () => {
     vi.useFakeTimers();
-    const { peer } = await connected(SERVER);
+    const { peer, pc } = await connected(SERVER);
+    pc.setConnectionState('failed');
     await expect(peer.restartIce(async () => Promise.reject(new Error('409')))).rejects.toThrow('409');
+  });
+
+  it('restarts nothing once the connection is connected again by itself: an unanswered restart offer is rolled back, its candidates dropped', async () => {
+    vi.useFakeTimers();
+    const { peer, pc, sent, lost } = await connected(SERVER);
+    pc.setConnectionState('disconnected');
+    await expect(
+      peer.restartIce(async () => {
+        pc.emitCandidate('candidate:2 1 udp 1 127.0.0.1 6000 typ host');
+        return Promise.reject(new Error('timeout'));
+      }),
+    ).rejects.toThrow('timeout');
+    expect(pc.iceGeneration).toBe(1);
+    // The blackout lifts: the old path works again before the restart reached the server.
+    pc.setConnectionState('connected');
+    const exchange = vi.fn(async () => '');
+    expect(await peer.restartIce(exchange)).toBe(true);
+    expect(exchange).not.toHaveBeenCalled();
+    expect(pc.log.at(-1)).toBe('rollback');
+    expect(pc.iceGeneration).toBe(0);
+    await elapse(100);
+    expect(sent).toEqual([]);
+    // A later loss is reported again, and restarted afresh.
+    pc.setConnectionState('failed');
+    expect(lost()).toBe(1);
+    const restarting = peer.restartIce(async (sdp) => withFingerprint(answerFor(sdp), SERVER));
+    await elapse();
+    expect(pc.log.filter((l) => l === 'restartIce')).toHaveLength(2);
+    pc.setConnectionState('connected');
+    expect(await restarting).toBe(true);
   });
 });
 
@@ -137,8 +169,9 @@ describe('Publisher: a lost connection', () => {
     const api = new FakeApi();
     const pcs = new FakePeerConnectionFactory();
     const states: StreamConnectionState[] = [];
+    const client = new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch });
     const publisher = new Publisher({
-      api: new ApiClient({ baseUrl: 'http://server.test', auth: { token: 't' }, fetch: api.fetch }),
+      api: client,
       conferenceId: 'c1',
       userEndpointId: 'me',
       streamId: 'stream-1',
@@ -152,7 +185,7 @@ describe('Publisher: a lost connection', () => {
       onStopped: () => undefined,
       onConnectionStateChange: (state) => states.push(state),
     });
-    return { api, pcs, publisher, states };
+    return { api, client, pcs, publisher, states };
   }
 
   async function publishedAndLost(fingerprintOf: (n: number) => string) {
@@ -168,6 +201,33 @@ describe('Publisher: a lost connection', () => {
     await elapse();
     return { ...s, first };
   }
+
+  it('waits for the server before restarting, and restarts nothing when the path came back meanwhile (a blackout that lifted)', async () => {
+    vi.useFakeTimers();
+    const { api, client, pcs, publisher, states } = setup();
+    answering(api, 'publishStream', () => SERVER);
+    const publishing = publisher.publish();
+    await elapse();
+    await publishing;
+    const first = pcs.created[0]!;
+    first.setConnectionState('connected');
+    // The server goes out of reach (a request got no answer), then the media path: lost after the grace.
+    const { reachability } = client;
+    reachability.unanswered(reachability.begin(() => undefined));
+    first.setConnectionState('disconnected');
+    await elapse(5000);
+    expect(publisher.connectionState).toBe('reconnecting');
+    expect(api.callsOf('publishStream')).toHaveLength(1);
+    // The blackout lifts: the old path works again, then the server answers.
+    first.setConnectionState('connected');
+    reachability.answered(reachability.begin(() => undefined), 200);
+    await elapse(100);
+    expect(api.callsOf('publishStream')).toHaveLength(1);
+    expect(first.log).not.toContain('restartIce');
+    expect(pcs.created).toEqual([first]);
+    expect(states).toEqual(['connected', 'reconnecting', 'connected']);
+    publisher.close();
+  });
 
   it('is restarted in place first: the same connection, its restart offer as the reconnection, connected again', async () => {
     const { api, pcs, publisher, states, first } = await publishedAndLost(() => SERVER);
