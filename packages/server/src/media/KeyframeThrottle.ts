@@ -3,9 +3,11 @@ import type { ResourceTracker, TrackedTimer } from './ResourceTracker.js';
 /**
  * Why a viewer asks for a keyframe: `'new-viewer'` once, when its connection first comes up (it has
  * nothing to decode yet); `'switch'` when it is to get another layer (it switches at that layer's
- * keyframe); `'repeat'` for every PLI/FIR it sends afterwards.
+ * keyframe); `'resume'` when media comes back after a silence (a path that was dead: what was sent
+ * meanwhile is lost, and a browser tries NACKs for seconds before it asks); `'repeat'` for every
+ * PLI/FIR it sends afterwards.
  */
-export type KeyframeRequestReason = 'new-viewer' | 'switch' | 'repeat';
+export type KeyframeRequestReason = 'new-viewer' | 'switch' | 'resume' | 'repeat';
 
 /**
  * A publisher's libwebrtc ignores a keyframe request that comes within 300 ms of the last one it
@@ -36,8 +38,8 @@ export class KeyframeThrottle {
   private lastSentAt = Number.NEGATIVE_INFINITY;
   private pending: { timer: TrackedTimer; at: number } | undefined;
   private closed = false;
-  /** Requests received (all, those of new viewers, those of layer switches) and forwarded, for tests and benchmarks. */
-  readonly stats = { requested: 0, newViewers: 0, switches: 0, sent: 0 };
+  /** Requests received (all, those of new viewers, of layer switches, of media resumed after a silence) and forwarded, for tests and benchmarks. */
+  readonly stats = { requested: 0, newViewers: 0, switches: 0, resumes: 0, sent: 0 };
 
   constructor(
     private readonly intervalMs: number,
@@ -48,14 +50,15 @@ export class KeyframeThrottle {
     private readonly coalesceMs = NEW_VIEWER_COALESCE_MS,
   ) {}
 
-  /** Asks for a keyframe: a new viewer's or a layer switch's as soon as the publisher takes it; a repeat at most once per interval. */
+  /** Asks for a keyframe: a new viewer's, a layer switch's or a resumption's as soon as the publisher takes it; a repeat at most once per interval. */
   request(reason: KeyframeRequestReason = 'repeat'): void {
     if (this.closed) return;
     this.stats.requested++;
     const now = this.now();
     if (reason !== 'repeat') {
       if (reason === 'new-viewer') this.stats.newViewers++;
-      else this.stats.switches++;
+      else if (reason === 'switch') this.stats.switches++;
+      else this.stats.resumes++;
       if (now - this.lastSentAt < this.coalesceMs) return;
       this.sendAt(now, this.lastSentAt + this.minSpacingMs);
       return;

@@ -107,7 +107,7 @@ export class PublishedStream {
   }
 
   /** Keyframe requests received from viewers (all, first ones of new viewers, layer switches) / forwarded to the publisher. */
-  get keyframeStats(): Readonly<{ requested: number; newViewers: number; switches: number; sent: number }> {
+  get keyframeStats(): Readonly<{ requested: number; newViewers: number; switches: number; resumes: number; sent: number }> {
     return this.keyframes.stats;
   }
 
@@ -299,6 +299,9 @@ export class PublishedStream {
     if (firstPacket && kind === 'video') this.sendRemb();
     // A layer that starts (or comes back) may be the one viewers want.
     if (started && kind === 'video') for (const viewer of this.viewers.values()) viewer.reselect();
+    // Back after a silence without a keyframe (the publisher's path was dead, not its encoding paused):
+    // its viewers lost what was sent meanwhile.
+    if (started && !firstPacket && !keyframe && kind === 'video' && this.viewers.size > 0) this.requestKeyframe('resume', layer);
     const headerExtensions = this.connection.headerExtensions(kind);
     for (const sink of this.sinks[kind]) sink.rtp(packet, layer, keyframe, headerExtensions);
   }

@@ -44,6 +44,12 @@ export const LAYERS_LABEL = 'confer-layers';
 const SWITCH_KEYFRAME_RETRY_MS = 1_000;
 
 /**
+ * A viewer's RTCP silent this long means its path was dead (browsers send a receiver report about
+ * every second, and feedback every 100 ms while media flows): when it is heard again, it gets a keyframe.
+ */
+const RTCP_SILENCE_MS = 2_500;
+
+/**
  * One viewer of a published stream: owns the viewer's sendonly RTCPeerConnection, whose local
  * tracks are fed packet by packet with the publisher's RTP (no decoding), one layer at a time. Per
  * kind a {@link LayerForwarder} keeps the viewer's numbering continuous; the video layer is chosen
@@ -69,6 +75,7 @@ export class StreamViewer {
   private sick = false;
   private connectedBefore = false;
   private restarting = false;
+  private lastRtcpAt = Number.NEGATIVE_INFINITY;
   /** The last answer made, for an offer sent again (`repeat`). */
   private lastAnswer: string | undefined;
   private closed = false;
@@ -341,6 +348,13 @@ export class StreamViewer {
     const ssrc = this.videoSsrc;
     if (ssrc === undefined || this.closed) return;
     const now = performance.now();
+    const resumed = now - this.lastRtcpAt >= RTCP_SILENCE_MS && this.lastRtcpAt > Number.NEGATIVE_INFINITY;
+    this.lastRtcpAt = now;
+    if (resumed) {
+      // The viewer lost what was forwarded while its path was dead; its own PLI would come only after seconds of NACKs.
+      const forwarder = this.videoForwarder;
+      this.init.source.requestKeyframe('resume', forwarder?.currentLayer ?? forwarder?.targetLayer);
+    }
     if (isKeyframeRequest(packet, ssrc)) {
       const forwarder = this.videoForwarder;
       this.init.source.requestKeyframe('repeat', forwarder?.currentLayer ?? forwarder?.targetLayer);

@@ -143,7 +143,7 @@ describe('KeyframeThrottle', () => {
     expect(tracker.counters().timers).toBe(1);
     at(1_000);
     expect(sent).toEqual([0, 1_000]);
-    expect(throttle.stats).toEqual({ requested: 3, newViewers: 0, switches: 0, sent: 2 });
+    expect(throttle.stats).toEqual({ requested: 3, newViewers: 0, switches: 0, resumes: 0, sent: 2 });
     expect(tracker.counters().timers).toBe(0);
     at(1_200);
     throttle.request('repeat');
@@ -163,6 +163,15 @@ describe('KeyframeThrottle', () => {
     expect(sent).toEqual([0, 400, 800]);
   });
 
+  it('forwards the request of media resumed after a silence at once, inside the repeat interval, and counts it', () => {
+    const { throttle, sent, at } = throttleOnClock();
+    throttle.request('repeat');
+    at(500);
+    throttle.request('resume');
+    expect(sent).toEqual([0, 500]);
+    expect(throttle.stats).toEqual({ requested: 2, newViewers: 0, switches: 0, resumes: 1, sent: 2 });
+  });
+
   it('holds a new viewer\'s request only until the publisher takes one again', () => {
     const { throttle, tracker, sent, at } = throttleOnClock();
     throttle.request('new-viewer');
@@ -175,7 +184,7 @@ describe('KeyframeThrottle', () => {
     expect(sent).toEqual([0]);
     at(PUBLISHER_MIN_KEYFRAME_SPACING_MS);
     expect(sent).toEqual([0, PUBLISHER_MIN_KEYFRAME_SPACING_MS]);
-    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, switches: 0, sent: 2 });
+    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, switches: 0, resumes: 0, sent: 2 });
   });
 
   it('lets new viewers arriving within a few ms share one request', () => {
@@ -186,7 +195,7 @@ describe('KeyframeThrottle', () => {
     throttle.request('new-viewer');
     at(1_000);
     expect(sent).toEqual([0]);
-    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, switches: 0, sent: 1 });
+    expect(throttle.stats).toEqual({ requested: 3, newViewers: 3, switches: 0, resumes: 0, sent: 1 });
   });
 
   it("still limits repeats after a new viewer's request, and a new viewer's request answers a held repeat", () => {
