@@ -350,7 +350,8 @@ export class StreamViewer {
     const now = performance.now();
     const resumed = now - this.lastRtcpAt >= RTCP_SILENCE_MS && this.lastRtcpAt > Number.NEGATIVE_INFINITY;
     this.lastRtcpAt = now;
-    if (resumed) {
+    // Not while an ICE restart is checking (nothing can be sent yet): its end asks for the keyframe.
+    if (resumed && this.pc.iceConnectionState === 'connected') {
       // The viewer lost what was forwarded while its path was dead; its own PLI would come only after seconds of NACKs.
       const forwarder = this.videoForwarder;
       this.init.source.requestKeyframe('resume', forwarder?.currentLayer ?? forwarder?.targetLayer);
