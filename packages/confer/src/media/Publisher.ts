@@ -4,13 +4,13 @@ import { ReconnectPolicy } from '../util/ReconnectPolicy.js';
 import { SerialQueue } from '../util/SerialQueue.js';
 import type { MediaKind } from './mediaKinds.js';
 import { muteKey } from './mediaKinds.js';
-import { ICE_RESTART_TIMEOUT_MS, PeerSession } from './PeerSession.js';
+import { PeerSession } from './PeerSession.js';
 import { acceptedKinds } from './sdp.js';
 import { SenderEncodings } from './SenderEncodings.js';
 import { QualityTracker } from '../stats/connectionQuality.js';
 import type { ConnectionQuality } from '../stats/connectionQuality.js';
 import type { StreamStats } from '../stats/streamStats.js';
-import { mayBeDropped, recoveringSessionOptions, StreamConnection } from './StreamConnection.js';
+import { mayBeDropped, recoveringSessionOptions, restartInPlace, StreamConnection } from './StreamConnection.js';
 import type { IceRestartOutcome, Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
 
 /** Why a publisher stopped: `unpublish()`, the browser ended a screen share, republishing gave up, or the room closed. @internal */
@@ -359,39 +359,11 @@ export class Publisher {
     }
   }
 
-  /**
-   * Restarts ICE on the current connection, its offer sent as the reconnection publishStream: `restarted`
-   * once it is connected again; `unreachable` when the request got no answer (the server keeps the
-   * connection: the restart is tried again); `replace` (publish over a new connection) when the server
-   * answered with another fingerprint (it made a new connection), refused, or the connection was not
-   * back within ICE_RESTART_TIMEOUT_MS.
-   */
-  private async restartIce(): Promise<IceRestartOutcome> {
-    const session = this.session;
-    const { streamId, logger } = this.options;
-    if (!session?.canRestartIce) return 'replace';
-    // A restart needs the server: while it is out of reach, wait (the path may heal meanwhile, and then needs none).
-    if (!(await this.options.api.reachability.whenReachable(this.controller.signal))) return 'replace';
-    try {
-      const restarted = await session.restartIce(async (sdpOffer) => {
-        const answer = await this.requestPublish(sdpOffer);
-        if (!answer.sdpAnswer) throw ConferenceError.negotiation(`publishStream ${streamId}: the ICE restart was answered without SDP`);
-        return answer.sdpAnswer;
-      });
-      if (restarted) {
-        logger.debug(`publisher ${streamId}: ICE restarted on the same connection`);
-        return 'restarted';
-      }
-      logger.debug(`publisher ${streamId}: ICE restart not taken or not connected within ${ICE_RESTART_TIMEOUT_MS} ms; publishing over a new connection`);
-    } catch (caught) {
-      const error = ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`restarting ICE of ${streamId} failed`, cause));
-      if (error.isTransient) {
-        logger.debug(`publisher ${streamId}: the ICE restart got no answer (${error.message}); trying it again`);
-        return 'unreachable';
-      }
-      logger.debug(`publisher ${streamId}: ICE restart refused (${error.message}); publishing over a new connection`);
-    }
-    return 'replace';
+  /** An ICE restart of the current connection, its offer sent as the reconnection publishStream (see `restartInPlace`). */
+  private restartIce(): Promise<IceRestartOutcome> {
+    const { streamId } = this.options;
+    const exchange = async (sdpOffer: string) => (await this.requestPublish(sdpOffer)).sdpAnswer;
+    return restartInPlace(this.session, exchange, { label: `publisher ${streamId}`, operation: 'publishStream', options: this.options, signal: this.controller.signal });
   }
 
   /** Retries what may heal, waits for the room when we may have been dropped, and gives up on the rest. */

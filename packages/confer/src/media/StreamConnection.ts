@@ -2,8 +2,10 @@ import type { ApiClient } from '../api/ApiClient.js';
 import type { Logger } from '../util/logger.js';
 import type { RetryOptions } from '../util/ReconnectPolicy.js';
 import type { ReconnectPolicy } from '../util/ReconnectPolicy.js';
+import { ConferenceError } from '../api/ConferenceError.js';
 import type { CreatePeerConnection } from './browser.js';
-import type { PeerSessionOptions } from './PeerSession.js';
+import { ICE_RESTART_TIMEOUT_MS } from './PeerSession.js';
+import type { PeerSession, PeerSessionOptions } from './PeerSession.js';
 
 /** A stream's media connection as the application sees it, across the peer connections that carry it in turn. */
 export type StreamConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
@@ -113,4 +115,42 @@ export function recoveringSessionOptions(
     },
     disconnectedGraceMs: options.disconnectedGraceMs,
   };
+}
+
+/**
+ * Restarts ICE on `session`, its offer sent by `exchange` as the owner's reconnection request (which
+ * answers the SDP answer): `restarted` once it is connected again (or was by itself); `unreachable` when
+ * the request got no answer (the server keeps the connection: the restart is tried again); `replace`
+ * (a new connection) when the server answered with another fingerprint (it made a new connection),
+ * refused, or the connection was not back within ICE_RESTART_TIMEOUT_MS. A restart needs the server:
+ * while it is out of reach this waits, and the path may heal meanwhile. @internal
+ */
+export async function restartInPlace(
+  session: PeerSession | undefined,
+  exchange: (sdpOffer: string) => Promise<string | undefined>,
+  context: { label: string; operation: string; options: StreamOwnerOptions; signal: AbortSignal },
+): Promise<IceRestartOutcome> {
+  const { label, operation, options, signal } = context;
+  if (!session?.canRestartIce) return 'replace';
+  if (!(await options.api.reachability.whenReachable(signal))) return 'replace';
+  try {
+    const restarted = await session.restartIce(async (sdpOffer) => {
+      const answer = await exchange(sdpOffer);
+      if (!answer) throw ConferenceError.negotiation(`${operation}: the ICE restart of ${label} was answered without SDP`);
+      return answer;
+    });
+    if (restarted) {
+      options.logger.debug(`${label}: ICE restarted on the same connection`);
+      return 'restarted';
+    }
+    options.logger.debug(`${label}: ICE restart not taken or not connected within ${ICE_RESTART_TIMEOUT_MS} ms; a new connection`);
+  } catch (caught) {
+    const error = ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`restarting ICE of ${label} failed`, cause));
+    if (error.isTransient) {
+      options.logger.debug(`${label}: the ICE restart got no answer (${error.message}); trying it again`);
+      return 'unreachable';
+    }
+    options.logger.debug(`${label}: ICE restart refused (${error.message}); a new connection`);
+  }
+  return 'replace';
 }

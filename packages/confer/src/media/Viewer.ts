@@ -4,12 +4,12 @@ import { SerialQueue } from '../util/SerialQueue.js';
 import { uuid } from '../util/uuid.js';
 import { kindsOf } from './mediaKinds.js';
 import type { MediaKind } from './mediaKinds.js';
-import { ICE_RESTART_TIMEOUT_MS, PeerSession } from './PeerSession.js';
+import { PeerSession } from './PeerSession.js';
 import type { PeerSessionOptions } from './PeerSession.js';
 import type { RemoteStream } from './RemoteStream.js';
 import { acceptedKinds } from './sdp.js';
 import { LayerChannel } from './simulcast.js';
-import { mayBeDropped, recoveringSessionOptions, StreamConnection } from './StreamConnection.js';
+import { mayBeDropped, recoveringSessionOptions, restartInPlace, StreamConnection } from './StreamConnection.js';
 import type { IceRestartOutcome, Presence, StreamConnectionState, StreamOwnerOptions } from './StreamConnection.js';
 
 /** What a Viewer needs. @internal */
@@ -249,39 +249,14 @@ export class Viewer {
     void this.queue.push(() => this.viewAgain(true));
   }
 
-  /**
-   * Restarts ICE on the current connection, its offer sent as a viewStream under the current viewer id:
-   * `restarted` once it is connected again; `unreachable` when the request got no answer (tried again);
-   * `replace` (view over a new connection) when the server answered with another fingerprint, refused,
-   * or the connection was not back within ICE_RESTART_TIMEOUT_MS.
-   */
-  private async restartIce(): Promise<IceRestartOutcome> {
-    const session = this.session;
+  /** An ICE restart of the current connection, its offer sent as a viewStream under the current viewer id (see `restartInPlace`). */
+  private restartIce(): Promise<IceRestartOutcome> {
     const viewerId = this.requestedViewerId;
-    const { api, conferenceId, userEndpointId, stream, logger } = this.options;
-    if (!session?.canRestartIce || !viewerId) return 'replace';
-    // A restart needs the server: while it is out of reach, wait (the path may heal meanwhile, and then needs none).
-    if (!(await api.reachability.whenReachable(this.controller.signal))) return 'replace';
-    try {
-      const restarted = await session.restartIce(async (sdpOffer) => {
-        const answer = await api.viewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, sdpOffer }, { signal: this.controller.signal });
-        if (!answer.sdpAnswer) throw ConferenceError.negotiation(`viewStream answered no SDP for the ICE restart of ${stream.streamId}`);
-        return answer.sdpAnswer;
-      });
-      if (restarted) {
-        logger.debug(`viewer ${stream.streamId}: ICE restarted on the same connection`);
-        return 'restarted';
-      }
-      logger.debug(`viewer ${stream.streamId}: ICE restart not taken or not connected within ${ICE_RESTART_TIMEOUT_MS} ms; viewing over a new connection`);
-    } catch (caught) {
-      const error = ConferenceError.from(caught, (cause) => ConferenceError.negotiation(`restarting ICE of ${stream.streamId} failed`, cause));
-      if (error.isTransient) {
-        logger.debug(`viewer ${stream.streamId}: the ICE restart got no answer (${error.message}); trying it again`);
-        return 'unreachable';
-      }
-      logger.debug(`viewer ${stream.streamId}: ICE restart refused (${error.message}); viewing over a new connection`);
-    }
-    return 'replace';
+    const { api, conferenceId, userEndpointId, stream } = this.options;
+    if (!viewerId) return Promise.resolve('replace');
+    const exchange = async (sdpOffer: string) =>
+      (await api.viewStream({ conferenceId, userEndpointId, streamId: { id: stream.streamId }, viewerId, sdpOffer }, { signal: this.controller.signal })).sdpAnswer;
+    return restartInPlace(this.session, exchange, { label: `viewer ${stream.streamId}`, operation: 'viewStream', options: this.options, signal: this.controller.signal });
   }
 
   /** Views again over a new connection under the same viewer id; on 409 (the server will not take it over) stops it and uses a new one. */
