@@ -38,7 +38,9 @@ const BLACKOUT_MS = 10_000;
  * a keyframe (0.3–0.6 s on a quiet machine). The slack is for the 7 agents this machine runs: the
  * browsers' timers fire up to ~0.5 s late and the SFU answers slower.
  */
-const BLACKOUT_BACK_MS = 3_000;
+const BLACKOUT_BACK_MS = 2_000;
+/** A UDP-only drop: the restart's checks succeed at the restore, then the router's side nominates (0.7–1.2 s measured). */
+const UDP_DROP_BACK_MS = 3_000;
 /**
  * (b) The issue's long outage, 100 s, of both kinds: the cable pulled (the interface goes down, as
  * with a lost Wi-Fi) and a black hole (the link stays up, packets vanish). LAB_LONG_OUTAGE_S shortens
@@ -233,7 +235,7 @@ test.describe('recovery: calls heal themselves', () => {
     await longOutage(call, testInfo, 'unplug', UNPLUGGED_MS);
   });
 
-  test(`(i) UDP dropped ${UDP_DROP_MS / 1000} s for one of two (signalling up): media back within ${BLACKOUT_BACK_MS / 1000} s over the same peer connections (ICE restart)`, async ({ call }, testInfo) => {
+  test(`(i) UDP dropped ${UDP_DROP_MS / 1000} s for one of two (signalling up): media back within ${UDP_DROP_BACK_MS / 1000} s over the same peer connections (ICE restart)`, async ({ call }, testInfo) => {
     const { people, pairs } = await cameraCall(call, ['Alice', 'Bob']);
     const [alice, bob] = people as [LabParticipant, LabParticipant];
     const created = { alice: (await alice.census()).peerConnectionsCreated, bob: (await bob.census()).peerConnectionsCreated };
@@ -245,14 +247,14 @@ test.describe('recovery: calls heal themselves', () => {
     await alice.host.restore();
     const restoreNftMs = Date.now() - restoreAt;
 
-    await waitForMediaBack(pairs, restoreAt, BLACKOUT_BACK_MS + MEASURE_PAST_BOUND_MS);
+    await waitForMediaBack(pairs, restoreAt, UDP_DROP_BACK_MS + MEASURE_PAST_BOUND_MS);
     const times = await measureRecovery({ pairs, faulted: [alice], faultAt, restoreAt });
     await report(testInfo, `UDP drop ${UDP_DROP_MS / 1000} s`, times, people);
 
     // Alice's streams were lost (ICE disconnected + the grace), so something healed them: an ICE restart,
     // since neither page made a peer connection, and the reference server restarts ICE in place.
     expect(times.toStreamReconnectingMs, "Alice's streams turn reconnecting").toBeDefined();
-    expect(times.mediaBackMs, 'every media of Alice and at Alice back after the restore').toBeLessThanOrEqual(BLACKOUT_BACK_MS + restoreNftMs);
+    expect(times.mediaBackMs, 'every media of Alice and at Alice back after the restore').toBeLessThanOrEqual(UDP_DROP_BACK_MS + restoreNftMs);
     expect((await alice.census()).peerConnectionsCreated, "Alice's peer connections made (a new one would be a reconnection, not an ICE restart)").toBe(created.alice);
     expect((await bob.census()).peerConnectionsCreated, "Bob's peer connections made").toBe(created.bob);
 

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamViewer } from '../../src/media/StreamViewer.js';
 import { WeriftMediaRouter } from '../../src/media/WeriftMediaRouter.js';
+import { dropUdp, selectedPair } from './helpers/udpFault.js';
 import { DecodingViewer, SyntheticPublisher, waitFor } from './helpers/wrtcPeer.js';
 
 // Runs with Node peers (libwebrtc) over 127.0.0.1 only, inside `unshare -n` (see package scripts):
@@ -11,21 +11,6 @@ const conferenceId = 'conf-ice';
 const ufrag = (sdp: string) => /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
 const fingerprint = (sdp: string) => /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim();
 
-/** The client's selected pair, by its local and remote candidates' addresses and ports (and ids, new for each ICE generation). */
-async function selectedPair(pc: RTCPeerConnection): Promise<{ id: string; localPort: number; remotePort: number } | undefined> {
-  const report = await pc.getStats();
-  const byId = new Map<string, Record<string, unknown>>();
-  report.forEach((s: Record<string, unknown>) => byId.set(String(s.id), s));
-  for (const s of byId.values()) {
-    if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
-    const pair = byId.get(String(s.selectedCandidatePairId));
-    const local = byId.get(String(pair?.localCandidateId));
-    const remote = byId.get(String(pair?.remoteCandidateId));
-    if (pair && local && remote) return { id: String(pair.id), localPort: Number(local.port), remotePort: Number(remote.port) };
-  }
-  return undefined;
-}
-
 /**
  * The pair werift selected on a viewer's connection (its remote port is the client's): the router
  * exposes no pair, so the test reads werift's transport behind the private field.
@@ -34,15 +19,6 @@ function routerPair(viewer: StreamViewer): string | undefined {
   const { pc } = viewer as unknown as { pc: { iceTransports: Array<{ getSelectedCandidatePair(): object | null }> } };
   const pair = pc.iceTransports[0]?.getSelectedCandidatePair();
   return pair ? JSON.stringify(pair) : undefined;
-}
-
-/** Drops every UDP datagram from or to `port` on this namespace's loopback, until the returned function removes the rule. */
-function dropUdp(port: number): () => void {
-  const table = `confer_ice_${port}`;
-  execFileSync('nft', ['-f', '-'], {
-    input: `table inet ${table} {\n chain out { type filter hook output priority 0; udp sport ${port} drop; udp dport ${port} drop; }\n}\n`,
-  });
-  return () => execFileSync('nft', ['delete', 'table', 'inet', table]);
 }
 
 describe('ICE restart against the werift router', () => {

@@ -1,36 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WeriftMediaRouter } from '../../src/media/WeriftMediaRouter.js';
+import { dropUdp, selectedPair } from './helpers/udpFault.js';
 import { DecodingViewer, SyntheticPublisher, waitFor } from './helpers/wrtcPeer.js';
 
 // Node peers (libwebrtc) over 127.0.0.1 inside `unshare -n`: a few seconds of dropped UDP (nftables,
 // which only that private namespace may use) on one side, then the same path works again.
 
 const conferenceId = 'conf-resume';
-
-/** The local UDP port of a client's selected pair. */
-async function localPort(pc: RTCPeerConnection): Promise<number> {
-  const byId = new Map<string, Record<string, unknown>>();
-  (await pc.getStats()).forEach((s: Record<string, unknown>) => byId.set(String(s.id), s));
-  for (const s of byId.values()) {
-    if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
-    const local = byId.get(String(byId.get(String(s.selectedCandidatePairId))?.localCandidateId));
-    if (local) return Number(local.port);
-  }
-  throw new Error('no selected pair');
-}
-
-/** Drops every UDP datagram from or to `port` until the returned function removes the rule. */
-function dropUdp(port: number): () => void {
-  const table = `confer_resume_${port}`;
-  execFileSync('nft', ['-f', '-'], { input: `table inet ${table} {\n chain out { type filter hook output priority 0; udp sport ${port} drop; udp dport ${port} drop; }\n}\n` });
-  let removed = false;
-  return () => {
-    if (removed) return;
-    removed = true;
-    execFileSync('nft', ['delete', 'table', 'inet', table]);
-  };
-}
 
 describe('media resumed after a dead path', () => {
   const cleanups: Array<() => void | Promise<void>> = [];
@@ -56,7 +32,7 @@ describe('media resumed after a dead path', () => {
   }
 
   async function outage(pc: RTCPeerConnection, ms: number) {
-    const restore = dropUdp(await localPort(pc));
+    const restore = dropUdp((await selectedPair(pc))!.localPort);
     cleanups.push(restore);
     await new Promise((r) => setTimeout(r, ms));
     restore();
