@@ -6,7 +6,6 @@ import type { KeyframeRequestReason } from './KeyframeThrottle.js';
 import { MediaRouterError } from './MediaRouter.js';
 import type { IceCandidate, StreamRef, StreamType } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
-import { staleOffer } from './peerNegotiation.js';
 import { PublisherConnection } from './PublisherConnection.js';
 import type { PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
@@ -140,13 +139,11 @@ export class PublishedStream {
   reconnect(offer: SdpOffer): Promise<string> {
     return this.reconnections.push(async () => {
       if (this.closed) throw closedWhileReconnecting(this.ref);
-      const relation = this.connection.relationOf(offer);
-      if (relation === 'stale') throw staleOffer();
-      if (relation === 'repeat') return this.connection.repeatAnswer();
-      if (relation === 'ice-restart') {
-        const sdp = await this.connection.restartIce(offer);
-        this.stats.iceRestarts++;
-        return sdp;
+      const inPlace = this.connection.answerInPlace(offer);
+      if (inPlace) {
+        const { sdpAnswer, restarted } = await inPlace;
+        if (restarted) this.stats.iceRestarts++;
+        return sdpAnswer;
       }
       const next = this.connect(offer);
       this.next = next;

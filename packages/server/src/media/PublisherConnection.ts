@@ -4,8 +4,8 @@ import type { MediaKind } from './codecs.js';
 import { LabeledChannel } from './LabeledChannel.js';
 import type { IceCandidate } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
-import { addRemoteCandidates, answerOffer, offerRelation } from './peerNegotiation.js';
-import type { OfferRelation } from './peerNegotiation.js';
+import { IceRestarts } from './IceRestarts.js';
+import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
 import { NOMINAL_LAYER_BITRATES, PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
 import { createPli, createRemb } from './rtcpFeedback.js';
@@ -26,7 +26,7 @@ export interface PublisherConnectionInit {
   onStateChange: (state: string) => void;
   /** Each RTP packet received, by kind and layer. */
   onRtp: (kind: MediaKind, packet: RtpPacket, layer: PublisherLayer) => void;
-  /** ICE is connected again after `restartIce` (a new pair; what was sent meanwhile is lost). */
+  /** ICE is connected again after an ICE restart (a new pair; what was sent meanwhile is lost). */
   onIceRestarted: () => void;
 }
 
@@ -45,10 +45,8 @@ export class PublisherConnection {
   private readonly extensions = new Map<MediaKind, readonly RTCRtpHeaderExtensionParameters[]>();
   private readonly layersByKind = new Map<MediaKind, readonly PublisherLayer[]>();
   private readonly dynacast: LabeledChannel;
+  private readonly restarts: IceRestarts;
   private state = 'new';
-  private restarting = false;
-  /** The last answer made, for an offer sent again (`repeat`). */
-  private lastAnswer: string | undefined;
   private closed = false;
 
   constructor(private readonly init: PublisherConnectionInit) {
@@ -59,13 +57,8 @@ export class PublisherConnection {
       this.state = state;
       init.onStateChange(state);
     });
-    // The connection state may never have left `connected` (werift notices a dead path only after 30 s).
-    const ice = this.pc.iceConnectionStateChange.subscribe((state) => {
-      if (state !== 'connected' || !this.restarting) return;
-      this.restarting = false;
-      init.onIceRestarted();
-    });
-    this.unsubscribers.push(unSubscribe, ice.unSubscribe);
+    this.unsubscribers.push(unSubscribe);
+    this.restarts = new IceRestarts(this.pc, this.negotiation, init.onIceRestarted);
   }
 
   /** The connection's state as werift reports it. */
@@ -75,9 +68,9 @@ export class PublisherConnection {
 
   /** Applies the publisher's offer and answers recvonly, with all server candidates; RTP flows from then on. */
   answer(): Promise<string> {
-    const { offer, network, tracker } = this.init;
+    const { offer } = this.init;
     return this.negotiation.push(async () => {
-      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
+      const sdp = await this.apply(offer);
       for (const transceiver of this.pc.getTransceivers()) {
         const kind = transceiver.kind as MediaKind;
         this.extensions.set(kind, [...transceiver.headerExtensions]);
@@ -102,34 +95,25 @@ export class PublisherConnection {
           this.unsubscribers.push(unSubscribe);
         }
       }
-      this.lastAnswer = offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
-      return this.lastAnswer;
+      return this.restarts.answered(sdp);
     });
-  }
-
-  /** How a reconnection offer relates to this connection's client connection (an ICE restart of it, a stale offer of it, or another). */
-  relationOf(offer: SdpOffer): OfferRelation {
-    return this.closed ? 'other' : offerRelation(this.pc, offer.narrowed(() => true));
   }
 
   /**
-   * Applies an ICE restart offer (see `relationOf`) to this connection: werift takes the new
-   * credentials, answers with new ones of its own and its candidates, and checks pairs again while
-   * DTLS, SRTP, receivers and layers go on as they are (see the werift notes).
+   * Answers a reconnection offer of this connection's own client connection in place (see
+   * `IceRestarts`): for an ICE restart werift takes the new credentials, answers with new ones of its
+   * own and its candidates, and checks pairs again while DTLS, SRTP, receivers and layers go on as
+   * they are (see the werift notes). Undefined for another connection's offer.
    */
-  restartIce(offer: SdpOffer): Promise<string> {
-    const { network, tracker } = this.init;
-    return this.negotiation.push(async () => {
-      this.restarting = true;
-      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
-      this.lastAnswer = offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
-      return this.lastAnswer;
-    });
+  answerInPlace(offer: SdpOffer): Promise<{ sdpAnswer: string; restarted: boolean }> | undefined {
+    return this.closed ? undefined : this.restarts.answerInPlace(offer, () => this.apply(offer));
   }
 
-  /** The answer to the offer applied last, for that offer sent again (see `relationOf`). */
-  repeatAnswer(): Promise<string> {
-    return this.negotiation.push(async () => this.lastAnswer ?? '');
+  /** Applies an offer of the publisher and makes the answer to send it. */
+  private async apply(offer: SdpOffer): Promise<string> {
+    const { network, tracker } = this.init;
+    const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
+    return offer.completeAnswer(network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp));
   }
 
   /** The layers of a kind, lowest first (one without simulcast); empty until the offer is answered. */
@@ -182,6 +166,7 @@ export class PublisherConnection {
     this.closed = true;
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers.length = 0;
+    this.restarts.close();
     this.dynacast.close();
     this.init.tracker.closePeerConnection(this.pc);
   }

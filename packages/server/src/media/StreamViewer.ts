@@ -10,8 +10,8 @@ import { chooseLayer, layerSize, NO_PREFERENCE, parseVideoPreference } from './L
 import type { VideoPreference } from './LayerSelector.js';
 import type { IceCandidate } from './MediaRouter.js';
 import type { NetworkConfig } from './NetworkConfig.js';
-import { addRemoteCandidates, answerOffer, offerRelation } from './peerNegotiation.js';
-import type { OfferRelation } from './peerNegotiation.js';
+import { IceRestarts } from './IceRestarts.js';
+import { addRemoteCandidates, answerOffer } from './peerNegotiation.js';
 import type { PublishedStream } from './PublishedStream.js';
 import type { PublisherLayer } from './PublisherLayer.js';
 import type { ResourceTracker } from './ResourceTracker.js';
@@ -74,10 +74,8 @@ export class StreamViewer {
   private answered = false;
   private sick = false;
   private connectedBefore = false;
-  private restarting = false;
+  private readonly restarts: IceRestarts;
   private lastRtcpAt = Number.NEGATIVE_INFINITY;
-  /** The last answer made, for an offer sent again (`repeat`). */
-  private lastAnswer: string | undefined;
   private closed = false;
 
   constructor(private readonly init: StreamViewerInit) {
@@ -103,14 +101,9 @@ export class StreamViewer {
         init.onHealthChange(sick);
       }
     });
-    // After an ICE restart the viewer has lost what was sent meanwhile: served like a new viewer. The
-    // connection state may never have left `connected` (werift notices a dead path only after 30 s).
-    const ice = this.pc.iceConnectionStateChange.subscribe((state) => {
-      if (state !== 'connected' || !this.restarting) return;
-      this.restarting = false;
-      init.source.requestKeyframe('new-viewer', this.videoForwarder?.currentLayer ?? this.videoForwarder?.targetLayer);
-    });
-    this.unsubscribers.push(unSubscribe, ice.unSubscribe);
+    this.unsubscribers.push(unSubscribe);
+    // After an ICE restart the viewer has lost what was sent meanwhile: served like a new viewer.
+    this.restarts = new IceRestarts(this.pc, this.negotiation, () => init.source.requestKeyframe('new-viewer', this.keyframeLayer));
   }
 
   /** The viewer's id. */
@@ -187,9 +180,9 @@ export class StreamViewer {
 
   /** Applies the viewer's offer, starts forwarding and answers sendonly, with all server candidates. */
   answer(): Promise<string> {
-    const { source, network, tracker, offer } = this.init;
+    const { source, offer } = this.init;
     return this.negotiation.push(async () => {
-      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
+      const sdp = await this.apply(offer);
       // Wired once the offer is applied, when the viewer's extension ids are known; the client cannot
       // connect before it has the answer, so no packet or PLI is missed.
       for (const transceiver of this.pc.getTransceivers()) this.forward(transceiver, source);
@@ -197,31 +190,29 @@ export class StreamViewer {
       this.watchRtcp();
       this.answered = true;
       this.reselect();
-      this.lastAnswer = network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
-      return this.lastAnswer;
+      return this.restarts.answered(sdp);
     });
   }
 
-  /** How a reconnection offer relates to this viewer's client connection (an ICE restart of it, a stale offer of it, or another). */
-  relationOf(offer: SdpOffer): OfferRelation {
-    return this.closed || !this.answered ? 'other' : offerRelation(this.pc, offer.narrowed(() => true));
+  /**
+   * Answers a reconnection offer of this viewer's own client connection in place (an ICE restart, or
+   * the last offer again: see `IceRestarts`); tracks, forwarders and the data channel go on.
+   * Undefined for another connection's offer.
+   */
+  async answerInPlace(offer: SdpOffer): Promise<string | undefined> {
+    if (this.closed || !this.answered) return undefined;
+    const inPlace = this.restarts.answerInPlace(offer, () => this.apply(offer));
+    if (!inPlace) return undefined;
+    const { sdpAnswer, restarted } = await inPlace;
+    if (restarted) this.stats.iceRestarts++;
+    return sdpAnswer;
   }
 
-  /** Applies an ICE restart offer (see `relationOf`) to this connection; tracks, forwarders and the data channel go on. */
-  restartIce(offer: SdpOffer): Promise<string> {
+  /** Applies an offer of the viewer and makes the answer to send it. */
+  private async apply(offer: SdpOffer): Promise<string> {
     const { network, tracker } = this.init;
-    return this.negotiation.push(async () => {
-      this.restarting = true;
-      const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
-      this.stats.iceRestarts++;
-      this.lastAnswer = network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
-      return this.lastAnswer;
-    });
-  }
-
-  /** The answer to the offer applied last, for that offer sent again (see `relationOf`). */
-  repeatAnswer(): Promise<string> {
-    return this.negotiation.push(async () => this.lastAnswer ?? '');
+    const sdp = await answerOffer(this.pc, offer.narrowed((c) => network.acceptsRemoteCandidate(c), network.dataChannels), network, tracker, () => !this.closed);
+    return network.dataChannels ? sdp : offer.withRejectedDataChannel(sdp);
   }
 
   /** Adds the viewer's trickled candidates (after the answer, if it is still being made). */
@@ -237,6 +228,7 @@ export class StreamViewer {
     this.closed = true;
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers.length = 0;
+    this.restarts.close();
     this.channel.close();
     for (const track of this.tracks) track.stop();
     this.init.tracker.closePeerConnection(this.pc);
@@ -246,6 +238,12 @@ export class StreamViewer {
 
   private get videoForwarder(): LayerForwarder | undefined {
     return this.forwarders.get('video');
+  }
+
+  /** The layer a keyframe is asked of for this viewer: the one it gets, or the one it switches to. */
+  private get keyframeLayer(): PublisherLayer | undefined {
+    const forwarder = this.videoForwarder;
+    return forwarder?.currentLayer ?? forwarder?.targetLayer;
   }
 
   private forward(transceiver: RTCRtpTransceiver, source: PublishedStream): void {
@@ -351,14 +349,10 @@ export class StreamViewer {
     const resumed = now - this.lastRtcpAt >= RTCP_SILENCE_MS && this.lastRtcpAt > Number.NEGATIVE_INFINITY;
     this.lastRtcpAt = now;
     // Not while an ICE restart is checking (nothing can be sent yet): its end asks for the keyframe.
-    if (resumed && this.pc.iceConnectionState === 'connected') {
-      // The viewer lost what was forwarded while its path was dead; its own PLI would come only after seconds of NACKs.
-      const forwarder = this.videoForwarder;
-      this.init.source.requestKeyframe('resume', forwarder?.currentLayer ?? forwarder?.targetLayer);
-    }
+    // The viewer lost what was forwarded while its path was dead; its own PLI would come only after seconds of NACKs.
+    if (resumed && this.pc.iceConnectionState === 'connected') this.init.source.requestKeyframe('resume', this.keyframeLayer);
     if (isKeyframeRequest(packet, ssrc)) {
-      const forwarder = this.videoForwarder;
-      this.init.source.requestKeyframe('repeat', forwarder?.currentLayer ?? forwarder?.targetLayer);
+      this.init.source.requestKeyframe('repeat', this.keyframeLayer);
       return;
     }
     if (packet.type === RtcpPayloadSpecificFeedback.type) {

@@ -12,7 +12,6 @@ import type {
 import { resolveMediaRouterOptions } from './MediaRouterOptions.js';
 import type { MediaRouterOptions } from './MediaRouterOptions.js';
 import { NetworkConfig } from './NetworkConfig.js';
-import { staleOffer } from './peerNegotiation.js';
 import { PublishedStream } from './PublishedStream.js';
 import { NOMINAL_LAYER_BITRATES } from './PublisherLayer.js';
 import { ResourceTracker } from './ResourceTracker.js';
@@ -123,10 +122,8 @@ export class WeriftMediaRouter implements MediaRouter {
     }
     const offer = SdpOffer.forView(request.sdpOffer, codecs);
     // The same client connection with new ICE credentials: restarted in place, nothing replaced.
-    const relation = previous?.relationOf(offer) ?? 'other';
-    if (relation === 'stale') throw staleOffer();
-    if (relation === 'repeat') return { sdpAnswer: await previous!.repeatAnswer() };
-    if (relation === 'ice-restart') return { sdpAnswer: await previous!.restartIce(offer) };
+    const inPlace = await previous?.answerInPlace(offer);
+    if (inPlace !== undefined) return { sdpAnswer: inPlace };
     const { conferenceId } = request;
     const sourceId = `viewer:${request.streamId}:${viewerId}`;
     const viewer: StreamViewer = new StreamViewer({
